@@ -1,0 +1,135 @@
+"""Unit strings in configs (``"30 mg/kg"``, ``"22 h"``, ``"10 uM"``) parsed with pint.
+
+Configs carry quantities as strings with units. Each config field names the
+*kind* of quantity it expects; :func:`parse_quantity` checks the dimension and
+returns the magnitude in the canonical unit of that kind, so that the model
+layers work with plain floats in documented units (time in hours, doses in
+mg/kg, concentrations in µM, ...). Inside the Brian2 circuits Brian2's own
+units take over.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pint
+
+__all__ = ["KINDS", "QuantityKind", "UnitError", "parse_quantity", "format_quantity"]
+
+
+class UnitError(ValueError):
+    """A quantity string that is malformed or of the wrong dimension."""
+
+
+@lru_cache(maxsize=1)
+def _registry() -> pint.UnitRegistry:
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    # Spellings people type in configs; pint knows "µM" but not "uM".
+    ureg.define("micromolar = micromole / liter = uM")
+    ureg.define("nanomolar = nanomole / liter = nM")
+    ureg.define("millimolar = millimole / liter = mM")
+    return ureg
+
+
+@dataclass(frozen=True)
+class QuantityKind:
+    """A kind of quantity a config field accepts.
+
+    Attributes
+    ----------
+    name : str
+        Human-readable kind, used in error messages.
+    canonical : str
+        pint unit the value is converted to.
+    examples : str
+        Example strings shown to the user when the input is wrong.
+    """
+
+    name: str
+    canonical: str
+    examples: str
+
+
+KINDS: dict[str, QuantityKind] = {
+    "time": QuantityKind("a time", "hour", "'22 h', '40 min', '7 d', '500 ms'"),
+    "dose": QuantityKind("a dose per body mass", "mg/kg", "'30 mg/kg', '0.5 mg/kg'"),
+    "concentration": QuantityKind("a molar concentration", "uM", "'10 uM', '50 nM', '1 mM'"),
+    "frequency": QuantityKind("a frequency", "Hz", "'100 Hz', '5 Hz'"),
+}
+
+
+def parse_quantity(value: object, kind: str) -> float:
+    """Parse a unit string into a float in the canonical unit of ``kind``.
+
+    Parameters
+    ----------
+    value : str
+        Text such as ``"30 mg/kg"``. A bare ``0`` (number or string) is
+        accepted for every kind, since zero needs no unit.
+    kind : str
+        One of :data:`KINDS` (``time`` → hours, ``dose`` → mg/kg,
+        ``concentration`` → µM, ``frequency`` → Hz).
+
+    Returns
+    -------
+    float
+        Magnitude in the canonical unit.
+
+    Raises
+    ------
+    UnitError
+        If the text is not a number with a unit of the right dimension.
+    """
+    spec = KINDS[kind]
+    expected = f"{spec.name} with a unit, e.g. {spec.examples}"
+    if isinstance(value, bool) or value is None:
+        raise UnitError(f"expected {expected}; got {value!r}")
+    if isinstance(value, int | float):
+        if value == 0:
+            return 0.0
+        raise UnitError(f"missing unit in {value!r}; expected {expected}")
+    if not isinstance(value, str):
+        raise UnitError(f"expected {expected}; got {value!r}")
+    text = value.strip().replace("µ", "u").replace("μ", "u")
+    ureg = _registry()
+    try:
+        quantity = ureg.Quantity(text)
+    except Exception:
+        raise UnitError(f"cannot read {value!r}; expected {expected}") from None
+    if not isinstance(quantity, pint.Quantity):  # a bare number
+        if float(quantity) == 0:
+            return 0.0
+        raise UnitError(f"missing unit in {value!r}; expected {expected}")
+    if not dict(quantity.unit_items()):  # a number with no unit at all
+        if quantity.magnitude == 0:
+            return 0.0
+        raise UnitError(f"missing unit in {value!r}; expected {expected}")
+    target = ureg.Quantity(1, spec.canonical)
+    # mg/kg is dimensionless to pint, so a ratio such as "30 %" would convert;
+    # compare the dimensions of numerator and denominator instead.
+    if _dimension_signature(quantity) != _dimension_signature(target):
+        raise UnitError(f"wrong unit in {value!r} ({quantity.units:~}); expected {expected}")
+    magnitude = float(quantity.to(spec.canonical).magnitude)
+    if not math.isfinite(magnitude):
+        raise UnitError(f"{value!r} is not a finite number; expected {expected}")
+    return magnitude
+
+
+def _dimension_signature(quantity: pint.Quantity) -> dict[str, float]:
+    """Dimensions of a quantity's units before cancellation (mg/kg → mass¹ mass⁻¹)."""
+    ureg = _registry()
+    positive: dict[str, float] = {}
+    negative: dict[str, float] = {}
+    for name, power in quantity.unit_items():
+        for dim, exponent in ureg.get_dimensionality(name).items():
+            side = positive if exponent * power > 0 else negative
+            side[dim] = side.get(dim, 0.0) + abs(exponent * power)
+    return {**{f"+{k}": v for k, v in positive.items()}, **{f"-{k}": v for k, v in negative.items()}}
+
+
+def format_quantity(magnitude: float, kind: str) -> str:
+    """Inverse of :func:`parse_quantity`: a canonical-unit string such as ``'22 h'``."""
+    unit = {"time": "h", "dose": "mg/kg", "concentration": "uM", "frequency": "Hz"}[kind]
+    return f"{magnitude:g} {unit}"
