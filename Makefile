@@ -1,0 +1,31 @@
+# Quick start: `make demo` (set up + main job), `make test` (set up + tests).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-slow lint docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ketasim run configs/default.yaml --out out/default
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check ketasim tests benchmarks experiments
+
+docs: $(STAMP)
+	$(BIN)/python -m ketasim.parameters > docs/parameters.md
+
+clean:
+	rm -rf $(VENV) out ketasim-out .pytest_cache

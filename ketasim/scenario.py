@@ -1,0 +1,250 @@
+"""A scenario wires the layers: doses → PK → NMDAR block → PFC circuit → metrics.
+
+:func:`simulate` is the one entry point that does work; it takes a validated
+:class:`~ketasim.config.ScenarioConfig` and returns a :class:`ScenarioResult`
+holding labelled time series and metrics. Writing files is
+:mod:`ketasim.outputs`' job.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
+from ketasim.config import DoseConfig, ScenarioConfig
+from ketasim.pharmacology.pd import apv_occupancy, conductance_scale, simulate_block
+from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
+
+__all__ = ["CircuitSample", "ScenarioResult", "simulate", "time_grid"]
+
+FINE_STEP_H = 1 / 60  # 1 min while a dose acts
+FINE_SPAN_H = 6.0
+MEDIUM_STEP_H = 10 / 60
+MEDIUM_SPAN_H = 48.0
+COARSE_STEP_H = 0.5
+FIRST_DOSE_WINDOW_H = 24.0
+
+# Later layers add their work as stages: ``module:function`` taking
+# (config, result, quick, progress) and adding series, metrics and circuit
+# samples to the result in place. They run in this order after the PFC circuit.
+STAGES: tuple[str, ...] = ()
+
+
+@dataclass
+class CircuitSample:
+    """The PFC circuit at one quasi-static moment."""
+
+    label: str
+    time_h: float
+    condition: CircuitCondition
+    readout: CircuitReadout
+
+
+@dataclass
+class ScenarioResult:
+    """Everything one scenario produced.
+
+    Attributes
+    ----------
+    config : ScenarioConfig
+        The validated config.
+    timeseries : dict of str to ndarray
+        ``time_h`` and one column per state, on a shared grid.
+    metrics : dict of str to float
+        Flat, NaN-free numbers (DESIGN 2.3); inapplicable metrics are absent.
+    circuit : list of CircuitSample
+        The circuit moments simulated (drug-free first).
+    """
+
+    config: ScenarioConfig
+    timeseries: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    circuit: list[CircuitSample] = field(default_factory=list)
+
+
+def time_grid(config: ScenarioConfig) -> np.ndarray:
+    """Output grid (h): 1 min for 6 h after each dose, 10 min to 48 h, 30 min elsewhere."""
+    span = config.span_h()
+    pieces = [np.arange(0.0, span, COARSE_STEP_H), [span]]
+    for dose in config.dosing:
+        for start in dose.times_h():
+            end = start + (dose.duration or 0.0)
+            pieces.append(np.arange(start, min(end + FINE_SPAN_H, span), FINE_STEP_H))
+            pieces.append(np.arange(start, min(end + MEDIUM_SPAN_H, span), MEDIUM_STEP_H))
+            if dose.duration:
+                pieces.append([min(end, span)])
+    grid = np.unique(np.round(np.concatenate(pieces), 9))
+    return grid[grid <= span]
+
+
+def _dose_events(dose: DoseConfig) -> list[DoseEvent]:
+    return [DoseEvent(t, dose.dose or 0.0, dose.route, dose.duration or 0.0) for t in dose.times_h()]
+
+
+def _bath(config: ScenarioConfig, drug: str, t: np.ndarray) -> np.ndarray:
+    """Bath concentration (µM) of ``drug`` at times ``t``: steps on at ``at``, off after ``duration``."""
+    conc = np.zeros_like(t)
+    for dose in config.dosing:
+        if dose.drug != drug or dose.route != "bath":
+            continue
+        for start in dose.times_h():
+            stop = start + dose.duration if dose.duration else np.inf
+            conc += np.where((t >= start) & (t < stop), dose.concentration or 0.0, 0.0)
+    return conc
+
+
+def _systemic(config: ScenarioConfig, drug: str) -> list[DoseEvent]:
+    return [e for d in config.dosing if d.drug == drug and d.route != "bath" for e in _dose_events(d)]
+
+
+def _exposure(config: ScenarioConfig, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Ketamine (and other drugs') concentrations at times ``t`` (µM)."""
+    out: dict[str, np.ndarray] = {}
+    bath = _bath(config, "ketamine", t)
+    events = _systemic(config, "ketamine")
+    if events:
+        pk = simulate_pk(pk_model("ketamine", config.species), events, t)
+        plasma, brain, receptor = pk.plasma_uM, pk.brain_uM, pk.receptor_uM
+    else:
+        plasma, brain, receptor = (np.zeros_like(t) for _ in range(3))
+    out["plasma_ketamine_uM"] = plasma
+    out["brain_ketamine_uM"] = brain + bath  # a slice's tissue sees the bath
+    out["receptor_ketamine_uM"] = receptor + bath
+    for drug in sorted({d.drug for d in config.dosing} - {"ketamine", "saline"}):
+        events = _systemic(config, drug)
+        if events:
+            out[f"plasma_{drug}_uM"] = simulate_pk(pk_model(drug, config.species), events, t).plasma_uM
+        if any(d.drug == drug and d.route == "bath" for d in config.dosing):
+            out[f"bath_{drug}_uM"] = _bath(config, drug, t)
+    return out
+
+
+def _first_ketamine_window(config: ScenarioConfig) -> tuple[float, float] | None:
+    starts = sorted(t for d in config.dosing if d.drug == "ketamine" for t in d.times_h())
+    if not starts:
+        return None
+    later = [s for s in starts if s > starts[0]]
+    return starts[0], min([starts[0] + FIRST_DOSE_WINDOW_H, *later[:1]])
+
+
+def simulate(
+    config: ScenarioConfig,
+    quick: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioResult:
+    """Run a scenario.
+
+    Parameters
+    ----------
+    config : ScenarioConfig
+        A validated scenario.
+    quick : bool
+        Use the small, short circuit profile (tests, ``--quick``).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    say = progress or (lambda message: None)
+    mechanisms = config.mechanisms.model_dump()
+
+    say("pharmacokinetics")
+    t = time_grid(config)
+    mid = 0.5 * (t[1:] + t[:-1])
+    series: dict[str, np.ndarray] = {"time_h": t, **_exposure(config, t)}
+
+    say("NMDA-receptor block")
+    block = simulate_block(t, _exposure(config, mid)["receptor_ketamine_uM"], mechanisms)
+    series["nmdar_block_interneuron"] = block.by_cell["interneuron"]
+    series["nmdar_block_pyramidal"] = block.by_cell["pyramidal"]
+    apv = apv_occupancy(_bath(config, "apv", t))
+    if apv.any():
+        series["nmdar_apv_occupancy"] = apv
+
+    metrics: dict[str, float] = {}
+    window = _first_ketamine_window(config)
+    moments = [("drug_free", float("nan"), 0.0, 0.0, 0.0)]
+    if window is not None:
+        inside = np.flatnonzero((t >= window[0]) & (t <= window[1]))
+        plasma = series["plasma_ketamine_uM"][inside]
+        if plasma.any():
+            metrics["plasma_cmax_uM"] = float(plasma.max())
+            metrics["brain_cmax_uM"] = float(series["brain_ketamine_uM"][inside].max())
+            metrics["tmax_min"] = float((t[inside][plasma.argmax()] - window[0]) * 60.0)
+        b_int = block.by_cell["interneuron"][inside]
+        metrics["nmdar_block_peak_interneuron"] = float(b_int.max())
+        metrics["nmdar_block_peak_pyramidal"] = float(block.by_cell["pyramidal"][inside].max())
+        peak = int(inside[b_int.argmax()])
+        moments.append(_moment("peak", t, block, apv, peak))
+        # Later moments on the way back down, for the time-course figure.
+        for fraction in (0.5, 0.2):
+            after = inside[(inside > peak) & (block.by_cell["interneuron"][inside] <= fraction * b_int.max())]
+            if b_int.max() > 0 and after.size:
+                moments.append(_moment(f"decay_{int(fraction * 100)}", t, block, apv, int(after[0])))
+    elif apv.any():
+        moments.append(_moment("peak", t, block, apv, int(np.argmax(apv))))
+    else:
+        metrics["nmdar_block_peak_interneuron"] = 0.0
+        metrics["nmdar_block_peak_pyramidal"] = 0.0
+
+    say(f"PFC circuit ({len(moments)} moments in one run)")
+    samples = _run_circuit(config, moments, mechanisms, quick)
+    drug_free = samples[0].readout
+    at_peak = next((s.readout for s in samples if s.label == "peak"), drug_free)
+    metrics["pyr_rate_hz"] = at_peak.pyr_rate_hz
+    metrics["int_rate_hz"] = at_peak.int_rate_hz
+    metrics["pyr_rate_hz_drug_free"] = drug_free.pyr_rate_hz
+    metrics["int_rate_hz_drug_free"] = drug_free.int_rate_hz
+    metrics["glutamate_release"] = _ratio(at_peak.glutamate_release, drug_free.glutamate_release)
+    metrics["gamma_power"] = _ratio(at_peak.gamma_power, drug_free.gamma_power)
+    result = ScenarioResult(config, series, metrics, samples)
+    for path in STAGES:
+        module, function = path.split(":")
+        getattr(importlib.import_module(module), function)(config, result, quick, say)
+    result.metrics = {k: float(v) for k, v in result.metrics.items() if np.isfinite(v)}
+    return result
+
+
+def _moment(label: str, t: np.ndarray, block, apv: np.ndarray, index: int) -> tuple:
+    return (
+        label,
+        float(t[index]),
+        float(block.by_cell["pyramidal"][index]),
+        float(block.by_cell["interneuron"][index]),
+        float(apv[index]),
+    )
+
+
+def _ratio(value: float, reference: float) -> float:
+    return value / reference if reference > 0 else float("nan")
+
+
+def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict, quick: bool) -> list[CircuitSample]:
+    settings = config.circuit
+    pfc = PFCConfig.quick() if quick else PFCConfig(
+        n_exc=settings.n_exc, n_inh=settings.n_inh, duration_s=settings.sample_duration * 3600.0
+    )
+    scale = {cell: conductance_scale(cell, mechanisms) for cell in ("pyramidal", "interneuron")}
+    conditions = [
+        CircuitCondition(
+            block_pyramidal=b_e,
+            block_interneuron=b_i,
+            nmda_scale_pyramidal=scale["pyramidal"],
+            nmda_scale_interneuron=scale["interneuron"],
+            nmda_open_block=apv,
+        )
+        for _, _, b_e, b_i, apv in moments
+    ]
+    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
+    unique = list(dict.fromkeys(conditions))
+    readouts = dict(zip(unique, simulate_pfc(unique, pfc, seed=config.seed), strict=True))
+    return [
+        CircuitSample(label, time, condition, readouts[condition])
+        for (label, time, *_), condition in zip(moments, conditions, strict=True)
+    ]
