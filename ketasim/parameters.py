@@ -104,4 +104,8 @@ def render_table() -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render_table())
+    # Under ``python -m`` this file is __main__; the layers register into the
+    # importable ketasim.parameters, so render from that one.
+    from ketasim.parameters import render_table as _render
+
+    sys.stdout.write(_render())

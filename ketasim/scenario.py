@@ -78,7 +78,8 @@ def time_grid(config: ScenarioConfig) -> np.ndarray:
             if dose.duration:
                 pieces.append([min(end, span)])
     grid = np.unique(np.round(np.concatenate(pieces), 9))
-    return grid[grid <= span]
+    grid = grid[grid < span - 1e-6]
+    return np.append(grid, span)
 
 
 def _dose_events(dose: DoseConfig) -> list[DoseEvent]:

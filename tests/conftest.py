@@ -1,0 +1,26 @@
+"""Shared fixtures: quick-profile scenarios, memoised per test session."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+
+from ketasim.config import validate_scenario
+from ketasim.scenario import ScenarioResult, simulate
+
+
+@cache
+def _simulate_json(config_json: str) -> ScenarioResult:
+    return simulate(validate_scenario(json.loads(config_json)), quick=True)
+
+
+@pytest.fixture(scope="session")
+def run_quick():
+    """Run a scenario given as a plain dict in the quick profile (memoised)."""
+
+    def run(config: dict) -> ScenarioResult:
+        return _simulate_json(json.dumps(config, sort_keys=True))
+
+    return run

@@ -1,0 +1,178 @@
+"""The command line: outputs, determinism, and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ketasim.cli import main
+from ketasim.outputs import OUTPUT_FILES
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.yaml"
+
+
+def run_cli(*args: str) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default") / "out"
+    assert run_cli("run", DEFAULT, "--out", out, "--quick") == 0
+    return out
+
+
+def test_run_writes_the_four_outputs(default_run):
+    for name in OUTPUT_FILES:
+        assert (default_run / name).stat().st_size > 0, name
+    metrics = json.loads((default_run / "metrics.json").read_text())
+    for key in ("plasma_cmax_uM", "brain_cmax_uM", "tmax_min", "nmdar_block_peak_interneuron",
+                "nmdar_block_peak_pyramidal", "pyr_rate_hz", "int_rate_hz", "glutamate_release", "gamma_power"):
+        assert key in metrics
+    header = (default_run / "timeseries.csv").read_text().splitlines()[0].split(",")
+    for column in ("time_h", "plasma_ketamine_uM", "brain_ketamine_uM", "nmdar_block_interneuron", "nmdar_block_pyramidal"):
+        assert column in header
+
+
+def test_resolved_config_reruns_to_identical_metrics(default_run, tmp_path):
+    again = tmp_path / "again"
+    assert run_cli("run", default_run / "config.resolved.yaml", "--out", again, "--quick", "--no-figure") == 0
+    assert (again / "metrics.json").read_bytes() == (default_run / "metrics.json").read_bytes()
+
+
+def test_timeseries_resolves_minutes_after_a_dose(default_run):
+    import numpy as np
+
+    t = np.loadtxt(default_run / "timeseries.csv", delimiter=",", skiprows=1, usecols=0)
+    early = t[t < 6.0]
+    assert np.diff(early).max() <= 1 / 60 + 1e-9
+
+
+def test_set_overrides_reach_the_model(tmp_path):
+    out = tmp_path / "o"
+    assert run_cli("run", DEFAULT, "--set", "dosing.0.dose=30 mg/kg", "--out", out, "--quick", "--no-figure") == 0
+    resolved = (out / "config.resolved.yaml").read_text()
+    assert "30.0 mg/kg" in resolved
+
+
+def test_validate_runs_nothing(capsys):
+    assert run_cli("validate", DEFAULT) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+VALID = """\
+species: mouse
+seed: 0
+dosing:
+  - {drug: ketamine, dose: 10 mg/kg, route: ip, at: 0 h}
+"""
+
+BAD_CONFIGS = {
+    "unknown top-level key": (VALID + "colour: blue\n", "colour"),
+    "unknown dose key": (VALID.replace("at: 0 h}", "at: 0 h, speed: 3}"), "dosing.0.speed"),
+    "missing unit": (VALID.replace("10 mg/kg", "10"), "dosing.0.dose"),
+    "wrong unit": (VALID.replace("10 mg/kg", "10 mg"), "dosing.0.dose"),
+    "time as dose": (VALID.replace("10 mg/kg", "3 h"), "dosing.0.dose"),
+    "negative dose": (VALID.replace("10 mg/kg", "-5 mg/kg"), "dosing.0.dose"),
+    "absurd dose": (VALID.replace("10 mg/kg", "5000 mg/kg"), "dosing.0.dose"),
+    "unknown species": (VALID.replace("mouse", "dog"), "species"),
+    "unknown route": (VALID.replace("route: ip", "route: im"), "dosing.0.route"),
+    "route without a model": (VALID.replace("mouse", "human"), "dosing.0.route"),
+    "unknown drug": (VALID.replace("drug: ketamine", "drug: cocaine"), "dosing.0.drug"),
+    "bad YAML": ("species: [mouse\n", "YAML"),
+    "not a mapping": ("- 1\n- 2\n", "mapping"),
+    "non-numeric seed": (VALID.replace("seed: 0", "seed: abc"), "seed"),
+    "negative seed": (VALID.replace("seed: 0", "seed: -1"), "seed"),
+    "seed too large": (VALID.replace("seed: 0", "seed: 99999999999"), "seed"),
+    "fractional seed": (VALID.replace("seed: 0", "seed: 1.5"), "seed"),
+    "infusion without duration": (VALID.replace("route: ip", "route: iv_infusion"), "dosing.0.duration"),
+    "bath without concentration": (VALID.replace("route: ip", "route: bath"), "dosing.0.concentration"),
+    "mechanism out of range": (VALID + "mechanisms: {mtor: -1}\n", "mechanisms.mtor"),
+    "unknown mechanism": (VALID + "mechanisms: {serotonin: 1}\n", "mechanisms.serotonin"),
+    "non-numeric mechanism": (VALID + "mechanisms: {mtor: lots}\n", "mechanisms.mtor"),
+    "bad genotype": (VALID + "subject: {bdnf_genotype: val/xyz}\n", "subject.bdnf_genotype"),
+    "unknown event": (VALID + "protocol: [{event: levitate, at: 1 h}]\n", "protocol.0.event"),
+    "unreadable time": (VALID.replace("at: 0 h", "at: soon"), "dosing.0.at"),
+    "repeat without interval": (VALID.replace("at: 0 h}", "at: 0 h, repeat: 3}"), "dosing.0.every"),
+    "duration shorter than events": (VALID.replace("at: 0 h", "at: 30 h") + "duration: 1 d\n", "duration"),
+    "circuit too small": (VALID + "circuit: {n_exc: 3}\n", "circuit.n_exc"),
+}
+
+BAD_SETS = {
+    "no equals sign": ("seed", "seed"),
+    "unknown key": ("colour=blue", "colour"),
+    "missing unit": ("dosing.0.dose=15", "dosing.0.dose"),
+    "wrong unit": ("dosing.0.at=3 mg/kg", "dosing.0.at"),
+    "index out of range": ("dosing.5.dose=1 mg/kg", "dosing.5"),
+    "non-numeric index": ("dosing.first.dose=1 mg/kg", "dosing.first"),
+    "into a scalar": ("seed.x=1", "seed.x"),
+    "empty value": ("seed=", "seed"),
+    "negative dose": ("dosing.0.dose=-1 mg/kg", "dosing.0.dose"),
+    "unknown species": ("species=cat", "species"),
+    "empty key": ("=3", "(empty)"),
+}
+
+
+def _assert_clean_failure(capsys, code: int, key: str, out: Path, before: dict | None = None) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1, captured.err
+    assert key in lines[0], lines[0]
+    assert "Traceback" not in captured.err
+    if before is None:
+        assert not out.exists()
+    else:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_fails_cleanly(case, tmp_path, capsys):
+    text, key = BAD_CONFIGS[case]
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    out = tmp_path / "out"
+    line = _assert_clean_failure(capsys, run_cli("run", config, "--out", out, "--quick"), key, out)
+    assert str(config) in line
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SETS))
+def test_bad_set_fails_cleanly_and_leaves_outputs_alone(case, tmp_path, capsys):
+    assignment, key = BAD_SETS[case]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.json").write_text('{"kept": 1}\n')
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code = run_cli("run", DEFAULT, "--set", assignment, "--out", out, "--quick")
+    line = _assert_clean_failure(capsys, code, key, out, before)
+    assert "--set" in line
+
+
+def test_error_names_the_file(tmp_path, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text(VALID.replace("mouse", "dog"))
+    assert run_cli("validate", config) == 2
+    assert str(config) in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path, capsys):
+    assert run_cli("validate", tmp_path / "nope.yaml") == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_console_script_reports_errors_without_traceback(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text(VALID.replace("10 mg/kg", "10"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ketasim.cli", "run", str(config), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "dosing.0.dose" in proc.stderr
+    assert not (tmp_path / "o").exists()
