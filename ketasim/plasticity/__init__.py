@@ -6,5 +6,5 @@
 - :mod:`.stage` — the scenario stage for ``slice`` and ``lhb_recording`` events.
 """
 
-from ketasim.plasticity import params  # noqa: F401  (registers the parameters)
 import ketasim.circuit.lhb  # noqa: F401,E402  (its parameters belong to this layer's issue)
+from ketasim.plasticity import params  # noqa: F401  (registers the parameters)

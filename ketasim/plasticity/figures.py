@@ -31,10 +31,11 @@ def slice_figure(course: dict, traces: dict, ratios: np.ndarray, has_drug: bool,
     condition = ratios.shape[0] - 1
     for k, interval in enumerate(traces["intervals_ms"]):
         g = traces["g_ampa_nS"][condition, k]
-        ax.plot(traces["t_ms"], g / g.max() if g.max() > 0 else g, lw=1, label=f"{interval:g} ms")
+        first = g[traces["t_ms"] < min(interval, 5.0)].max()
+        ax.plot(traces["t_ms"], g / first if first > 0 else g, lw=1, label=f"{interval:g} ms")
     ax.set_xlim(-5, max(traces["intervals_ms"]) + 30)
     ax.set_xlabel("time from first pulse (ms)")
-    ax.set_ylabel("AMPA conductance (normalised)")
+    ax.set_ylabel("AMPA conductance (first pulse = 1)")
     ax.set_title("paired pulses")
     ax.legend(frameon=False, fontsize=8)
 

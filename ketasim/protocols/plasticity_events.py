@@ -110,7 +110,7 @@ def parse_slice(fields: Mapping[str, Any]) -> SliceProtocol:
         for item in raw:
             values.append(_quantity({"paired_pulse_intervals": item}, "paired_pulse_intervals", "time",
                                     5.0, 1000.0, "ms", 3.6e6))
-        out["paired_pulse_intervals_ms"] = tuple(sorted(set(values)))
+        out["paired_pulse_intervals_ms"] = tuple(sorted({round(v, 6) for v in values}))
     if "pulses" in fields:
         out["pulses"] = _integer(fields, "pulses", 1, 2000)
     if "frequency" in fields:
