@@ -194,6 +194,14 @@ class ProtocolEvent(BaseModel):
         if self.event not in EVENT_TYPES:
             allowed = ", ".join(EVENT_TYPES) or "none in this version"
             raise _KeyedError("event", f"unknown event type {self.event!r}; allowed: {allowed}")
+        from ketasim.protocols import EVENT_VALIDATORS
+
+        check = EVENT_VALIDATORS.get(self.event)
+        if check is not None:
+            try:
+                check(dict(self.model_extra or {}))
+            except ValueError as exc:  # EventFieldError: names the field
+                raise _KeyedError(getattr(exc, "field", "event"), getattr(exc, "message", str(exc))) from None
         return self
 
 

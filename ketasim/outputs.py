@@ -59,6 +59,8 @@ def write_outputs(result: ScenarioResult, out_dir: str | Path, figure: bool = Tr
         )
         if figure:
             scenario_figure(result).savefig(staging / "scenario.png", dpi=110)
+            for name, make in result.figures.items():  # stage figures, e.g. slice_ltp.png
+                make().savefig(staging / name, dpi=110)
         out_dir.mkdir(exist_ok=True)
         written = []
         for item in sorted(staging.iterdir()):

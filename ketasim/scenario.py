@@ -31,7 +31,9 @@ FIRST_DOSE_WINDOW_H = 24.0
 # Later layers add their work as stages: ``module:function`` taking
 # (config, result, quick, progress) and adding series, metrics and circuit
 # samples to the result in place. They run in this order after the PFC circuit.
-STAGES: tuple[str, ...] = ()
+STAGES: tuple[str, ...] = (
+    "ketasim.plasticity.stage:run",
+)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class ScenarioResult:
     timeseries: dict[str, np.ndarray]
     metrics: dict[str, float]
     circuit: list[CircuitSample] = field(default_factory=list)
+    figures: dict[str, Callable] = field(default_factory=dict)  # extra figure file name -> () -> Figure
 
 
 def time_grid(config: ScenarioConfig) -> np.ndarray:

@@ -76,5 +76,6 @@ DRUGS: dict[str, Drug] = {
         Drug("cck8s", "sulphated CCK octapeptide, CCK-B receptor agonist (slices)", ("bath",)),
         Drug("cckb_antagonist", "CCK-B receptor antagonist, e.g. L-365,260 (slices)", ("bath",)),
         Drug("d_cycloserine", "NMDAR glycine-site partial agonist", ("bath",)),
+        Drug("nmda", "N-methyl-D-aspartate, NMDAR agonist (slices: releases CCK)", ("bath",)),
     )
 }

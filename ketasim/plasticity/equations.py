@@ -1,0 +1,127 @@
+"""Reusable Brian2 equations: a Tsodyks–Markram synapse with a CCK-B-gated LTP rule.
+
+The rule (Chen et al. 2019 PNAS 116:6397):
+
+1. *Presynaptic short-term plasticity* (Tsodyks–Markram with facilitation;
+   Markram, Wang & Tsodyks 1998): on each spike ``u ← u + U (1 − u)``, the
+   released fraction is ``r = u x`` and ``x ← x − r``; between spikes ``u``
+   decays to 0 with ``tau_f`` and ``x`` recovers to 1 with ``tau_d``. The
+   AMPA response of a spike is ``w · r``: paired-pulse facilitation is a
+   property of ``u, x`` alone, so NMDAR block cannot change it.
+2. *NMDAR calcium*: glutamate binds NMDARs (``s_nmda += r (1 − s_nmda)``,
+   decay ``tau_nmda``); the normalised Ca²⁺ signal relaxes (``tau_ca``)
+   towards ``nmda_avail · s_nmda · B(V)`` with the Jahr–Stevens Mg²⁺ unblock
+   ``B(V)`` and ``nmda_avail = (1 − ketamine block)(1 − APV occupancy)``.
+3. *CCK release*: each synapse releases CCK at a rate that is a steep Hill
+   function of its NMDAR Ca²⁺ (peptide release needs tetanic activity); the
+   released CCK accumulates in the postsynaptic group's extracellular pool
+   ``cck`` (nM) and is cleared with ``tau_cck``.
+4. *CCK-B gate*: receptor occupancy by endogenous CCK plus bath CCK-8s,
+   with a competitive antagonist, times the ``cckbr`` expression scale.
+5. *Potentiation*: ``dw/dt = ltp_rate · gate · elig · (w_max − w)``, with ``elig``
+   a presynaptic-activity (eligibility) trace incremented by ``r``. Activity
+   without CCK does nothing; CCK-8s with low-frequency activity potentiates
+   even when NMDARs are blocked, as Chen et al. found.
+
+Use :func:`synapse_model` / :func:`synapse_on_pre` for the ``Synapses``
+object, :func:`gate_equations` inside the postsynaptic ``NeuronGroup``
+(which must also define ``v`` and ``g_ampa``), and :func:`namespace` for the
+constants. The fear circuit uses the same strings.
+"""
+
+from __future__ import annotations
+
+from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
+from ketasim.plasticity import params as p
+
+__all__ = ["gate_equations", "namespace", "synapse_model", "synapse_on_pre"]
+
+
+def synapse_model(plastic: bool = True) -> str:
+    """Per-synapse Brian2 model: STP, NMDAR Ca²⁺, eligibility, weight, summed drives.
+
+    The postsynaptic group must define ``v`` (volt), ``nmda_avail`` (1),
+    ``nmda_tonic`` (1, bath agonist occupancy), ``cckb_gate`` (1) and the
+    summed targets ``nmda_open`` and ``cck_drive`` (both ``1``).
+    """
+    weight = (
+        "dw/dt = ltp_rate * cckb_gate_post * elig * (w_max - w) : 1 (clock-driven)"
+        if plastic else "w : 1 (constant)"
+    )
+    return f"""
+U : 1 (constant)
+du/dt = -u / tau_f : 1 (event-driven)
+dx/dt = (1 - x) / tau_d : 1 (event-driven)
+r : 1
+ds_nmda/dt = -s_nmda / tau_nmda : 1 (clock-driven)
+mg_unblock = 1 / (1 + exp(-mg_slope * v_post / mV) * mg_mM / mg_k) : 1
+dca/dt = (nmda_avail_post * clip(s_nmda + nmda_tonic_post, 0, 1) * mg_unblock - ca) / tau_ca : 1 (clock-driven)
+delig/dt = -elig / tau_e : 1 (clock-driven)
+{weight}
+nmda_open_post = s_nmda : 1 (summed)
+cck_drive_post = ca**cck_hill / (ca**cck_hill + cck_ca_half**cck_hill) : 1 (summed)
+"""
+
+
+def synapse_on_pre() -> str:
+    """Statements run on each presynaptic spike (facilitate, release, bind NMDARs, AMPA response)."""
+    return """
+u = u + U * (1 - u)
+r = u * x
+x = x - r
+elig = elig + r
+s_nmda = s_nmda + r * (1 - s_nmda)
+g_ampa_post += g_ampa_unit * w * r
+"""
+
+
+def gate_equations() -> str:
+    """Postsynaptic-group equations: extracellular CCK pool and CCK-B gate.
+
+    Constants per group (set them before running): ``nmda_avail``,
+    ``nmda_tonic``, ``cck_scale`` (1 = intact release, 0 = knockout),
+    ``cckbr`` (receptor expression), ``cck8s_nM`` (bath agonist),
+    ``antagonist_nM`` (bath CCK-B antagonist), ``n_synapses`` (afferents
+    summed into ``cck_drive``).
+    """
+    return """
+nmda_open : 1
+cck_drive : 1
+dcck/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second - cck / tau_cck : 1
+dcck_released/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second : 1
+cckb_gate = cckbr * (cck + cck8s_nM) / (cck + cck8s_nM + cckb_kd * (1 + antagonist_nM / antagonist_ki)) : 1
+nmda_avail : 1 (constant)
+nmda_tonic : 1 (constant)
+cck_scale : 1 (constant)
+cckbr : 1 (constant)
+cck8s_nM : 1 (constant)
+antagonist_nM : 1 (constant)
+n_synapses : 1 (constant)
+"""
+
+
+def namespace(g_ampa_unit_nS: float = p.G_AMPA_NS) -> dict:
+    """Brian2 namespace with every constant the strings above use."""
+    import brian2 as b2
+
+    return {
+        "tau_f": p.STP_TAU_F_MS * b2.ms,
+        "tau_d": p.STP_TAU_D_MS * b2.ms,
+        "tau_nmda": p.TAU_NMDA_MS * b2.ms,
+        "tau_ca": p.TAU_CA_MS * b2.ms,
+        "tau_e": p.TAU_ELIGIBILITY_S * b2.second,
+        "tau_cck": p.TAU_CCK_S * b2.second,
+        "ltp_rate": p.LTP_RATE / b2.second,
+        "w_max": 1.0 + p.LTP_MAX_EARLY,
+        "mg_slope": MG_SLOPE,
+        "mg_mM": MG_MM,
+        "mg_k": MG_K,
+        "cck_hill": p.CCK_HILL,
+        "cck_ca_half": p.CCK_CA_HALF,
+        "cck_release_rate": p.CCK_RELEASE_NM_PER_S,
+        "cckb_kd": p.CCKB_KD_NM,
+        "antagonist_ki": p.CCKB_ANTAGONIST_KI_NM,
+        "g_ampa_unit": g_ampa_unit_nS * b2.nS,
+        "mV": b2.mV,
+        "second": b2.second,
+    }

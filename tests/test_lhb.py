@@ -1,0 +1,62 @@
+"""Lateral habenula: NMDAR-dependent bursting, blocked by ketamine and APV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ketasim.circuit.lhb import LHbCondition, LHbConfig, burst_spikes, simulate_lhb
+from ketasim.config import ConfigError, validate_scenario
+from ketasim.pharmacology.pd import apv_occupancy, simulate_block
+from ketasim.scenario import simulate
+
+
+def _block(conc_uM: float) -> float:
+    return float(simulate_block(np.array([0.0, 100.0]), np.array([conc_uM])).by_cell["pyramidal"][-1])
+
+
+def test_burst_detection_needs_short_isis_after_silence():
+    spikes = np.array([0.100, 0.104, 0.109, 0.400, 0.600, 0.610])  # s
+    assert burst_spikes(spikes).tolist() == [True, True, True, False, True, True]
+    tonic = np.arange(0.0, 1.0, 0.05)  # 20 Hz: ISIs of 50 ms
+    assert not burst_spikes(tonic).any()
+    assert burst_spikes(np.array([0.0, 0.030, 0.040])).tolist() == [False, False, False]
+
+
+@pytest.fixture(scope="module")
+def lhb():
+    conditions = [LHbCondition()] + [LHbCondition(nmda_block=_block(c)) for c in (1.0, 3.0, 10.0)] + [
+        LHbCondition(apv_occupancy=float(apv_occupancy(50.0)))
+    ]
+    return simulate_lhb(conditions, LHbConfig.quick(), seed=0)
+
+
+def test_drug_free_lhb_bursts(lhb):
+    assert lhb[0].burst_fraction > 0.1
+    assert 0.5 < lhb[0].rate_hz < 30.0
+
+
+def test_ketamine_at_subanaesthetic_concentrations_lowers_bursting(lhb):
+    fractions = [r.burst_fraction for r in lhb[:4]]
+    assert np.all(np.diff(fractions) < 0), fractions
+
+
+def test_apv_blocks_bursting(lhb):
+    assert lhb[4].burst_fraction < 0.3 * lhb[0].burst_fraction
+
+
+def test_lhb_scenario_with_ip_ketamine():
+    config = validate_scenario({
+        "species": "mouse", "duration": "3 h",
+        "dosing": [{"drug": "ketamine", "dose": "10 mg/kg", "route": "ip", "at": "0 h"}],
+        "protocol": [{"event": "lhb_recording", "at": "15 min", "duration": "3 s"}],
+    })
+    metrics = simulate(config, quick=True).metrics
+    assert metrics["lhb_nmdar_block"] > 0.05
+    assert metrics["lhb_burst_fraction"] < metrics["lhb_burst_fraction_drug_free"]
+
+
+def test_lhb_event_fields_are_validated():
+    with pytest.raises(ConfigError) as err:
+        validate_scenario({"protocol": [{"event": "lhb_recording", "at": "1 h", "duration": "5 h"}]})
+    assert err.value.key == "protocol.0.duration"

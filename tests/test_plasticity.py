@@ -1,0 +1,166 @@
+"""CCK-gated LTP, presynaptic PPF and the slice scenario."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ketasim.config import ConfigError, load_scenario, validate_scenario
+from ketasim.pharmacology.pd import apv_occupancy, simulate_block
+from ketasim.plasticity import params as p
+from ketasim.plasticity.slice import (
+    INDUCTION_DEFAULTS,
+    Induction,
+    SliceCondition,
+    response_time_course,
+    simulate_induction,
+    simulate_paired_pulses,
+)
+from ketasim.scenario import simulate
+
+KETAMINE_UM = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0)
+APV = float(apv_occupancy(50.0))
+
+
+def _block(conc_uM: float) -> float:
+    """Steady-state pyramidal block from pharmacology.pd (a long constant bath)."""
+    return float(simulate_block(np.array([0.0, 100.0]), np.array([conc_uM])).by_cell["pyramidal"][-1])
+
+
+def _ltp(readout) -> float:
+    return 100.0 * float(response_time_course(readout.early_potentiation, 60.0) - 1.0)
+
+
+CONDITIONS = {
+    "control": SliceCondition(),
+    "cckbr_ko": SliceCondition(cckbr=0.0),
+    "cck_ko": SliceCondition(cck=0.0),
+    "antagonist": SliceCondition(cckb_antagonist_uM=1.0),
+    "apv": SliceCondition(apv_occupancy=APV),
+    "apv_cck8s": SliceCondition(apv_occupancy=APV, cck8s_uM=0.1),
+    **{f"ket{c:g}": SliceCondition(nmda_block=_block(c)) for c in KETAMINE_UM[1:]},
+}
+
+
+@pytest.fixture(scope="module")
+def hfs():
+    names = list(CONDITIONS)
+    out = simulate_induction([CONDITIONS[n] for n in names], Induction(**{"kind": "hfs", **INDUCTION_DEFAULTS["hfs"]}))
+    return dict(zip(names, out, strict=True))
+
+
+def test_control_hfs_ltp_in_the_reported_slice_range(hfs):
+    # CA1 slices: 140-180 % of baseline at 60 min; neocortex (Chen et al. 2019 PNAS) 115-140 %.
+    assert 20.0 <= _ltp(hfs["control"]) <= 80.0
+
+
+@pytest.mark.parametrize("name", ["cckbr_ko", "cck_ko", "antagonist", "apv"])
+def test_losing_cck_signalling_or_nmdars_cuts_ltp_below_a_fifth(hfs, name):
+    assert _ltp(hfs[name]) < 0.2 * _ltp(hfs["control"])
+
+
+def test_exogenous_cck8s_rescues_ltp_under_apv(hfs):
+    assert _ltp(hfs["apv_cck8s"]) > 0.5 * _ltp(hfs["control"])
+
+
+def test_ketamine_lowers_ltp_monotonically(hfs):
+    ltp = [_ltp(hfs["control"])] + [_ltp(hfs[f"ket{c:g}"]) for c in KETAMINE_UM[1:]]
+    assert np.all(np.diff(ltp) <= 1e-9), ltp
+    assert ltp[1] < ltp[0] and ltp[3] < 0.2 * ltp[0]
+
+
+def test_nmdar_activation_releases_cck_and_block_lowers_it(hfs):
+    control = hfs["control"].cck_released_nM
+    assert control > 0.5
+    assert hfs["apv"].cck_released_nM < 0.05 * control
+    assert hfs["ket10"].cck_released_nM < hfs["ket1"].cck_released_nM < control
+
+
+def test_bath_nmda_releases_cck_without_stimulation():
+    quiet, nmda, nmda_apv = simulate_induction(
+        [SliceCondition(), SliceCondition(nmda_agonist_uM=100.0),
+         SliceCondition(nmda_agonist_uM=100.0, apv_occupancy=APV)],
+        Induction(kind="none", pulses=0, duration_s=2.0),
+    )
+    assert quiet.cck_released_nM < 1e-3
+    assert nmda.cck_released_nM > 100 * max(quiet.cck_released_nM, 1e-6)
+    assert nmda_apv.cck_released_nM < 0.1 * nmda.cck_released_nM
+
+
+def test_lfs_alone_gives_no_ltp_but_lfs_with_cck8s_does():
+    lfs = Induction(kind="lfs", pulses=60, frequency_hz=1.0)
+    alone, with_cck = simulate_induction([SliceCondition(), SliceCondition(cck8s_uM=0.1)], lfs)
+    assert _ltp(alone) < 2.0
+    assert _ltp(with_cck) > 20.0
+
+
+def test_ppf_is_presynaptic_and_matches_tsodyks_markram():
+    conditions = [SliceCondition(), SliceCondition(apv_occupancy=APV)] + [
+        SliceCondition(nmda_block=_block(c)) for c in KETAMINE_UM[1:]
+    ]
+    ratios, _ = simulate_paired_pulses(conditions, [10.0, 50.0, 200.0])
+    assert 1.3 <= ratios[0, 1] <= 1.8  # CA3-CA1 PPF at 50 ms (Dobrunz & Stevens 1997)
+    assert ratios[0, 0] > ratios[0, 2] > 1.0  # facilitation fades with the interval
+    assert np.all(np.abs(ratios / ratios[0] - 1.0) < 0.05)
+    # Analytic Tsodyks-Markram ratio of one synapse with the mean U (the population spreads around it).
+    u, tf, td, dt = p.STP_U, p.STP_TAU_F_MS, p.STP_TAU_D_MS, 50.0
+    u2 = u * np.exp(-dt / tf) + u * (1 - u * np.exp(-dt / tf))
+    x2 = 1 - u * np.exp(-dt / td)
+    assert abs(ratios[0, 1] - u2 * x2 / u) < 0.15
+
+
+def test_consolidation_scheme_is_exact_and_bounded():
+    assert response_time_course(0.7, -5.0) == 1.0
+    assert response_time_course(0.7, 0.0) == pytest.approx(1.7)
+    late = response_time_course(0.7, np.array([60.0, 120.0, 600.0]))
+    assert np.all(np.diff(late) < 0) and late[-1] > 1.3  # consolidated LTP persists
+    # Weak induction keeps a smaller share of its early potentiation (Frey & Morris 1997).
+    retained_weak = (response_time_course(0.1, 600.0) - 1.0) / 0.1
+    retained_strong = (response_time_course(0.7, 600.0) - 1.0) / 0.7
+    assert retained_weak < 0.5 * retained_strong
+    assert response_time_course(0.7, 600.0, mtor=0.0) < 1.01
+
+
+def _slice(dosing: list | None = None, mechanisms: dict | None = None, **event) -> dict:
+    return {"species": "mouse", "duration": "2 h", "dosing": dosing or [], "mechanisms": mechanisms or {},
+            "protocol": [{"event": "slice", "at": "30 min", "induction": "hfs", **event}]}
+
+
+def _bath(drug: str, conc: str) -> list:
+    return [{"drug": drug, "route": "bath", "concentration": conc, "at": "0 min"}]
+
+
+def test_slice_scenario_metrics_and_bath_drugs():
+    control = simulate(validate_scenario(_slice()), quick=True).metrics
+    assert 20.0 <= control["ltp_percent"] <= 80.0
+    assert 1.3 <= control["ppf_ratio"] <= 1.8
+    antagonist = simulate(validate_scenario(_slice(_bath("cckb_antagonist", "1 uM"))), quick=True).metrics
+    knockout = simulate(validate_scenario(_slice(mechanisms={"cck": 0})), quick=True).metrics
+    receptor_ko = simulate(validate_scenario(_slice(mechanisms={"cckbr": 0})), quick=True).metrics
+    ketamine = simulate(validate_scenario(_slice(_bath("ketamine", "10 uM"))), quick=True).metrics
+    for cut in (antagonist, knockout, receptor_ko, ketamine):
+        assert cut["ltp_percent"] < 0.2 * control["ltp_percent"]
+    assert ketamine["cck_release"] < ketamine["cck_release_drug_free"]
+    assert abs(ketamine["ppf_ratio"] / control["ppf_ratio"] - 1) < 0.05
+
+
+def test_example_config_takes_bath_overrides():
+    config = load_scenario("configs/slice_ltp.yaml", [
+        "dosing.0.drug=ketamine", "dosing.0.route=bath", "dosing.0.concentration=3 uM", "dosing.0.at=0",
+    ])
+    assert config.dosing[0].concentration == pytest.approx(3.0)
+    assert config.protocol[0].event == "slice"
+
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("induction", "xyz", "allowed: hfs, tbs, lfs, pairing, none"),
+    ("paired_pulse_intervals", ["2 ms"], "allowed: 5 to 1000 ms"),
+    ("follow_up", "10 min", "allowed: 60 to 360 min"),
+    ("pulses", 0, "whole number from 1 to 2000"),
+    ("colour", "red", "unknown key; allowed: induction"),
+])
+def test_slice_event_fields_are_validated(field, value, fragment):
+    with pytest.raises(ConfigError) as err:
+        validate_scenario(_slice(**{field: value}))
+    assert err.value.key == f"protocol.0.{field}"
+    assert fragment in err.value.message
