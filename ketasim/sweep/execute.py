@@ -1,0 +1,187 @@
+"""Executing a sweep: in-process, on a local process pool, or on a Dask cluster.
+
+Every executor yields records as points finish; :func:`run_sweep` commits
+each one to the store at once, so an interrupted sweep resumes where it
+stopped. A point that raises is recorded as failed and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ketasim.config import ConfigError
+from ketasim.sweep.export import atomic_write, write_exports
+from ketasim.sweep.runner import run_point
+from ketasim.sweep.spec import SweepSpec
+from ketasim.sweep.store import SweepStore
+
+__all__ = ["SweepSummary", "connect_scheduler", "run_sweep"]
+
+Task = tuple[str, dict[str, Any]]  # (hash, resolved config)
+POOL_RESTARTS_PER_POINT = 2  # a point that kills its worker this often is recorded as failed
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep run did."""
+
+    directory: Path
+    total: int  # distinct scenarios in the sweep
+    reused: int  # finished before this run
+    ran: int
+    failed: int  # failed points in the store after this run
+    elapsed_s: float
+
+
+def _failure(point_hash: str, error: str) -> dict[str, Any]:
+    return {"hash": point_hash, "status": "failed", "metrics": {}, "error": error, "started": time.time(),
+            "elapsed_s": 0.0, "worker": ""}
+
+
+def _in_process(tasks: list[Task], model: str, quick: bool, cache_root: str | None) -> Iterator[dict]:
+    for point_hash, config in tasks:
+        yield run_point(point_hash, config, model, quick, cache_root, isolate=False)
+
+
+def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_root: str | None) -> Iterator[dict]:
+    # spawn: a fresh interpreter per worker (no inherited threads or brian2 state).
+    context = multiprocessing.get_context("spawn")
+    crashes: dict[str, int] = {}
+    pending = list(tasks)
+    while pending:
+        retry: list[Task] = []
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+            futures = {pool.submit(run_point, h, c, model, quick, cache_root): (h, c) for h, c in pending}
+            for future in as_completed(futures):
+                point_hash, config = futures[future]
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    crashes[point_hash] = crashes.get(point_hash, 0) + 1
+                    if crashes[point_hash] >= POOL_RESTARTS_PER_POINT:
+                        yield _failure(point_hash, f"worker process died ({exc})")
+                    else:
+                        retry.append((point_hash, config))
+        pending = retry
+
+
+def connect_scheduler(address: str):
+    """A :class:`distributed.Client` for ``address``; a one-line error if it cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("--scheduler", address, "needs dask.distributed (pip install 'dask[distributed]')") from None
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError("--scheduler", address, f"cannot reach a Dask scheduler there ({exc})") from None
+
+
+def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | None) -> Iterator[dict]:
+    from distributed import as_completed as dask_completed
+
+    run = uuid.uuid4().hex[:8]
+    futures = {
+        client.submit(run_point, h, c, model, quick, cache_root, key=f"ketasim-point-{h[:16]}-{run}", pure=False): h
+        for h, c in tasks
+    }
+    for future in dask_completed(futures):
+        point_hash = futures[future]
+        try:
+            yield future.result()
+        except Exception as exc:  # worker lost, killed, or the task could not be deserialised
+            yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
+
+
+def _write_sweep_yaml(spec: SweepSpec, directory: Path) -> None:
+    data = dict(spec.raw)
+    data["base"] = spec.base  # inline, so the directory documents itself
+    text = f"# Sweep as last run from {spec.source}\n" + yaml.safe_dump(data, sort_keys=False)
+    atomic_write(directory / "sweep.yaml", lambda path: path.write_text(text, encoding="utf-8"))
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quick: bool = False,
+    retry_failed: bool = False,
+    model: str | None = None,
+    progress: bool = True,
+    cache_root: str | None = None,
+) -> SweepSummary:
+    """Run (or resume) a sweep into the store at ``out`` and export its results.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        A validated sweep (:func:`ketasim.sweep.spec.load_sweep`).
+    out : path
+        Sweep directory; created, or resumed if it holds a matching store.
+    workers : int, optional
+        Local worker processes (default: the core count); 1 runs in this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+    quick : bool
+        Quick profile for every point.
+    retry_failed : bool
+        Rerun points recorded as failed (otherwise they are kept as failed).
+    model : str, optional
+        ``module:function`` replacing the spec's model (developer and test hook).
+    progress : bool
+        Show a progress bar (points done, failures, ETA) on stderr.
+    cache_root : str, optional
+        Root of per-worker Brian2 build directories (default ~/.cache/ketasim).
+    """
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    out = Path(out)
+    spec.with_run_options(model, quick)
+    client = connect_scheduler(scheduler) if scheduler else None
+    try:
+        store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick)
+        try:
+            _write_sweep_yaml(spec, out)
+            configs = {p.hash: p.config.resolved() for p in spec.points}
+            records = store.records()
+            finished = {h for h in configs if h in records and not (retry_failed and records[h]["status"] == "failed")}
+            tasks = [(h, c) for h, c in configs.items() if h not in finished]
+            failed = sum(records[h]["status"] == "failed" for h in finished)
+            if client is not None:
+                stream = _dask(tasks, spec.model, quick, client, cache_root)
+            elif (workers or os.cpu_count() or 1) <= 1 or len(tasks) <= 1:
+                stream = _in_process(tasks, spec.model, quick, cache_root)
+            else:
+                stream = _local_pool(tasks, spec.model, quick, workers or os.cpu_count() or 1, cache_root)
+            bar = tqdm(total=len(configs), initial=len(finished), unit="point", desc="sweep", file=sys.stderr,
+                       disable=not progress, dynamic_ncols=True)
+            bar.set_postfix(failed=failed)
+            with bar:
+                for record in stream:
+                    store.commit(record, configs[record["hash"]])
+                    failed += record["status"] == "failed"
+                    bar.set_postfix(failed=failed)
+                    bar.update()
+            records = store.records()
+            write_exports(spec, records, out)
+            failed = sum(records[h]["status"] == "failed" for h in configs if h in records)
+        finally:
+            store.close()
+    finally:
+        if client is not None:
+            client.close()
+    return SweepSummary(out, len(configs), len(finished), len(tasks), failed, time.perf_counter() - started)
