@@ -305,10 +305,10 @@ def _sampled_points(sample: Any, source: str) -> tuple[list[Axis], int]:
         engine = qmc.Sobol(d, scramble=True, rng=seed)
     else:
         engine = qmc.Halton(d, scramble=True, rng=seed)
-    unit_cube = engine.random(n)
+    unit_cube = engine.random(n).tolist()  # plain floats: values are written into configs
     axes = []
     for j, (key, kind, low, high, integer) in enumerate(ranges):
-        column = unit_cube[:, j]
+        column = [row[j] for row in unit_cube]
         if integer:
             values: list[Any] = [int(min(math.floor(low + u * (high - low + 1)), high)) for u in column]
         elif kind:
