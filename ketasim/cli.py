@@ -49,6 +49,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="local worker processes (default: the core count; 1 = run in this process)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.1:8786")
+    sweep.add_argument("--scheduler-timeout", type=_positive_int, default=30, metavar="SECONDS",
+                       help="how long to wait for the Dask scheduler (default 30)")
     sweep.add_argument("--quick", action="store_true", help="small, short circuit profile for every point")
     sweep.add_argument("--retry-failed", action="store_true", help="rerun the points recorded as failed")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -124,7 +126,8 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.config)  # every point validated before anything is written
     out = args.out or Path("ketasim-out") / "sweeps" / Path(args.config).stem
     summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
-                        retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress)
+                        retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
+                        scheduler_timeout_s=args.scheduler_timeout)
     print(f"ketasim: sweep {out}: {summary.total} scenarios ({summary.reused} already done, {summary.ran} run now), "
           f"{summary.failed} failed, {summary.elapsed_s:.1f} s; wrote results.nc and results.csv", file=sys.stderr)
     if summary.failed:

@@ -77,14 +77,14 @@ def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_
         pending = retry
 
 
-def connect_scheduler(address: str):
-    """A :class:`distributed.Client` for ``address``; a one-line error if it cannot be reached."""
+def connect_scheduler(address: str, timeout_s: float = 30.0):
+    """A :class:`distributed.Client` for ``address``; a one-line error if it cannot be reached in time."""
     try:
         from distributed import Client
     except ImportError:
         raise ConfigError("--scheduler", address, "needs dask.distributed (pip install 'dask[distributed]')") from None
     try:
-        return Client(address, timeout="15s")
+        return Client(address, timeout=f"{timeout_s}s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError("--scheduler", address, f"cannot reach a Dask scheduler there ({exc})") from None
 
@@ -122,6 +122,7 @@ def run_sweep(
     model: str | None = None,
     progress: bool = True,
     cache_root: str | None = None,
+    scheduler_timeout_s: float = 30.0,
 ) -> SweepSummary:
     """Run (or resume) a sweep into the store at ``out`` and export its results.
 
@@ -145,13 +146,15 @@ def run_sweep(
         Show a progress bar (points done, failures, ETA) on stderr.
     cache_root : str, optional
         Root of per-worker Brian2 build directories (default ~/.cache/ketasim).
+    scheduler_timeout_s : float
+        How long to wait for the Dask scheduler to answer.
     """
     from tqdm import tqdm
 
     started = time.perf_counter()
     out = Path(out)
     spec.with_run_options(model, quick)
-    client = connect_scheduler(scheduler) if scheduler else None
+    client = connect_scheduler(scheduler, scheduler_timeout_s) if scheduler else None
     try:
         store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick)
         try:

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -97,7 +100,9 @@ class SweepStore:
             raise StoreError(where, "", "exists and is not a directory; choose another --out")
         if not directory.exists():
             return
-        entries = {p.name for p in directory.iterdir()}
+        # Our own leftovers of an interrupted write (".results.nc.x1y2", ".sweep.sqlite.new-...") are ours too.
+        entries = {p.name for p in directory.iterdir()
+                   if not (p.name.startswith(".") and any(p.name[1:].startswith(own) for own in OWN_FILES))}
         if entries and STORE_FILE not in entries:
             foreign = sorted(entries - OWN_FILES)[:3] or sorted(entries)[:3]
             raise StoreError(where, "", f"not a ketasim sweep directory (holds {', '.join(foreign)}, no {STORE_FILE}); "
@@ -109,7 +114,7 @@ class SweepStore:
         directory = Path(directory)
         if not (directory / STORE_FILE).is_file():
             raise StoreError(str(directory), "", f"not a ketasim sweep directory (no {STORE_FILE})")
-        return cls(directory, cls._connect(directory, new=False))
+        return cls(directory, cls._connect(directory))
 
     @classmethod
     def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool) -> SweepStore:
@@ -118,7 +123,7 @@ class SweepStore:
         cls.check(directory)
         wanted = _identity(base_hash, model, quick)
         if (directory / STORE_FILE).is_file():
-            store = cls(directory, cls._connect(directory, new=False))
+            store = cls(directory, cls._connect(directory))
             stored = store.meta
             for key, explanation in _EXPLAIN.items():
                 if stored.get(key) != wanted[key]:
@@ -130,27 +135,35 @@ class SweepStore:
                                                          "mixed: use a new --out, or move this directory away")
             return store
         directory.mkdir(parents=True, exist_ok=True)
-        store = cls(directory, cls._connect(directory, new=True))
-        with store._db:
-            store._db.executescript(_SCHEMA)
-            store._db.executemany("INSERT INTO meta VALUES (?, ?)", [*wanted.items(), ("created", repr(time.time()))])
-        return store
+        # Build the store under a temporary name and rename it into place, so a kill at any
+        # moment leaves either no store (a fresh start) or a complete one.
+        staging = Path(tempfile.mkdtemp(prefix=f".{STORE_FILE}.new-", dir=directory))
+        try:
+            db = sqlite3.connect(staging / STORE_FILE, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [*wanted.items(), ("created", repr(time.time()))])
+            db.execute("COMMIT")
+            db.close()  # checkpoints the WAL into the main file
+            os.replace(staging / STORE_FILE, directory / STORE_FILE)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cls(directory, cls._connect(directory))
 
     @classmethod
-    def _connect(cls, directory: Path, new: bool) -> sqlite3.Connection:
+    def _connect(cls, directory: Path) -> sqlite3.Connection:
         """Open the database; an existing one is checked before anything could write to it."""
         path = directory / STORE_FILE
         where = str(path)
-        if not new:
-            with path.open("rb") as handle:
-                header = handle.read(16)
-            if header != b"SQLite format 3\x00":
-                raise StoreError(where, "", "corrupted or not a ketasim sweep store (not an SQLite database); "
-                                            "it is left untouched")
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":
+            raise StoreError(where, "", "corrupted or not a ketasim sweep store (not an SQLite database); "
+                                        "it is left untouched")
         db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         try:
-            if not new:
-                cls._verify(db, where)
+            cls._verify(db, where)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as exc:
