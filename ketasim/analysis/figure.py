@@ -95,9 +95,9 @@ def window_figure(dataset, effects, report: dict[str, Any], plot_axes: list[str]
         bar = figure.colorbar(image, ax=axes_grid, shrink=0.9)
         bar.set_label(f"effect on {report['metric']} (vs control)")
     unit = f" {control['units']}" if control["units"] else ""
-    figure.suptitle(f"{report['metric']}: window (outlined) at BH q ≤ {report['alpha']:g}, {report['direction']}; "
-                    f"control {control['key']}={_tick(control['value'])}{unit} (hatched); × not significant",
-                    fontsize=8)
+    figure.suptitle(f"{report['metric']}: window outlined (BH q ≤ {report['alpha']:g}, {report['direction']})\n"
+                    f"control {control['key']} = {_tick(control['value'])}{unit} hatched; × not significant",
+                    fontsize=9)
     return figure
 
 
