@@ -3,7 +3,8 @@
 Environment knobs (inherited by pool and Dask worker processes):
 ``KETASIM_TEST_POINT_LOG`` appends one JSON line per computed point;
 ``KETASIM_TEST_POINT_SLEEP`` sleeps that many seconds per point;
-``KETASIM_TEST_FAIL_SEED`` makes points with that seed raise.
+``KETASIM_TEST_FAIL_SEED`` makes points with that seed raise;
+``KETASIM_TEST_CRASH_SEED`` makes points with that seed kill their process.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def fast_model(config, quick: bool = False) -> dict[str, float]:
     record = {"seed": config.seed, "dose": dose, "at": at, "pid": os.getpid()}
     if os.environ.get("KETASIM_TEST_POINT_SLEEP"):
         time.sleep(float(os.environ["KETASIM_TEST_POINT_SLEEP"]))
+    if os.environ.get("KETASIM_TEST_CRASH_SEED") == str(config.seed):
+        os._exit(9)  # a worker dying mid-point, as a segfault or the OOM killer would
     if os.environ.get("KETASIM_TEST_FAIL_SEED") == str(config.seed):
         raise RuntimeError(f"planted failure at seed {config.seed}")
     noise_seed = zlib.crc32(json.dumps([config.seed, dose, at]).encode())

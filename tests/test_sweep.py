@@ -42,7 +42,8 @@ def load(directory: Path) -> xr.Dataset:
 
 
 def _clean_env(monkeypatch):
-    for name in ("KETASIM_TEST_POINT_LOG", "KETASIM_TEST_POINT_SLEEP", "KETASIM_TEST_FAIL_SEED"):
+    for name in ("KETASIM_TEST_POINT_LOG", "KETASIM_TEST_POINT_SLEEP", "KETASIM_TEST_FAIL_SEED",
+                 "KETASIM_TEST_CRASH_SEED"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -251,6 +252,17 @@ def test_failed_points_are_recorded_and_retried_on_request(tmp_path, monkeypatch
     assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress", "--retry-failed") == 0
     assert {seed for seed, _, _ in _logged(tmp_path / "log")} == {1}
     assert (load(out)["status"] == 1).all()
+
+
+def test_a_dying_worker_fails_only_its_own_point(tmp_path, monkeypatch):
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"dosing.0.dose": ["0 mg/kg", "10 mg/kg"], "seed": [0, 1, 2]})
+    out = tmp_path / "out"
+    monkeypatch.setenv("KETASIM_TEST_CRASH_SEED", "2")
+    assert cli("sweep", path, "--out", out, "--workers", "2", "--model", FAST, "--no-progress") == 1
+    status = load(out)["status"]
+    assert (status.sel(seed=2) == 2).all() and (status.sel(seed=[0, 1]) == 1).all()
+    assert "worker process died" in (out / "results.csv").read_text()
 
 
 # ------------------------------------------------------------------ stores that are not ours

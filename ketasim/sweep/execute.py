@@ -30,7 +30,7 @@ from ketasim.sweep.store import SweepStore
 __all__ = ["SweepSummary", "connect_scheduler", "run_sweep"]
 
 Task = tuple[str, dict[str, Any]]  # (hash, resolved config)
-POOL_RESTARTS_PER_POINT = 2  # a point that kills its worker this often is recorded as failed
+ISOLATE_AFTER_CRASHES = 2  # pool breaks a point may share before it runs alone
 
 
 @dataclass
@@ -56,25 +56,36 @@ def _in_process(tasks: list[Task], model: str, quick: bool, cache_root: str | No
 
 
 def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_root: str | None) -> Iterator[dict]:
+    """Run tasks on a process pool; survive workers that die.
+
+    A dying worker breaks the whole pool and every queued future with it, so
+    a broken task is not necessarily the culprit: broken tasks go back to a
+    fresh pool, and those broken ``ISOLATE_AFTER_CRASHES`` times run alone in
+    a one-process pool, where a crash is the point's own and is recorded as
+    a failure.
+    """
     # spawn: a fresh interpreter per worker (no inherited threads or brian2 state).
     context = multiprocessing.get_context("spawn")
     crashes: dict[str, int] = {}
     pending = list(tasks)
     while pending:
-        retry: list[Task] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
-            futures = {pool.submit(run_point, h, c, model, quick, cache_root): (h, c) for h, c in pending}
-            for future in as_completed(futures):
-                point_hash, config = futures[future]
-                try:
-                    yield future.result()
-                except BrokenProcessPool as exc:
-                    crashes[point_hash] = crashes.get(point_hash, 0) + 1
-                    if crashes[point_hash] >= POOL_RESTARTS_PER_POINT:
-                        yield _failure(point_hash, f"worker process died ({exc})")
-                    else:
-                        retry.append((point_hash, config))
-        pending = retry
+        shared = [t for t in pending if crashes.get(t[0], 0) < ISOLATE_AFTER_CRASHES]
+        alone = [t for t in pending if crashes.get(t[0], 0) >= ISOLATE_AFTER_CRASHES]
+        pending = []
+        batches = ([(shared, workers)] if shared else []) + [([task], 1) for task in alone]
+        for batch, size in batches:
+            with ProcessPoolExecutor(max_workers=min(size, len(batch)), mp_context=context) as pool:
+                futures = {pool.submit(run_point, h, c, model, quick, cache_root): (h, c) for h, c in batch}
+                for future in as_completed(futures):
+                    point_hash, config = futures[future]
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool as exc:
+                        if size == 1:
+                            yield _failure(point_hash, f"the worker process died running this point ({exc})")
+                        else:
+                            crashes[point_hash] = crashes.get(point_hash, 0) + 1
+                            pending.append((point_hash, config))
 
 
 def connect_scheduler(address: str, timeout_s: float = 30.0):
