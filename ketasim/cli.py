@@ -125,9 +125,14 @@ def _sweep(args: argparse.Namespace) -> int:
 
     spec = load_sweep(args.config)  # every point validated before anything is written
     out = args.out or Path("ketasim-out") / "sweeps" / Path(args.config).stem
-    summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
-                        retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
-                        scheduler_timeout_s=args.scheduler_timeout)
+    try:
+        summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
+                            retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
+                            scheduler_timeout_s=args.scheduler_timeout)
+    except KeyboardInterrupt:
+        print(f"ketasim: sweep interrupted; finished points are stored in {out}: rerun the same command to resume",
+              file=sys.stderr)
+        return 130
     print(f"ketasim: sweep {out}: {summary.total} scenarios ({summary.reused} already done, {summary.ran} run now), "
           f"{summary.failed} failed, {summary.elapsed_s:.1f} s; wrote results.nc and results.csv", file=sys.stderr)
     if summary.failed:

@@ -170,6 +170,22 @@ def test_dask_cluster_matches_local_pool(tmp_path, monkeypatch):
     xr.testing.assert_identical(load(tmp_path / "dask"), load(tmp_path / "pool"))
 
 
+def test_sampled_sweep_exports_a_point_dimension(tmp_path, monkeypatch, capsys):
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]}, sample={
+        "method": "lhs", "n": 5, "seed": 0, "bounds": {"dosing.0.dose": ["0 mg/kg", "50 mg/kg"]}})
+    out = tmp_path / "out"
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 0
+    results = load(out)
+    assert results["response"].dims == ("point", "seed")
+    doses = results["dosing.0.dose"]
+    assert doses.dims == ("point",) and doses.attrs["units"] == "mg/kg"
+    np.testing.assert_allclose(results["dose_twice"].sel(seed=0), 2 * doses)
+    capsys.readouterr()
+    assert cli("window", out, "--metric", "response", "--control", "seed=0") == 2
+    assert "needs a grid sweep" in capsys.readouterr().err
+
+
 def test_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys):
     path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]})
     out = tmp_path / "out"

@@ -74,7 +74,8 @@ def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_
         pending = []
         batches = ([(shared, workers)] if shared else []) + [([task], 1) for task in alone]
         for batch, size in batches:
-            with ProcessPoolExecutor(max_workers=min(size, len(batch)), mp_context=context) as pool:
+            pool = ProcessPoolExecutor(max_workers=min(size, len(batch)), mp_context=context)
+            try:
                 futures = {pool.submit(run_point, h, c, model, quick, cache_root): (h, c) for h, c in batch}
                 for future in as_completed(futures):
                     point_hash, config = futures[future]
@@ -86,6 +87,9 @@ def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_
                         else:
                             crashes[point_hash] = crashes.get(point_hash, 0) + 1
                             pending.append((point_hash, config))
+            finally:
+                # On an interrupt, drop queued points instead of finishing the whole sweep first.
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 def connect_scheduler(address: str, timeout_s: float = 30.0):
@@ -108,12 +112,15 @@ def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | 
         client.submit(run_point, h, c, model, quick, cache_root, key=f"ketasim-point-{h[:16]}-{run}", pure=False): h
         for h, c in tasks
     }
-    for future in dask_completed(futures):
-        point_hash = futures[future]
-        try:
-            yield future.result()
-        except Exception as exc:  # worker lost, killed, or the task could not be deserialised
-            yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
+    try:
+        for future in dask_completed(futures):
+            point_hash = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # worker lost, killed, or the task could not be deserialised
+                yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
+    finally:
+        client.cancel(list(futures))  # an interrupted sweep leaves no work queued on the cluster
 
 
 def _write_sweep_yaml(spec: SweepSpec, directory: Path) -> None:
