@@ -41,10 +41,63 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="small, short circuit profile")
     run.add_argument("--no-figure", action="store_true", help="skip the figure")
 
+    sweep = commands.add_parser("sweep", help="run a grid or sample of scenarios into a resumable store")
+    sweep.add_argument("config", help="sweep YAML file (base scenario + grid/points/sample)")
+    sweep.add_argument("--out", type=Path, default=None,
+                       help="sweep directory (default: ketasim-out/sweeps/<config name>); rerun to resume")
+    sweep.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                       help="local worker processes (default: the core count; 1 = run in this process)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on a Dask distributed cluster, e.g. tcp://10.0.0.1:8786")
+    sweep.add_argument("--scheduler-timeout", type=_positive_int, default=30, metavar="SECONDS",
+                       help="how long to wait for the Dask scheduler (default 30)")
+    sweep.add_argument("--quick", action="store_true", help="small, short circuit profile for every point")
+    sweep.add_argument("--retry-failed", action="store_true", help="rerun the points recorded as failed")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # Developer/test hook: the command line (not the data) names an importable model function.
+    sweep.add_argument("--model", default=None, help=argparse.SUPPRESS)
+
+    window = commands.add_parser("window", help="where in dose x timing an effect is significant")
+    window.add_argument("sweep_dir", type=Path, help="a sweep directory written by 'ketasim sweep'")
+    window.add_argument("--metric", required=True, help="metric name (a data variable of results.nc)")
+    window.add_argument("--control", required=True, metavar="KEY=VALUE",
+                        help="the control setting of one axis, e.g. dosing.0.dose='0 mg/kg'")
+    window.add_argument("--alpha", type=_probability, default=0.05, help="false discovery rate (default 0.05)")
+    window.add_argument("--direction", choices=("lower", "higher", "either"), default="either",
+                        help="the effect that counts (one-sided test); default either (two-sided)")
+    window.add_argument("--replicates", default="seed", metavar="KEY",
+                        help="the axis holding replicates (default: seed)")
+    window.add_argument("--axes", nargs=2, default=None, metavar=("X", "Y"),
+                        help="the two axes of the heatmap (default: the first two other axes)")
+    window.add_argument("--resamples", type=_positive_int, default=9999,
+                        help="bootstrap and permutation resamples (default 9999)")
+    window.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
+
     validate = commands.add_parser("validate", help="check a config; runs nothing")
     validate.add_argument("config", help="scenario YAML file")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
 
 
 def _progress(message: str) -> None:
@@ -67,6 +120,39 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from ketasim.sweep import load_sweep, run_sweep
+
+    spec = load_sweep(args.config)  # every point validated before anything is written
+    out = args.out or Path("ketasim-out") / "sweeps" / Path(args.config).stem
+    try:
+        summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
+                            retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
+                            scheduler_timeout_s=args.scheduler_timeout)
+    except KeyboardInterrupt:
+        print(f"ketasim: sweep interrupted; finished points are stored in {out}: rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    print(f"ketasim: sweep {out}: {summary.total} scenarios ({summary.reused} already done, {summary.ran} run now), "
+          f"{summary.failed} failed, {summary.elapsed_s:.1f} s; wrote results.nc and results.csv", file=sys.stderr)
+    if summary.failed:
+        print(f"ketasim: {summary.failed} failed points are recorded with their errors in {out / 'results.csv'}; "
+              "rerun with --retry-failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _window(args: argparse.Namespace) -> int:
+    from ketasim.analysis.window import run_window
+
+    result = run_window(args.sweep_dir, metric=args.metric, control=args.control, alpha=args.alpha,
+                        direction=args.direction, replicates=args.replicates, axes=args.axes,
+                        resamples=args.resamples, seed=args.seed, out=args.out)
+    print(f"ketasim: window of {args.metric}: {result['n_significant']} of {result['n_points']} points significant "
+          f"(BH q <= {args.alpha:g}, direction {args.direction}); wrote {result['out']}", file=sys.stderr)
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     config = load_scenario(args.config, args.overrides)
     print(f"{args.config}: valid ({config.species}, {len(config.dosing)} dose entries, "
@@ -77,7 +163,7 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ketasim`` command; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate}
+    handlers = {"run": _run, "sweep": _sweep, "window": _window, "validate": _validate}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

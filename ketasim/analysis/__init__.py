@@ -1,0 +1,1 @@
+"""Analyses of sweep results: the dose-window statistics of ``ketasim window``."""

@@ -1,0 +1,229 @@
+"""The sweep store: SQLite in WAL mode, one atomic transaction per finished point.
+
+Layout of a sweep directory::
+
+    SWEEP_DIR/
+      sweep.sqlite      the store (plus -wal/-shm while open)
+      sweep.yaml        the sweep config as last run (for reference)
+      results.nc        xarray export: dims = axes, data variables = metrics
+      results.csv       one row per point
+
+Only the coordinating process writes; workers return records. Each record is
+committed in its own transaction with ``synchronous=FULL``, so a kill -9 at
+any moment loses at most the points still running. The store remembers what
+it was made from (base config hash, model, quick profile, ketasim version);
+a rerun with anything different is refused with a clear message instead of
+mixing results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ketasim import __version__
+from ketasim.config import ConfigError
+
+__all__ = ["STORE_FILE", "StoreError", "SweepStore"]
+
+STORE_FILE = "sweep.sqlite"
+FORMAT = "ketasim-sweep"
+FORMAT_VERSION = "1"
+# Files a sweep directory may hold besides the store (anything else means it is not ours).
+OWN_FILES = {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", f"{STORE_FILE}-journal", "sweep.yaml",
+             "results.nc", "results.csv", "window", "points"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    hash TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    metrics TEXT NOT NULL,
+    error TEXT NOT NULL,
+    started REAL, elapsed_s REAL, worker TEXT,
+    version TEXT NOT NULL,
+    committed REAL NOT NULL
+);
+"""
+
+
+class StoreError(ConfigError):
+    """A store that is corrupted, foreign, or made from a different base/code (exit status 2)."""
+
+
+def code_fingerprint() -> str:
+    """sha256 over the ketasim package's Python sources (the code version, finer than the release)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _identity(base_hash: str, model: str, quick: bool) -> dict[str, str]:
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "ketasim_version": __version__,
+            "code_hash": code_fingerprint(), "base_hash": base_hash, "model": model, "quick": "1" if quick else "0"}
+
+
+_EXPLAIN = {
+    "base_hash": "the base scenario changed since this store was made",
+    "ketasim_version": "this store was made by a different ketasim version",
+    "code_hash": "the ketasim source code changed since this store was made",
+    "model": "this store was made with a different model",
+    "quick": "this store was made with a different profile (--quick or not)",
+}
+
+
+class SweepStore:
+    """A sweep directory's SQLite store."""
+
+    def __init__(self, directory: Path, connection: sqlite3.Connection):
+        self.directory = directory
+        self._db = connection
+
+    # ------------------------------------------------------------ opening
+    @staticmethod
+    def check(directory: str | Path) -> None:
+        """Refuse a directory that exists but is not a sweep store (writes nothing)."""
+        directory = Path(directory)
+        where = str(directory)
+        if directory.exists() and not directory.is_dir():
+            raise StoreError(where, "", "exists and is not a directory; choose another --out")
+        if not directory.exists():
+            return
+        # Our own leftovers of an interrupted write (".results.nc.x1y2", ".sweep.sqlite.new-...") are ours too.
+        entries = {p.name for p in directory.iterdir()
+                   if not (p.name.startswith(".") and any(p.name[1:].startswith(own) for own in OWN_FILES))}
+        if entries and STORE_FILE not in entries:
+            foreign = sorted(entries - OWN_FILES)[:3] or sorted(entries)[:3]
+            raise StoreError(where, "", f"not a ketasim sweep directory (holds {', '.join(foreign)}, no {STORE_FILE}); "
+                                        "it is left untouched: choose another --out")
+
+    @classmethod
+    def open_existing(cls, directory: str | Path) -> SweepStore:
+        """Open a store for export and analysis."""
+        directory = Path(directory)
+        if not (directory / STORE_FILE).is_file():
+            raise StoreError(str(directory), "", f"not a ketasim sweep directory (no {STORE_FILE})")
+        return cls(directory, cls._connect(directory))
+
+    @classmethod
+    def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool) -> SweepStore:
+        """Create a new store or reopen a matching one; refuse a mismatch (nothing written)."""
+        directory = Path(directory)
+        cls.check(directory)
+        wanted = _identity(base_hash, model, quick)
+        if (directory / STORE_FILE).is_file():
+            store = cls(directory, cls._connect(directory))
+            stored = store.meta
+            for key, explanation in _EXPLAIN.items():
+                if stored.get(key) != wanted[key]:
+                    store.close()
+                    old, new = stored.get(key, "?"), wanted[key]
+                    if key in ("base_hash", "code_hash"):
+                        old, new = old[:12], new[:12]
+                    raise StoreError(str(directory), "", f"{explanation} (stored {old}, now {new}); results are not "
+                                                         "mixed: use a new --out, or move this directory away")
+            return store
+        directory.mkdir(parents=True, exist_ok=True)
+        # Build the store under a temporary name and rename it into place, so a kill at any
+        # moment leaves either no store (a fresh start) or a complete one.
+        staging = Path(tempfile.mkdtemp(prefix=f".{STORE_FILE}.new-", dir=directory))
+        try:
+            db = sqlite3.connect(staging / STORE_FILE, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [*wanted.items(), ("created", repr(time.time()))])
+            db.execute("COMMIT")
+            db.close()  # checkpoints the WAL into the main file
+            os.replace(staging / STORE_FILE, directory / STORE_FILE)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cls(directory, cls._connect(directory))
+
+    @classmethod
+    def _connect(cls, directory: Path) -> sqlite3.Connection:
+        """Open the database; an existing one is checked before anything could write to it."""
+        path = directory / STORE_FILE
+        where = str(path)
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":
+            raise StoreError(where, "", "corrupted or not a ketasim sweep store (not an SQLite database); "
+                                        "it is left untouched")
+        db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        try:
+            cls._verify(db, where)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(where, "", f"corrupted or not a ketasim sweep store ({exc}); it is left untouched") from None
+        except StoreError:
+            db.close()
+            raise
+        db.isolation_level = "DEFERRED"
+        return db
+
+    @staticmethod
+    def _verify(db: sqlite3.Connection, where: str) -> None:
+        """Read-only checks of the format mark and schema."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"meta", "points"} <= tables:
+            raise StoreError(where, "", "not a ketasim sweep store (an SQLite database without its tables); "
+                                        "it is left untouched")
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        db.execute("SELECT hash, status, metrics, error, started, elapsed_s, worker, version FROM points LIMIT 1")
+        if meta.get("format") != FORMAT:
+            raise StoreError(where, "", "not a ketasim sweep store (no ketasim-sweep format mark); it is left untouched")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise StoreError(where, "", f"store format {meta.get('format_version')} is not supported "
+                                        f"(this ketasim reads {FORMAT_VERSION})")
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise StoreError(where, "", f"corrupted store ({check}); it is left untouched")
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ------------------------------------------------------------ records
+    def commit(self, record: dict[str, Any], config: dict[str, Any]) -> None:
+        """Store one finished point in its own transaction."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record["hash"], json.dumps(config, sort_keys=True), record["status"],
+                 json.dumps(record.get("metrics", {}), sort_keys=True), record.get("error", ""),
+                 record.get("started"), record.get("elapsed_s"), record.get("worker", ""), __version__, time.time()),
+            )
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every stored point by hash."""
+        try:
+            rows = self._db.execute(
+                "SELECT hash, status, metrics, error, started, elapsed_s, worker, version FROM points").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(str(self.directory / STORE_FILE), "", f"corrupted store ({exc})") from None
+        out = {}
+        for hash_, status, metrics, error, started, elapsed, worker, version in rows:
+            out[hash_] = {"hash": hash_, "status": status, "metrics": json.loads(metrics), "error": error,
+                          "started": started, "elapsed_s": elapsed, "worker": worker, "version": version}
+        return out

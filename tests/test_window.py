@@ -1,0 +1,122 @@
+"""ketasim window: planted effect regions are found, null sweeps stay (almost always) empty."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from ketasim.analysis.window import effect_statistics, smallest_p, window_analysis
+from ketasim.cli import main
+from tests.sweep_models import planted
+
+FAST = "tests.sweep_models:fast_model"
+DOSES = [0.0, 10.0, 20.0, 40.0]
+TIMES = [1.0, 4.0, 22.0]
+SEEDS = 8
+ALPHA = 0.05
+
+
+def synthetic(rng: np.random.Generator, effect: float) -> xr.Dataset:
+    """dose x time x seed, unit noise, ``effect`` planted where tests.sweep_models.planted says."""
+    values = rng.normal(size=(len(DOSES), len(TIMES), SEEDS))
+    for i, dose in enumerate(DOSES):
+        for j, at in enumerate(TIMES):
+            values[i, j] += effect * (planted(dose, at) != 0)
+    coords = {"dosing.0.dose": ("dosing.0.dose", DOSES, {"units": "mg/kg"}),
+              "dosing.0.at": ("dosing.0.at", TIMES, {"units": "h"}), "seed": np.arange(SEEDS)}
+    return xr.Dataset({"response": (("dosing.0.dose", "dosing.0.at", "seed"), values)}, coords=coords)
+
+
+def planted_set() -> set[tuple[float, float]]:
+    return {(d, t) for d in DOSES[1:] for t in TIMES if planted(d, t)}
+
+
+def found(effects) -> set[tuple[float, float]]:
+    return {(e.coords["dosing.0.dose"], e.coords["dosing.0.at"]) for e in effects if e.significant}
+
+
+def test_effect_statistics_on_a_known_shift():
+    rng = np.random.default_rng(1)
+    treated, control = rng.normal(2.0, 1.0, 12), rng.normal(0.0, 1.0, 12)
+    effect, low, high, p = effect_statistics(treated, control, "higher", 1999, rng)
+    assert effect == pytest.approx(treated.mean() - control.mean())
+    assert low < effect < high and low > 0.5 and high < 3.5
+    assert p < 0.01
+    _, _, _, p_wrong_way = effect_statistics(treated, control, "lower", 1999, rng)
+    assert p_wrong_way > 0.9
+
+
+def test_smallest_reachable_p_matches_the_exact_permutation_test():
+    x, y = np.array([5.0, 6.0, 7.0]), np.array([0.0, 1.0, 2.0])
+    assert effect_statistics(x, y, "higher", 9999)[3] == pytest.approx(smallest_p(3, 3, "higher")) == pytest.approx(1 / 20)
+
+
+def test_planted_region_is_found_over_repeated_draws():
+    rng = np.random.default_rng(7)
+    false_discovery_proportions, misses = [], 0
+    for _ in range(12):
+        effects = window_analysis(synthetic(rng, -3.0), "response", "dosing.0.dose", 0.0, "lower", ALPHA,
+                                  resamples=999, seed=int(rng.integers(1 << 30)))
+        hits = found(effects)
+        misses += len(planted_set() - hits)
+        false_discovery_proportions.append(len(hits - planted_set()) / max(len(hits), 1))
+    assert misses <= 1  # 3 s.d. with 8 seeds per group: power close to 1
+    assert np.mean(false_discovery_proportions) <= ALPHA + 0.05
+
+
+def test_no_window_where_nothing_was_planted():
+    """Under the global null, BH at alpha makes any discovery in at most ~alpha of the sweeps."""
+    rng = np.random.default_rng(11)
+    draws = 30
+    with_discoveries = sum(
+        bool(found(window_analysis(synthetic(rng, 0.0), "response", "dosing.0.dose", 0.0, "either", ALPHA,
+                                   resamples=499, seed=int(rng.integers(1 << 30)))))
+        for _ in range(draws)
+    )
+    # Expected about 1.5 of 30; P(Bin(30, 0.05) >= 6) < 0.003, and the draws are seeded.
+    assert with_discoveries <= 5
+
+
+def _write_sweep(path: Path) -> Path:
+    doses = ", ".join(f"{d:g} mg/kg" for d in DOSES)
+    times = ", ".join(f"{t:g} h" for t in TIMES)
+    path.write_text(
+        "base: {dosing: [{drug: ketamine, dose: 0 mg/kg, route: ip, at: 0 h}]}\n"
+        f"grid: {{dosing.0.dose: [{doses}], dosing.0.at: [{times}], seed: [{', '.join(map(str, range(SEEDS)))}]}}\n"
+    )
+    return path
+
+
+def test_window_command_finds_the_planted_region(tmp_path, monkeypatch, capsys):
+    for name in ("KETASIM_TEST_POINT_LOG", "KETASIM_TEST_POINT_SLEEP", "KETASIM_TEST_FAIL_SEED"):
+        monkeypatch.delenv(name, raising=False)
+    sweep, out = _write_sweep(tmp_path / "s.yaml"), tmp_path / "sweep"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--model", FAST, "--no-progress"]) == 0
+    args = ["window", str(out), "--metric", "response", "--control", "dosing.0.dose=0 mg/kg",
+            "--direction", "lower", "--resamples", "1999", "--axes", "dosing.0.dose", "dosing.0.at"]
+    assert main(args) == 0
+    report = json.loads((out / "window" / "response" / "window.json").read_text())
+    assert {(w["dosing.0.dose"], w["dosing.0.at"]) for w in report["window"]} == planted_set()
+    assert report["n_points"] == (len(DOSES) - 1) * len(TIMES) and report["replicates_per_group"] == SEEDS
+    assert all(0 <= p["q"] <= 1 and p["ci_low"] <= p["effect"] <= p["ci_high"] for p in report["points"])
+    summary = (out / "window" / "response" / "window.md").read_text()
+    assert f"{len(planted_set())} of {report['n_points']} points are in the window" in summary
+    assert (out / "window" / "response" / "window.png").stat().st_size > 10_000
+    # Same inputs, same resampling seed: the same report.
+    first = (out / "window" / "response" / "window.json").read_bytes()
+    assert main(args) == 0 and (out / "window" / "response" / "window.json").read_bytes() == first
+
+    capsys.readouterr()
+    bad_arguments = (["--metric", "nope"], ["--control", "dosing.0.dose=5 mg/kg"], ["--control", "seed=0"],
+                     ["--control", "dosing.0.dose"], ["--axes", "seed", "dosing.0.at"], ["--replicates", "animal"])
+    for bad in bad_arguments:
+        assert main(args + bad) == 2, bad
+    with pytest.raises(SystemExit) as exit_info:
+        main(args + ["--alpha", "2"])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == len(bad_arguments) + 1 and all(line.startswith("ketasim: error:") for line in lines)
