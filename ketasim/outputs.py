@@ -21,7 +21,7 @@ from ketasim.scenario import ScenarioResult
 
 __all__ = ["write_outputs", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png")
+OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png", "signalling.png")
 
 
 def _write_metrics(path: Path, metrics: dict[str, float]) -> None:
@@ -59,6 +59,10 @@ def write_outputs(result: ScenarioResult, out_dir: str | Path, figure: bool = Tr
         )
         if figure:
             scenario_figure(result).savefig(staging / "scenario.png", dpi=110)
+            if "pfc_spine_density" in result.timeseries:
+                from ketasim.signalling.figure import signalling_figure
+
+                signalling_figure(result).savefig(staging / "signalling.png", dpi=110)
         out_dir.mkdir(exist_ok=True)
         written = []
         for item in sorted(staging.iterdir()):

@@ -19,8 +19,8 @@ Inputs at time ``t``:
 Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
 ``mech``)::
 
-    A       = ampa * R_A * G                                  AMPAR activation
-    dE/dt   = (eef2k * R_N * (1 - block) - E) / tau_eef2      p-eEF2 (eEF2K activity at rest)
+    A       = ampa * (1 + R_A (G - 1))                        AMPAR activation (resting part held homeostatically)
+    dE/dt   = (eef2k (1 - block) - E) / tau_eef2              p-eEF2 (eEF2K activity at rest)
     dT/dt   = ((1 + k) / (1 + k E) - T) / tau_bdnf_protein    dendritic BDNF protein (translation)
     dB/dt   = (T (c + (1 - c) S_geno A) - B) / tau_release    released BDNF (constitutive + regulated)
     dM/dt   = (mtor (m0 + (1 - m0) f(bdnf B)) - M) / tau_mtor mTORC1, f(x) = x^h (1 + K) / (x^h + K)
@@ -28,7 +28,7 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
     dN/dt   = (s - N) / tau_nascent                           nascent synaptic proteins
               s = ((1 - phi) + phi M^n (1 + K^n) / (M^n + K^n)) ((1 - w5) + w5 mglur5 H)
     dP/dt   = (N - P) / tau_proteins                          synaptic proteins (GluA1, PSD-95, synapsin)
-    dS/dt   = ((P R_A)^q - S) / tau_spines                    spine density (formation ∝ (P R_A)^q)
+    dS/dt   = (P^q R_A - S) / tau_spines - k_ret D S          spine density (formation ∝ P^q R_A, retraction)
     dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
     dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
               D = max(block - theta, 0) / (1 - theta)
@@ -125,8 +125,9 @@ def rhs(
     g = effective_glutamate(g, p, mech).reshape(g.shape + extra)
     b = np.asarray(block).reshape((1, -1) + extra)
     d = np.empty_like(y)
-    activation = mech.ampa * y[RA] * g
-    d[E] = (mech.eef2k * y[RN] * (1.0 - b) - y[E]) / p.tau_eef2
+    # Homeostatic scaling holds resting AMPAR drive; the surge-evoked part scales with receptor number.
+    activation = mech.ampa * (1.0 + y[RA] * (g - 1.0))
+    d[E] = (mech.eef2k * (1.0 - b) - y[E]) / p.tau_eef2
     k = p.eef2_suppression
     d[T] = ((1.0 + k) / (1.0 + k * y[E]) - y[T]) / p.tau_bdnf_protein
     c = p.constitutive_share
@@ -142,9 +143,10 @@ def rhs(
     )
     d[N] = (synthesis - y[N]) / p.tau_nascent
     d[P] = (y[N] - y[P]) / p.tau_proteins
-    d[S] = (np.maximum(y[P] * y[RA], 0.0) ** p.spine_formation_gain - y[S]) / p.tau_spines
     theta = p.downregulation_threshold
     drive = np.maximum(b - theta, 0.0) / (1.0 - theta)
+    d[S] = (np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA] - y[S]) / p.tau_spines - (
+        p.retraction_rate * drive * y[S])
     d[RN] = (1.0 - y[RN]) / p.tau_receptor_recovery - p.downregulation_rate_nmdar * drive * y[RN]
     d[RA] = (1.0 - y[RA]) / p.tau_receptor_recovery - p.downregulation_rate_ampar * drive * y[RA]
     return d

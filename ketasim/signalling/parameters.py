@@ -59,6 +59,7 @@ class SignallingParams:
     tau_spines: float
     spine_formation_gain: float
     tau_receptor_recovery: float
+    retraction_rate: float
     downregulation_threshold: float
     downregulation_rate_nmdar: float
     downregulation_rate_ampar: float
@@ -111,7 +112,7 @@ DEFAULT = SignallingParams(
         "TrkB term = x^h (1 + K) / (x^h + K) with x = released BDNF relative to baseline.",
     ),
     trkb_hill=param(
-        _P, "trkb.hill", 3.0, "1",
+        _P, "trkb.hill", 2.0, "1",
         "fitted: TrkB dimerisation by the BDNF dimer and downstream amplification make mTORC1 activation steeper "
         "than linear; gives a transient p-mTOR rise of the order of +50-100 % at 30-60 min (Li et al. 2010 Fig. 1)",
     ),
@@ -140,7 +141,7 @@ DEFAULT = SignallingParams(
         "Share of drug-free synaptic-protein synthesis that depends on mTORC1.",
     ),
     translation_hill=param(
-        _P, "translation.hill", 4.0, "1",
+        _P, "translation.hill", 3.0, "1",
         "fitted: synaptic proteins +30-60 % of control at 2-24 h after 10 mg/kg (Li et al. 2010 Fig. 2; "
         "magnitude from the literature notes, low confidence)",
         "Ultrasensitive dependence of local translation on mTORC1 (4E-BP1/S6K), rate = M ** n.",
@@ -157,28 +158,37 @@ DEFAULT = SignallingParams(
         "Synthesis to synaptic incorporation (trafficking/assembly).",
     ),
     tau_proteins=param(
-        _P, "proteins.tau", 24.0, "h",
-        "fitted: synaptic proteins still elevated at 24 h and declining by 72 h (Li et al. 2010 Fig. 2); whole-pool "
-        "metabolic half-lives are longer, 2-5 d (Cohen et al. 2013 PLoS One 8:e63191)",
-        "Turnover of the activity-regulated synaptic pool; the literature disagrees (whole-pool turnover is slower).",
+        _P, "proteins.tau", 8.0, "h",
+        "fitted: synaptic proteins up from 2 h, highest around 6 h after 10 mg/kg (Li et al. 2010 Fig. 2); Li et al. "
+        "report them still elevated at 24 h, which this value underestimates; whole-pool metabolic half-lives are "
+        "2-5 d (Cohen et al. 2013 PLoS One 8:e63191)",
+        "Turnover of the activity-regulated synaptic pool. A longer value needs a steeper mTORC1-translation gain, "
+        "which makes chronic dosing run away; the literature disagrees on this pool's lifetime.",
     ),
     tau_spines=param(
-        _P, "spines.tau", 4 * 24.0, "h",
+        _P, "spines.tau", 3 * 24.0, "h",
         "fitted: spine density up at 24 h and still above saline for up to 2 weeks after one 10 mg/kg dose, "
         "formation raised and elimination unchanged (Phoumthipphavong et al. 2016 eNeuro 3:e0133; Moda-Sava "
         "et al. 2019 Science 364:eaat8078)",
-        "Elimination time constant; formation rate = (synaptic proteins x AMPAR expression) ** q / tau.",
+        "Elimination time constant; formation rate = synaptic proteins ** q x AMPAR expression / tau.",
     ),
     spine_formation_gain=param(
-        _P, "spines.formation_gain", 2.0, "1",
+        _P, "spines.formation_gain", 3.0, "1",
         "fitted: spine density +10-15 % 24 h after 10 mg/kg in mouse frontal cortex (Phoumthipphavong et al. "
         "2016, magnitude from the literature notes; Li et al. 2010 Fig. 3 report a larger rise in rat)",
-        "Exponent q of the formation rate's dependence on synaptic proteins x AMPAR expression.",
+        "Exponent q of the formation rate's dependence on synaptic proteins.",
     ),
     tau_receptor_recovery=param(
         _P, "receptors.tau_recovery", 7 * 24.0, "h",
         "fitted: receptor expression recovers over about a week after chronic exposure (assumption; no primary "
         "measurement located, see docs/mechanisms.md)",
+    ),
+    retraction_rate=param(
+        _P, "spines.retraction_rate", 2.0, "1/h",
+        "fitted: spine density -15 to -30 % after 4 weeks of daily 25-30 mg/kg (prior from the literature notes, "
+        "no verified primary source); retraction of distal apical tuft branches the day after ketamine "
+        "(Phoumthipphavong et al. 2016 eNeuro) is the observed form of acute structural loss",
+        "Extra spine elimination per unit supra-threshold NMDAR block (same threshold as receptor loss).",
     ),
     downregulation_threshold=param(
         _P, "receptors.block_threshold", 0.5, "1",
@@ -188,13 +198,13 @@ DEFAULT = SignallingParams(
         "Only pyramidal NMDAR block above this fraction drives down-regulation.",
     ),
     downregulation_rate_nmdar=param(
-        _P, "receptors.downregulation_rate.nmdar", 3.0, "1/h",
+        _P, "receptors.downregulation_rate.nmdar", 1.2, "1/h",
         "fitted: about -20 to -40 % NMDAR subunit protein after 4 weeks of daily 25-30 mg/kg (prior from the "
         "literature notes, no verified primary source)",
         "Rate per unit supra-threshold block; acts on expression multiplicatively (stays positive).",
     ),
     downregulation_rate_ampar=param(
-        _P, "receptors.downregulation_rate.ampar", 3.0, "1/h",
+        _P, "receptors.downregulation_rate.ampar", 1.2, "1/h",
         "fitted: as for NMDARs (GluA1 changes after chronic ketamine, Ding et al. 2016 Sci Rep 6:38771; "
         "magnitude assumed)",
     ),
