@@ -271,6 +271,26 @@ def test_met_allele_lowers_bdnf_release_and_spine_gain_graded(drive):
     assert peaks[0] > peaks[1] > peaks[2]
 
 
+def test_glun2b_switch_occludes_the_eef2k_arm(drive, intact):
+    knockout = _cascade(drive, glun2b=0.0)  # GluN2B deletion in pyramidal cells (Miller et al. 2014)
+    dip = 1 - _rel(intact, "p_eef2").min()
+    assert 1 - _rel(knockout, "p_eef2").min() == pytest.approx(dip, rel=1e-3)  # same relative dip ...
+    assert knockout.baseline[IDX["p_eef2"]] < intact.baseline[IDX["p_eef2"]]  # ... from a lower resting level
+    assert knockout.baseline[IDX["bdnf_protein"]] > intact.baseline[IDX["bdnf_protein"]]  # mimics ketamine
+    _same(_rel(knockout, "homer1a"), _rel(intact, "homer1a"))
+
+
+def test_glun2d_switch_acts_through_interneuron_block(run_quick):
+    base = {"species": "mouse", "duration": "2 d",
+            "dosing": [{"drug": "ketamine", "dose": "10 mg/kg", "route": "ip", "at": "0 h"}]}
+    intact = run_quick(base).timeseries
+    knockout = run_quick({**base, "mechanisms": {"glun2d": 0}}).timeseries
+    assert knockout["nmdar_block_interneuron"].max() < intact["nmdar_block_interneuron"].max()
+    assert knockout["pfc_glutamate_drive"].max() < intact["pfc_glutamate_drive"].max()
+    assert knockout["pfc_bdnf"].max() < intact["pfc_bdnf"].max()
+    _same(knockout["pfc_p_eef2"], intact["pfc_p_eef2"])  # pyramidal cells carry no GluN2D
+
+
 def test_genotype_is_read_from_the_subject():
     assert Switches.from_config({}, "met/met").secretion == pytest.approx(0.71)
     assert Switches.from_config({"mtor": 0}, "val/met") == Switches(mtor=0.0, secretion=0.82)

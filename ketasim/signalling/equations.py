@@ -20,7 +20,7 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
 ``mech``)::
 
     A       = ampa * (1 + R_A (G - 1))                        AMPAR activation (resting part held homeostatically)
-    dE/dt   = (eef2k (1 - block) - E) / tau_eef2              p-eEF2 (eEF2K activity at rest)
+    dE/dt   = (eef2k (1 - block) (1 - w2B + w2B glun2b) - E) / tau_eef2   p-eEF2 (resting NMDAR signal)
     dT/dt   = ((1 + k) / (1 + k E) - T) / tau_bdnf_protein    dendritic BDNF protein (translation)
     dB/dt   = (T (c + (1 - c) S_geno A) - B) / tau_release    released BDNF (constitutive + regulated)
     dM/dt   = (mtor (m0 + (1 - m0) f(bdnf B)) - M) / tau_mtor mTORC1, f(x) = x^h (1 + K) / (x^h + K)
@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ketasim.pharmacology.pd import COMPOSITION
 from ketasim.signalling.parameters import GENOTYPE_SECRETION, SignallingParams
 
 __all__ = ["STATES", "N_STATES", "Switches", "rhs", "steady_state", "effective_glutamate"]
@@ -70,13 +71,25 @@ class Switches:
     eef2k: float = 1.0
     mglur2: float = 1.0
     mglur5: float = 1.0
+    glun2b: float = 1.0
     secretion: float = 1.0
 
     @classmethod
     def from_config(cls, mechanisms: dict, genotype: str = "val/val") -> Switches:
         """From the config's ``mechanisms`` mapping and ``subject.bdnf_genotype``."""
-        names = ("ampa", "bdnf", "mtor", "eef2k", "mglur2", "mglur5")
+        names = ("ampa", "bdnf", "mtor", "eef2k", "mglur2", "mglur5", "glun2b")
         return cls(**{k: float(mechanisms.get(k, 1.0)) for k in names}, secretion=GENOTYPE_SECRETION[genotype])
+
+
+# GluN2B's share of pyramidal NMDAR current (pharmacology layer): the share of the resting
+# NMDAR signal to eEF2K that GluN2B carries (Miller et al. 2014 eLife 3:e03581: deleting
+# GluN2B from cortical pyramidal cells mimics and occludes ketamine's effect).
+GLUN2B_REST_SHARE = COMPOSITION["pyramidal"]["GluN2B"]
+
+
+def resting_nmdar_signal(block: np.ndarray, mech: Switches) -> np.ndarray:
+    """Resting NMDAR Ca2+ signal to eEF2K (intact, drug-free = 1)."""
+    return (1.0 - block) * ((1.0 - GLUN2B_REST_SHARE) + GLUN2B_REST_SHARE * mech.glun2b)
 
 
 def effective_glutamate(g: np.ndarray, p: SignallingParams, mech: Switches) -> np.ndarray:
@@ -127,7 +140,7 @@ def rhs(
     d = np.empty_like(y)
     # Homeostatic scaling holds resting AMPAR drive; the surge-evoked part scales with receptor number.
     activation = mech.ampa * (1.0 + y[RA] * (g - 1.0))
-    d[E] = (mech.eef2k * (1.0 - b) - y[E]) / p.tau_eef2
+    d[E] = (mech.eef2k * resting_nmdar_signal(b, mech) - y[E]) / p.tau_eef2
     k = p.eef2_suppression
     d[T] = ((1.0 + k) / (1.0 + k * y[E]) - y[T]) / p.tau_bdnf_protein
     c = p.constitutive_share
@@ -160,7 +173,7 @@ def steady_state(p: SignallingParams, mech: Switches) -> np.ndarray:
     y = np.empty(N_STATES)
     y[RN] = y[RA] = 1.0
     g = float(effective_glutamate(np.float64(1.0), p, mech))
-    y[E] = mech.eef2k
+    y[E] = mech.eef2k * float(resting_nmdar_signal(np.float64(0.0), mech))
     k = p.eef2_suppression
     y[T] = (1.0 + k) / (1.0 + k * y[E])
     c = p.constitutive_share
