@@ -35,17 +35,17 @@ def signalling_figure(result) -> plt.Figure:
 
     ax = axes[1]
     days = t / 24.0
-    for region, color in zip(REGIONS, ("C0", "C1", "C2"), strict=True):
-        ax.plot(days, ts[f"{region}_synaptic_proteins"], color=color, lw=0.8, alpha=0.6)
-        ax.plot(days, ts[f"{region}_spine_density"], color=color, label=f"{region} spines (thin: proteins)")
+    for region, color, style in zip(REGIONS, ("C0", "C1", "C2"), ("-", "--", "-."), strict=True):
+        ax.plot(days, ts[f"{region}_synaptic_proteins"], color=color, ls=style, lw=0.8, alpha=0.6)
+        ax.plot(days, ts[f"{region}_spine_density"], color=color, ls=style, label=f"{region} spines (thin: proteins)")
     ax.axhline(1.0, color="0.6", lw=0.8, ls="--")
     ax.set_ylabel("relative to drug-free")
     ax.legend(frameon=False, fontsize=8)
 
     ax = axes[2]
-    for region, color in zip(REGIONS, ("C0", "C1", "C2"), strict=True):
-        ax.plot(days, ts[f"{region}_nmdar_expression"], color=color, label=f"{region} NMDAR")
-        ax.plot(days, ts[f"{region}_ampar_expression"], color=color, ls=":", label=f"{region} AMPAR")
+    for region, color, width in zip(REGIONS, ("C0", "C1", "C2"), (3.0, 2.0, 1.0), strict=True):
+        ax.plot(days, ts[f"{region}_nmdar_expression"], color=color, lw=width, label=f"{region} NMDAR")
+        ax.plot(days, ts[f"{region}_ampar_expression"], color=color, lw=width, ls=":", label=f"{region} AMPAR")
     ax.set_ylabel("receptor expression")
     ax.set_xlabel("time (days)")
     ax.set_ylim(0, max(1.05, float(np.nanmax(ts["pfc_nmdar_expression"])) + 0.05))
