@@ -21,7 +21,7 @@ from ketasim.scenario import ScenarioResult
 
 __all__ = ["write_outputs", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png")
+OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png", "signalling.png")
 
 
 def _write_metrics(path: Path, metrics: dict[str, float]) -> None:

@@ -43,7 +43,7 @@ def scenario_figure(result: ScenarioResult) -> plt.Figure:
     ax.legend(frameon=False)
 
     ax = axes[2]
-    samples = [s for s in result.circuit if np.isfinite(s.time_h)]
+    samples = [s for s in result.circuit if np.isfinite(s.time_h) and s.time_h <= t0 + 6.0]
     free = result.circuit[0].readout
     ax.axhline(free.pyr_rate_hz, color="C0", lw=0.8, ls="--")
     ax.axhline(free.int_rate_hz, color="C1", lw=0.8, ls="--")

@@ -32,6 +32,7 @@ FIRST_DOSE_WINDOW_H = 24.0
 # (config, result, quick, progress) and adding series, metrics and circuit
 # samples to the result in place. They run in this order after the PFC circuit.
 STAGES: tuple[str, ...] = (
+    "ketasim.signalling.stage:run",
     "ketasim.plasticity.stage:run",
 )
 
@@ -229,7 +230,14 @@ def _ratio(value: float, reference: float) -> float:
     return value / reference if reference > 0 else float("nan")
 
 
-def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict, quick: bool) -> list[CircuitSample]:
+def _run_circuit(
+    config: ScenarioConfig,
+    moments: list[tuple],
+    mechanisms: dict,
+    quick: bool,
+    exc_scale: list[float] | None = None,
+    release_scale: list[float] | None = None,
+) -> list[CircuitSample]:
     settings = config.circuit
     pfc = PFCConfig.quick() if quick else PFCConfig(
         n_exc=settings.n_exc, n_inh=settings.n_inh, duration_s=settings.sample_duration * 3600.0
@@ -242,8 +250,12 @@ def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict,
             nmda_scale_pyramidal=scale["pyramidal"],
             nmda_scale_interneuron=scale["interneuron"],
             nmda_open_block=apv,
+            exc_scale=exc,
+            release_scale=rel,
         )
-        for _, _, b_e, b_i, apv in moments
+        for (_, _, b_e, b_i, apv), exc, rel in zip(
+            moments, exc_scale or [1.0] * len(moments), release_scale or [1.0] * len(moments), strict=True
+        )
     ]
     # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
     unique = list(dict.fromkeys(conditions))

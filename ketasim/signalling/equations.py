@@ -1,0 +1,189 @@
+"""Right-hand side of the signalling cascade (pure numpy, vectorised).
+
+One copy of the cascade per region and per batch item (e.g. sweep point).
+Every state is dimensionless, relative to the intact (all mechanisms 1,
+val/val) drug-free steady state, and every equation is a first-order
+relaxation towards a non-negative target (or, for receptor expression,
+recovery minus a loss proportional to the state), so states stay
+non-negative for any non-negative input.
+
+Inputs at time ``t``:
+
+``glutamate``
+    Relative glutamate release of the PFC circuit (drug-free = 1). Each
+    region sees ``1 + gain * (glutamate - 1)``; the mGluR2 brake then shapes
+    it: ``G = g (1 + beta) / (1 + beta * mglur2 * g)``.
+``block``
+    Fraction of NMDARs blocked at rest on pyramidal cells (ketamine and APV).
+
+Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
+``mech``)::
+
+    A       = ampa * (1 + R_A (G - 1))                        AMPAR activation (resting part held homeostatically)
+    dE/dt   = (eef2k (1 - block) (1 - w2B + w2B glun2b) - E) / tau_eef2   p-eEF2 (resting NMDAR signal)
+    dT/dt   = ((1 + k) / (1 + k E) - T) / tau_bdnf_protein    dendritic BDNF protein (translation)
+    dB/dt   = (T (c + (1 - c) S_geno A) - B) / tau_release    released BDNF (constitutive + regulated)
+    dM/dt   = (mtor (m0 + (1 - m0) f(bdnf B)) - M) / tau_mtor mTORC1, f(x) = x^h (1 + K) / (x^h + K)
+    dH/dt   = (G - H) / tau_homer                             Homer1a (activity-induced)
+    dN/dt   = (s - N) / tau_nascent                           nascent synaptic proteins
+              s = ((1 - phi) + phi M^n (1 + K^n) / (M^n + K^n)) ((1 - w5) + w5 mglur5 H)
+    dP/dt   = (N - P) / tau_proteins                          synaptic proteins (GluA1, PSD-95, synapsin)
+    dS/dt   = (P^q R_A - S) / tau_spines - k_ret D S          spine density (formation ∝ P^q R_A, retraction)
+    dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
+    dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
+              D = max(block - theta, 0) / (1 - theta)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ketasim.pharmacology.pd import COMPOSITION
+from ketasim.signalling.parameters import GENOTYPE_SECRETION, SignallingParams
+
+__all__ = ["STATES", "N_STATES", "Switches", "rhs", "steady_state", "effective_glutamate"]
+
+STATES = (
+    "p_eef2",
+    "bdnf_protein",
+    "bdnf",
+    "mtor",
+    "homer1a",
+    "nascent_proteins",
+    "synaptic_proteins",
+    "spine_density",
+    "nmdar_expression",
+    "ampar_expression",
+)
+N_STATES = len(STATES)
+(E, T, B, M, H, N, P, S, RN, RA) = range(N_STATES)
+
+
+@dataclass(frozen=True)
+class Switches:
+    """Mechanism scale factors the cascade uses (1 = intact) and the genotype's secretion factor."""
+
+    ampa: float = 1.0
+    bdnf: float = 1.0
+    mtor: float = 1.0
+    eef2k: float = 1.0
+    mglur2: float = 1.0
+    mglur5: float = 1.0
+    glun2b: float = 1.0
+    secretion: float = 1.0
+
+    @classmethod
+    def from_config(cls, mechanisms: dict, genotype: str = "val/val") -> Switches:
+        """From the config's ``mechanisms`` mapping and ``subject.bdnf_genotype``."""
+        names = ("ampa", "bdnf", "mtor", "eef2k", "mglur2", "mglur5", "glun2b")
+        return cls(**{k: float(mechanisms.get(k, 1.0)) for k in names}, secretion=GENOTYPE_SECRETION[genotype])
+
+
+# GluN2B's share of pyramidal NMDAR current (pharmacology layer): the share of the resting
+# NMDAR signal to eEF2K that GluN2B carries (Miller et al. 2014 eLife 3:e03581: deleting
+# GluN2B from cortical pyramidal cells mimics and occludes ketamine's effect).
+GLUN2B_REST_SHARE = COMPOSITION["pyramidal"]["GluN2B"]
+
+
+def resting_nmdar_signal(block: np.ndarray, mech: Switches) -> np.ndarray:
+    """Resting NMDAR Ca2+ signal to eEF2K (intact, drug-free = 1)."""
+    return (1.0 - block) * ((1.0 - GLUN2B_REST_SHARE) + GLUN2B_REST_SHARE * mech.glun2b)
+
+
+def effective_glutamate(g: np.ndarray, p: SignallingParams, mech: Switches) -> np.ndarray:
+    """Glutamate release after the presynaptic mGluR2 brake (intact drug-free = 1)."""
+    beta = p.mglur2_brake
+    return g * (1.0 + beta) / (1.0 + beta * mech.mglur2 * g)
+
+
+def _translation(mtor: np.ndarray, p: SignallingParams) -> np.ndarray:
+    """mTORC1-dependent synthesis, saturating (1 at basal mTORC1)."""
+    m = np.maximum(mtor, 0.0) ** p.translation_hill
+    k = p.translation_half_activation ** p.translation_hill
+    return m * (1.0 + k) / (m + k)
+
+
+def rhs(
+    y: np.ndarray,
+    glutamate: np.ndarray,
+    block: np.ndarray,
+    gains: np.ndarray,
+    p: SignallingParams,
+    mech: Switches,
+) -> np.ndarray:
+    """Time derivatives (1/h) of the cascade.
+
+    Parameters
+    ----------
+    y : array, shape (N_STATES, n_regions, n_batch, ...)
+        States in the order of :data:`STATES`; trailing axes broadcast (used
+        for vectorised finite-difference Jacobians).
+    glutamate : array, shape (n_batch,)
+        PFC circuit's relative glutamate release (drug-free = 1).
+    block : array, shape (n_batch,)
+        Pyramidal NMDAR block at rest (0-1).
+    gains : array, shape (n_regions,)
+        Each region's share of the PFC glutamate surge.
+    p : SignallingParams
+    mech : Switches
+
+    Returns
+    -------
+    ndarray, same shape as ``y``
+    """
+    extra = (1,) * (y.ndim - 3)
+    g = 1.0 + gains[:, None] * (np.asarray(glutamate)[None, :] - 1.0)
+    g = effective_glutamate(g, p, mech).reshape(g.shape + extra)
+    b = np.asarray(block).reshape((1, -1) + extra)
+    d = np.empty_like(y)
+    # Homeostatic scaling holds resting AMPAR drive; the surge-evoked part scales with receptor number.
+    activation = mech.ampa * (1.0 + y[RA] * (g - 1.0))
+    d[E] = (mech.eef2k * resting_nmdar_signal(b, mech) - y[E]) / p.tau_eef2
+    k = p.eef2_suppression
+    d[T] = ((1.0 + k) / (1.0 + k * y[E]) - y[T]) / p.tau_bdnf_protein
+    c = p.constitutive_share
+    d[B] = (y[T] * (c + (1.0 - c) * mech.secretion * activation) - y[B]) / p.tau_bdnf_release
+    x = (mech.bdnf * np.maximum(y[B], 0.0)) ** p.trkb_hill
+    trkb = x * (1.0 + p.mtor_saturation) / (x + p.mtor_saturation)
+    m0 = p.mtor_trkb_independent
+    d[M] = (mech.mtor * (m0 + (1.0 - m0) * trkb) - y[M]) / p.tau_mtor
+    d[H] = (g - y[H]) / p.tau_homer
+    phi, w5 = p.translation_mtor_share, p.mglur5_share
+    synthesis = ((1.0 - phi) + phi * _translation(y[M], p)) * (
+        (1.0 - w5) + w5 * mech.mglur5 * y[H]
+    )
+    d[N] = (synthesis - y[N]) / p.tau_nascent
+    d[P] = (y[N] - y[P]) / p.tau_proteins
+    theta = p.downregulation_threshold
+    drive = np.maximum(b - theta, 0.0) / (1.0 - theta)
+    d[S] = (np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA] - y[S]) / p.tau_spines - (
+        p.retraction_rate * drive * y[S])
+    d[RN] = (1.0 - y[RN]) / p.tau_receptor_recovery - p.downregulation_rate_nmdar * drive * y[RN]
+    d[RA] = (1.0 - y[RA]) / p.tau_receptor_recovery - p.downregulation_rate_ampar * drive * y[RA]
+    return d
+
+
+def steady_state(p: SignallingParams, mech: Switches) -> np.ndarray:
+    """Drug-free steady state (glutamate 1, no block) of one region, shape (N_STATES,).
+
+    The cascade is feed-forward at rest, so the fixed point follows stage by stage.
+    """
+    y = np.empty(N_STATES)
+    y[RN] = y[RA] = 1.0
+    g = float(effective_glutamate(np.float64(1.0), p, mech))
+    y[E] = mech.eef2k * float(resting_nmdar_signal(np.float64(0.0), mech))
+    k = p.eef2_suppression
+    y[T] = (1.0 + k) / (1.0 + k * y[E])
+    c = p.constitutive_share
+    y[B] = y[T] * (c + (1.0 - c) * mech.secretion * mech.ampa * g)
+    x = (mech.bdnf * y[B]) ** p.trkb_hill
+    m0 = p.mtor_trkb_independent
+    y[M] = mech.mtor * (m0 + (1.0 - m0) * x * (1.0 + p.mtor_saturation) / (x + p.mtor_saturation))
+    y[H] = g
+    phi, w5 = p.translation_mtor_share, p.mglur5_share
+    y[N] = ((1.0 - phi) + phi * float(_translation(np.float64(y[M]), p))) * ((1.0 - w5) + w5 * mech.mglur5 * y[H])
+    y[P] = y[N]
+    y[S] = y[P] ** p.spine_formation_gain
+    return y

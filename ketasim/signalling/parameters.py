@@ -1,0 +1,238 @@
+"""Constants of the signalling layer, each registered with its source.
+
+Time constants are in hours (the scenario's time unit); every state of the
+cascade is dimensionless, relative to the intact (all mechanisms 1, val/val)
+drug-free steady state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketasim.parameters import param
+
+__all__ = ["REGIONS", "GENOTYPE_SECRETION", "RegionParams", "SignallingParams", "REGION_PARAMS", "DEFAULT"]
+
+_P = "signalling"
+_MIN = 1.0 / 60.0  # h
+
+REGIONS = ("pfc", "hpc", "bla")
+
+GENOTYPE_SECRETION = {
+    "val/val": 1.0,
+    "val/met": param(
+        _P, "genotype.val_met.regulated_secretion", 0.82, "1",
+        "Chen et al. 2006 Science 314:140, Fig. 1D (depolarisation-evoked BDNF secretion, +/Met neurons about 18 % "
+        "below wild type)",
+        "Value read from the literature notes (figure panel, not re-measured); Egan et al. 2003 Cell 112:257 "
+        "report the same direction in transfected neurons. Constitutive secretion is unchanged (Egan 2003).",
+    ),
+    "met/met": param(
+        _P, "genotype.met_met.regulated_secretion", 0.71, "1",
+        "Chen et al. 2006 Science 314:140, Fig. 1D (Met/Met about 29 % below wild type)",
+        "As above; only the activity-dependent (regulated) share is scaled.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SignallingParams:
+    """Region-independent constants of the cascade (time constants in h)."""
+
+    tau_eef2: float
+    eef2_suppression: float
+    tau_bdnf_protein: float
+    tau_bdnf_release: float
+    constitutive_share: float
+    tau_mtor: float
+    mtor_trkb_independent: float
+    mtor_saturation: float
+    trkb_hill: float
+    tau_homer: float
+    mglur5_share: float
+    mglur2_brake: float
+    translation_mtor_share: float
+    translation_hill: float
+    translation_half_activation: float
+    tau_nascent: float
+    tau_proteins: float
+    tau_spines: float
+    spine_formation_gain: float
+    tau_receptor_recovery: float
+    retraction_rate: float
+    downregulation_threshold: float
+    downregulation_rate_nmdar: float
+    downregulation_rate_ampar: float
+
+
+DEFAULT = SignallingParams(
+    tau_eef2=param(
+        _P, "eef2.tau", 10 * _MIN, "h",
+        "fitted: p-eEF2 already lowered 30 min after ketamine in hippocampus (Autry et al. 2011 Nature 475:91, Fig. 3)",
+        "eEF2K is Ca2+/calmodulin dependent; blocking resting NMDAR Ca2+ influx inactivates it within minutes.",
+    ),
+    eef2_suppression=param(
+        _P, "eef2.suppression", 1.0, "1",
+        "fitted: BDNF protein rise at 30 min after 3 mg/kg (Autry et al. 2011 Fig. 3); eEF2K knockout mice lack "
+        "the response (Nosyreva et al. 2013 Philos Trans R Soc B 369:20130144)",
+        "translation rate = (1 + k) / (1 + k * p-eEF2); k = 1 doubles BDNF translation when p-eEF2 is gone.",
+    ),
+    tau_bdnf_protein=param(
+        _P, "bdnf.tau_protein", 30 * _MIN, "h",
+        "fitted: BDNF protein up within 30 min after ketamine (Autry et al. 2011 Fig. 3, hippocampus)",
+        "Dendritic BDNF pool available for release (translation and turnover).",
+    ),
+    tau_bdnf_release=param(
+        _P, "bdnf.tau_release", 5 * _MIN, "h",
+        "fitted: released BDNF follows activity within minutes (activity-dependent secretion; Hartmann et al. "
+        "2001 EMBO J 20:5887 report release within seconds to minutes of stimulation)",
+    ),
+    constitutive_share=param(
+        _P, "bdnf.constitutive_share", 0.3, "1",
+        "fitted: most neuronal BDNF leaves by the regulated pathway (Egan et al. 2003 Cell 112:257; Chen et al. "
+        "2004 J Neurosci 24:4401); the exact split in vivo is not measured",
+        "Share of drug-free BDNF release that does not depend on AMPAR activation or genotype.",
+    ),
+    tau_mtor=param(
+        _P, "mtor.tau", 15 * _MIN, "h",
+        "fitted: p-mTOR/p-p70S6K up at 30 min, peak 30-60 min, back by 2 h after 10 mg/kg (Li et al. 2010 "
+        "Science 329:959, Fig. 1; time course read from the literature notes, magnitude not read)",
+        "TrkB activation (seconds to minutes) is folded into this time constant.",
+    ),
+    mtor_trkb_independent=param(
+        _P, "mtor.trkb_independent_share", 0.2, "1",
+        "fitted: basal mTORC1 activity persists under TrkB blockade (growth-factor/amino-acid inputs; Hoeffer & "
+        "Klann 2010 Trends Neurosci 33:67)",
+        "Drug-free mTORC1 activity that does not need BDNF/TrkB.",
+    ),
+    mtor_saturation=param(
+        _P, "mtor.saturation", 4.0, "1",
+        "fitted: mTORC1 activation saturates; maximal TrkB-driven activation 1 + K = 5-fold of basal (Li et al. "
+        "2010 Fig. 1 show a several-fold rise in p-mTOR/p-p70S6K; exact fold not read)",
+        "TrkB term = x^h (1 + K) / (x^h + K) with x = released BDNF relative to baseline.",
+    ),
+    trkb_hill=param(
+        _P, "trkb.hill", 2.0, "1",
+        "fitted: TrkB dimerisation by the BDNF dimer and downstream amplification make mTORC1 activation steeper "
+        "than linear; gives a transient p-mTOR rise of the order of +50-100 % at 30-60 min (Li et al. 2010 Fig. 1)",
+    ),
+    tau_homer=param(
+        _P, "homer1a.tau", 1.0, "h",
+        "fitted: Homer1a is an immediate-early gene induced within about 1 h of activity or ketamine (Holz et "
+        "al. 2019 Neuron 104:338; Brakeman et al. 1997 Nature 386:284)",
+    ),
+    mglur5_share=param(
+        _P, "mglur5.share", 0.3, "1",
+        "fitted: mGlu5/Homer1a signalling promotes the synaptic (AMPAR) arm but is not required for all of it "
+        "(Holz et al. 2019 Neuron 104:338: TAT-Homer1a enhances, mGlu5 deletion in CaMKII cells blunts)",
+        "Share of synaptic-protein synthesis gated by mGlu5/Homer1a.",
+    ),
+    mglur2_brake=param(
+        _P, "mglur2.brake", 0.3, "1",
+        "fitted: mGlu2/3 antagonists raise glutamate release and mimic/enhance ketamine (Chaki 2017 review; "
+        "Zanos et al. 2019; Joffe et al. 2020 Neuron 105:46); magnitude assumed",
+        "release = G (1 + beta) / (1 + beta * mglur2 * G): intact brake gives 1 at G = 1; knockout raises "
+        "release by 1 + beta and passes surges unattenuated.",
+    ),
+    translation_mtor_share=param(
+        _P, "translation.mtor_share", 0.8, "1",
+        "fitted: rapamycin removes the ketamine-induced rise of GluA1/PSD-95/synapsin (Li et al. 2010 Fig. 2) "
+        "but not all basal synthesis",
+        "Share of drug-free synaptic-protein synthesis that depends on mTORC1.",
+    ),
+    translation_hill=param(
+        _P, "translation.hill", 3.0, "1",
+        "fitted: synaptic proteins +30-60 % of control at 2-24 h after 10 mg/kg (Li et al. 2010 Fig. 2; "
+        "magnitude from the literature notes, low confidence)",
+        "Ultrasensitive dependence of local translation on mTORC1 (4E-BP1/S6K), rate = M ** n.",
+    ),
+    translation_half_activation=param(
+        _P, "translation.half_activation", 3.0, "1",
+        "fitted: bounds synthesis at high doses (translation machinery saturates); chosen above the mTORC1 peak "
+        "of 10 mg/kg so the antidepressant-dose response is nearly unsaturated",
+        "mTORC1-dependent synthesis = M^n (1 + K^n) / (M^n + K^n), 1 at basal mTORC1.",
+    ),
+    tau_nascent=param(
+        _P, "proteins.tau_nascent", 2.0, "h",
+        "fitted: synaptic proteins first detected up at 2 h, still up at 6 h (Li et al. 2010 Fig. 2)",
+        "Synthesis to synaptic incorporation (trafficking/assembly).",
+    ),
+    tau_proteins=param(
+        _P, "proteins.tau", 8.0, "h",
+        "fitted: synaptic proteins up from 2 h, highest around 6 h after 10 mg/kg (Li et al. 2010 Fig. 2); Li et al. "
+        "report them still elevated at 24 h, which this value underestimates; whole-pool metabolic half-lives are "
+        "2-5 d (Cohen et al. 2013 PLoS One 8:e63191)",
+        "Turnover of the activity-regulated synaptic pool. A longer value needs a steeper mTORC1-translation gain, "
+        "which makes chronic dosing run away; the literature disagrees on this pool's lifetime.",
+    ),
+    tau_spines=param(
+        _P, "spines.tau", 3 * 24.0, "h",
+        "fitted: spine density up at 24 h and still above saline for up to 2 weeks after one 10 mg/kg dose, "
+        "formation raised and elimination unchanged (Phoumthipphavong et al. 2016 eNeuro 3:e0133; Moda-Sava "
+        "et al. 2019 Science 364:eaat8078)",
+        "Elimination time constant; formation rate = synaptic proteins ** q x AMPAR expression / tau.",
+    ),
+    spine_formation_gain=param(
+        _P, "spines.formation_gain", 3.0, "1",
+        "fitted: spine density +10-15 % 24 h after 10 mg/kg in mouse frontal cortex (Phoumthipphavong et al. "
+        "2016, magnitude from the literature notes; Li et al. 2010 Fig. 3 report a larger rise in rat)",
+        "Exponent q of the formation rate's dependence on synaptic proteins.",
+    ),
+    tau_receptor_recovery=param(
+        _P, "receptors.tau_recovery", 7 * 24.0, "h",
+        "fitted: receptor expression recovers over about a week after chronic exposure (assumption; no primary "
+        "measurement located, see docs/mechanisms.md)",
+    ),
+    retraction_rate=param(
+        _P, "spines.retraction_rate", 2.0, "1/h",
+        "fitted: spine density -15 to -30 % after 4 weeks of daily 25-30 mg/kg (prior from the literature notes, "
+        "no verified primary source); retraction of distal apical tuft branches the day after ketamine "
+        "(Phoumthipphavong et al. 2016 eNeuro) is the observed form of acute structural loss",
+        "Extra spine elimination per unit supra-threshold NMDAR block (same threshold as receptor loss).",
+    ),
+    downregulation_threshold=param(
+        _P, "receptors.block_threshold", 0.5, "1",
+        "fitted: a single antidepressant dose (10 mg/kg, peak pyramidal block about 0.4) leaves receptor "
+        "expression intact while daily 25-30 mg/kg lowers it (Tan et al. 2011 PLoS One 6:e21328; Ding et al. "
+        "2016 Sci Rep 6:38771; direction only)",
+        "Only pyramidal NMDAR block above this fraction drives down-regulation.",
+    ),
+    downregulation_rate_nmdar=param(
+        _P, "receptors.downregulation_rate.nmdar", 1.2, "1/h",
+        "fitted: about -20 to -40 % NMDAR subunit protein after 4 weeks of daily 25-30 mg/kg (prior from the "
+        "literature notes, no verified primary source)",
+        "Rate per unit supra-threshold block; acts on expression multiplicatively (stays positive).",
+    ),
+    downregulation_rate_ampar=param(
+        _P, "receptors.downregulation_rate.ampar", 1.2, "1/h",
+        "fitted: as for NMDARs (GluA1 changes after chronic ketamine, Ding et al. 2016 Sci Rep 6:38771; "
+        "magnitude assumed)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RegionParams:
+    """How strongly a region's glutamate surge follows the PFC circuit's."""
+
+    drive_gain: float
+
+
+REGION_PARAMS = {
+    "pfc": RegionParams(drive_gain=1.0),
+    "hpc": RegionParams(
+        drive_gain=param(
+            _P, "hpc.drive_gain", 1.0, "1",
+            "fitted: ketamine raises hippocampal glutamate and BDNF/mTOR signalling as in PFC (Autry et al. 2011, "
+            "hippocampus; Moghaddam et al. 1997 J Neurosci 17:2921 for the cortical surge); assumed equal",
+            "Fraction of the PFC circuit's relative glutamate surge seen by the region (no hippocampal circuit yet).",
+        )
+    ),
+    "bla": RegionParams(
+        drive_gain=param(
+            _P, "bla.drive_gain", 0.5, "1",
+            "fitted: assumption; ketamine's disinhibition is weaker in amygdala than cortex (no direct measurement "
+            "located; Asim et al. 2020 Neurosci Bull show BDNF changes in BLA after 30 mg/kg)",
+        )
+    ),
+}

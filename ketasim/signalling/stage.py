@@ -1,0 +1,128 @@
+"""The signalling stage of a scenario (registered in ``ketasim.scenario.STAGES``).
+
+Builds the circuit's drive over the whole timeline, integrates the cascade
+for every region, adds its time series and metrics to the result and runs
+the PFC circuit once more 24 h after the first dose with its excitatory
+weights scaled by the PFC synaptic strength the cascade produced (and the
+mGluR2 switch's release scale), so that later circuit moments see the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ketasim.config import ScenarioConfig
+from ketasim.signalling.drive import glutamate_drive, glutamate_relation, resting_block
+from ketasim.signalling.equations import Switches, effective_glutamate
+from ketasim.signalling.integrate import CascadeResult, simulate_cascade
+from ketasim.signalling.parameters import DEFAULT, REGIONS
+
+__all__ = ["run", "synaptic_strength", "OUTPUT_STATES"]
+
+# Time-series columns per region: output name -> cascade state.
+OUTPUT_STATES = {
+    "bdnf": "bdnf",
+    "mtor": "mtor",
+    "synaptic_proteins": "synaptic_proteins",
+    "spine_density": "spine_density",
+    "nmdar_expression": "nmdar_expression",
+    "ampar_expression": "ampar_expression",
+}
+PFC_EXTRA_STATES = ("p_eef2", "bdnf_protein", "homer1a")
+LATER_MOMENT_H = 24.0
+
+
+def synaptic_strength(spine_density: np.ndarray, ampar_expression: np.ndarray) -> np.ndarray:
+    """Excitatory synaptic strength relative to drug-free: synapse number x AMPAR content per synapse."""
+    return np.asarray(spine_density) * np.asarray(ampar_expression)
+
+
+def _breakpoints(config: ScenarioConfig) -> list[float]:
+    times = []
+    for dose in config.dosing:
+        for start in dose.times_h():
+            times += [start, start + (dose.duration or 0.0)]
+    return times
+
+
+def signalling_figure(result):
+    from ketasim.signalling.figure import signalling_figure as draw
+
+    return draw(result)
+
+
+def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
+    """Add the signalling cascade's series, metrics and a later circuit moment to ``result``."""
+    progress("signalling cascade")
+    series = result.timeseries
+    t = series["time_h"]
+    switches = Switches.from_config(config.mechanisms.model_dump(), config.subject.bdnf_genotype)
+    loss, release = glutamate_relation(result.circuit)
+    glutamate = glutamate_drive(resting_block(series, "interneuron"), loss, release)
+    cascade = simulate_cascade(t, glutamate, resting_block(series), switches, REGIONS, DEFAULT, _breakpoints(config))
+    series["pfc_glutamate_drive"] = effective_glutamate(glutamate, DEFAULT, switches) / float(
+        effective_glutamate(np.float64(1.0), DEFAULT, switches)
+    )
+    for region in REGIONS:
+        for column, state in OUTPUT_STATES.items():
+            series[f"{region}_{column}"] = cascade.relative(state, region)[0]
+        series[f"{region}_synaptic_strength"] = synaptic_strength(
+            series[f"{region}_spine_density"], series[f"{region}_ampar_expression"]
+        )
+    for state in PFC_EXTRA_STATES:
+        series[f"pfc_{state}"] = cascade.relative(state, "pfc")[0]
+    _metrics(config, result, cascade)
+    _later_circuit_moment(config, result, quick, switches, progress)
+    result.figures["signalling.png"] = lambda: signalling_figure(result)
+
+
+def _metrics(config: ScenarioConfig, result, cascade: CascadeResult) -> None:
+    series, metrics = result.timeseries, result.metrics
+    t = series["time_h"]
+    baseline = cascade.baseline
+    intact = Switches()
+    from ketasim.signalling.equations import STATES, steady_state
+
+    # The subject's own drug-free spine density relative to an intact val/val subject.
+    metrics["pfc_spine_density_baseline"] = float(baseline[STATES.index("spine_density")]
+                                                  / steady_state(DEFAULT, intact)[STATES.index("spine_density")])
+    starts = sorted(s for d in config.dosing for s in d.times_h())
+    if starts and starts[0] + LATER_MOMENT_H <= t[-1] + 1e-9:
+        metrics["spine_density_24h"] = float(np.interp(starts[0] + LATER_MOMENT_H, t, series["pfc_spine_density"]))
+    if starts:
+        first = (t >= starts[0]) & (t <= starts[0] + LATER_MOMENT_H)
+        metrics["pfc_mtor_peak"] = float(series["pfc_mtor"][first].max())
+        metrics["pfc_bdnf_peak"] = float(series["pfc_bdnf"][first].max())
+        metrics["pfc_synaptic_proteins_peak"] = float(series["pfc_synaptic_proteins"][first].max())
+    for region in REGIONS:
+        for column in ("spine_density", "nmdar_expression", "ampar_expression"):
+            metrics[f"{region}_{column}_end"] = float(series[f"{region}_{column}"][-1])
+
+
+def _later_circuit_moment(config, result, quick, switches: Switches, progress) -> None:
+    """Simulate the PFC circuit 24 h after the first dose with the cascade's synaptic strength."""
+    from ketasim.scenario import CircuitSample, _run_circuit
+
+    starts = sorted(s for d in config.dosing for s in d.times_h())
+    t = result.timeseries["time_h"]
+    if not starts or starts[0] + LATER_MOMENT_H > t[-1] + 1e-9:
+        return
+    when = starts[0] + LATER_MOMENT_H
+    strength = float(np.interp(when, t, result.timeseries["pfc_synaptic_strength"]))
+    release = float(effective_glutamate(np.float64(1.0), DEFAULT, switches))
+    if abs(strength - 1.0) < 1e-3 and abs(release - 1.0) < 1e-9:
+        return  # the same circuit as drug-free: nothing new to simulate
+    index = int(np.searchsorted(t, when))
+    moments = [("drug_free", float("nan"), 0.0, 0.0, 0.0),
+               ("synaptic_24h", when, float(result.timeseries["nmdar_block_pyramidal"][index]),
+                float(result.timeseries["nmdar_block_interneuron"][index]), 0.0)]
+    progress("PFC circuit with the cascade's synaptic strength (+24 h)")
+    free, later = _run_circuit(config, moments, config.mechanisms.model_dump(), quick,
+                               exc_scale=[1.0, strength], release_scale=[1.0, release])
+    result.circuit.append(CircuitSample(later.label, later.time_h, later.condition, later.readout))
+    result.metrics["pyr_rate_hz_24h"] = later.readout.pyr_rate_hz
+    result.metrics["int_rate_hz_24h"] = later.readout.int_rate_hz
+    if free.readout.glutamate_release > 0:
+        result.metrics["glutamate_release_24h"] = later.readout.glutamate_release / free.readout.glutamate_release
