@@ -44,9 +44,12 @@ def scenario_figure(result: ScenarioResult) -> plt.Figure:
 
     ax = axes[2]
     samples = [s for s in result.circuit if np.isfinite(s.time_h) and s.time_h <= t0 + 6.0]
-    free = result.circuit[0].readout
-    ax.axhline(free.pyr_rate_hz, color="C0", lw=0.8, ls="--")
-    ax.axhline(free.int_rate_hz, color="C1", lw=0.8, ls="--")
+    if result.circuit:
+        free = result.circuit[0].readout
+        ax.axhline(free.pyr_rate_hz, color="C0", lw=0.8, ls="--")
+        ax.axhline(free.int_rate_hz, color="C1", lw=0.8, ls="--")
+    else:
+        ax.text(0.5, 0.5, "in vitro: no PFC circuit", transform=ax.transAxes, ha="center", color="0.5")
     if samples:
         times = [s.time_h for s in samples]
         ax.plot(times, [s.readout.pyr_rate_hz for s in samples], "o-", color="C0", label="pyramidal")

@@ -31,6 +31,10 @@ FIRST_DOSE_WINDOW_H = 24.0
 # Later layers add their work as stages: ``module:function`` taking
 # (config, result, quick, progress) and adding series, metrics and circuit
 # samples to the result in place. They run in this order after the PFC circuit.
+# Protocol events that happen in a dish; a scenario of only these (and bath
+# drugs) skips the in-vivo layers.
+IN_VITRO_EVENTS = frozenset({"slice"})
+
 STAGES: tuple[str, ...] = (
     "ketasim.signalling.stage:run",
     "ketasim.plasticity.stage:run",
@@ -60,13 +64,17 @@ class ScenarioResult:
     metrics : dict of str to float
         Flat, NaN-free numbers (DESIGN 2.3); inapplicable metrics are absent.
     circuit : list of CircuitSample
-        The circuit moments simulated (drug-free first).
+        The circuit moments simulated (drug-free first); empty in vitro.
+    in_vitro : bool
+        A slice scenario (bath drugs only, slice protocol events only): the
+        in-vivo layers (PFC circuit, signalling cascade) do not apply.
     """
 
     config: ScenarioConfig
     timeseries: dict[str, np.ndarray]
     metrics: dict[str, float]
     circuit: list[CircuitSample] = field(default_factory=list)
+    in_vitro: bool = False
     figures: dict[str, Callable] = field(default_factory=dict)  # extra figure file name -> () -> Figure
 
 
@@ -198,6 +206,10 @@ def simulate(
         metrics["nmdar_block_peak_interneuron"] = 0.0
         metrics["nmdar_block_peak_pyramidal"] = 0.0
 
+    if is_in_vitro(config):
+        result = ScenarioResult(config, series, metrics, in_vitro=True)
+        return _run_stages(config, result, quick, say)
+
     say(f"PFC circuit ({len(moments)} moments in one run)")
     samples = _run_circuit(config, moments, mechanisms, quick)
     drug_free = samples[0].readout
@@ -208,7 +220,19 @@ def simulate(
     metrics["int_rate_hz_drug_free"] = drug_free.int_rate_hz
     metrics["glutamate_release"] = _ratio(at_peak.glutamate_release, drug_free.glutamate_release)
     metrics["gamma_power"] = _ratio(at_peak.gamma_power, drug_free.gamma_power)
-    result = ScenarioResult(config, series, metrics, samples)
+    return _run_stages(config, ScenarioResult(config, series, metrics, samples), quick, say)
+
+
+def is_in_vitro(config: ScenarioConfig) -> bool:
+    """True for a slice experiment: only bath drugs and only in-vitro protocol events."""
+    return (
+        bool(config.protocol)
+        and all(event.event in IN_VITRO_EVENTS for event in config.protocol)
+        and all(dose.route == "bath" for dose in config.dosing)
+    )
+
+
+def _run_stages(config: ScenarioConfig, result: ScenarioResult, quick: bool, say) -> ScenarioResult:
     for path in STAGES:
         module, function = path.split(":")
         getattr(importlib.import_module(module), function)(config, result, quick, say)

@@ -68,3 +68,17 @@ def test_default_span_is_last_event_plus_a_day_or_a_week():
     assert validate_scenario({}).span_h() == pytest.approx(168.0)
     grid = time_grid(validate_scenario({}))
     assert grid[0] == 0 and grid[-1] == pytest.approx(168.0) and np.all(np.diff(grid) > 0)
+
+
+def test_a_slice_experiment_skips_the_in_vivo_layers(run_quick):
+    slice_only = {"duration": "2 h", "dosing": [{"drug": "ketamine", "concentration": "3 uM", "route": "bath"}],
+                  "protocol": [{"event": "slice", "at": "30 min", "follow_up": "30 min"}]}
+    result = run_quick(slice_only)
+    assert result.in_vitro and not result.circuit
+    assert "ltp_percent" in result.metrics
+    for absent in ("pyr_rate_hz", "gamma_power", "glutamate_release", "spine_density_24h"):
+        assert absent not in result.metrics
+    assert not any(k.startswith("pfc_") for k in result.timeseries)
+    # The same drug in vivo is not a slice: the PFC circuit runs.
+    assert not run_quick({"dosing": [{"drug": "ketamine", "dose": "10 mg/kg", "route": "ip"}],
+                          "duration": "2 h"}).in_vitro

@@ -55,6 +55,8 @@ def signalling_figure(result):
 
 def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
     """Add the signalling cascade's series, metrics and a later circuit moment to ``result``."""
+    if result.in_vitro:
+        return  # a slice has no in-vivo cascade to drive
     progress("signalling cascade")
     series = result.timeseries
     t = series["time_h"]
