@@ -71,8 +71,8 @@ def test_default_span_is_last_event_plus_a_day_or_a_week():
 
 
 def test_a_slice_experiment_skips_the_in_vivo_layers(run_quick):
-    slice_only = {"duration": "2 h", "dosing": [{"drug": "ketamine", "concentration": "3 uM", "route": "bath"}],
-                  "protocol": [{"event": "slice", "at": "30 min", "follow_up": "30 min"}]}
+    slice_only = {"duration": "3 h", "dosing": [{"drug": "ketamine", "concentration": "3 uM", "route": "bath"}],
+                  "protocol": [{"event": "slice", "at": "30 min"}]}
     result = run_quick(slice_only)
     assert result.in_vitro and not result.circuit
     assert "ltp_percent" in result.metrics
