@@ -32,6 +32,7 @@ import numpy as np
 
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.parameters import param
+from ketasim.sampling import lognormal_mean_cv
 
 __all__ = ["LHbCondition", "LHbConfig", "LHbReadout", "burst_spikes", "simulate_lhb"]
 
@@ -213,8 +214,7 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
     cells = b2.NeuronGroup(n * n_cond, _EQS, method="exponential_euler", threshold="v > -20*mV",
                            refractory="v > -20*mV", namespace=namespace, name="lhb_cells")
     rng = np.random.default_rng(seed)
-    sigma2 = np.log(1.0 + G_KL_CV**2)
-    g_kl = rng.lognormal(np.log(G_KL_MEAN) - 0.5 * sigma2, np.sqrt(sigma2), n)
+    g_kl = lognormal_mean_cv(rng, G_KL_MEAN, G_KL_CV, n)
     cells.g_kl = np.tile(g_kl, n_cond) * per_cm2 * area
     cells.nmda_avail = np.repeat([c.nmda_available for c in conditions], n)
     cells.v = E_L * b2.mV

@@ -35,6 +35,7 @@ import numpy as np
 
 from ketasim.plasticity import equations
 from ketasim.plasticity import params as p
+from ketasim.sampling import lognormal_mean_cv
 
 __all__ = [
     "INDUCTION_DEFAULTS",
@@ -163,9 +164,7 @@ class InductionReadout:
 
 def _release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
     """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv``, capped below 1."""
-    sigma2 = np.log(1.0 + p.STP_U_CV**2)
-    mu = np.log(p.STP_U) - 0.5 * sigma2
-    return np.clip(rng.lognormal(mu, np.sqrt(sigma2), n), 0.01, 0.9)
+    return np.clip(lognormal_mean_cv(rng, p.STP_U, p.STP_U_CV, n), 0.01, 0.9)
 
 
 _NEURON = """
