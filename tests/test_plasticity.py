@@ -164,3 +164,13 @@ def test_slice_event_fields_are_validated(field, value, fragment):
         validate_scenario(_slice(**{field: value}))
     assert err.value.key == f"protocol.0.{field}"
     assert fragment in err.value.message
+
+
+def test_drug_free_control_keeps_the_scenario_mechanisms(run_quick):
+    # The control differs from the drug condition only in drugs: mTOR loss must lower both alike.
+    intact = run_quick(_slice()).metrics
+    no_mtor = run_quick(_slice(mechanisms={"mtor": 0})).metrics
+    no_mtor_ket = run_quick(_slice(_bath("ketamine", "1 uM"), mechanisms={"mtor": 0})).metrics
+    assert no_mtor["ltp_percent"] < 0.9 * intact["ltp_percent"]
+    assert no_mtor["ltp_percent_drug_free"] == pytest.approx(no_mtor["ltp_percent"], rel=1e-9)
+    assert no_mtor_ket["ltp_percent_drug_free"] == pytest.approx(no_mtor["ltp_percent"], rel=1e-9)
