@@ -7,12 +7,9 @@ import pytest
 
 from ketasim.circuit.lhb import LHbCondition, LHbConfig, burst_spikes, simulate_lhb
 from ketasim.config import ConfigError, validate_scenario
-from ketasim.pharmacology.pd import apv_occupancy, simulate_block
+from ketasim.pharmacology.pd import apv_occupancy
 from ketasim.scenario import simulate
-
-
-def _block(conc_uM: float) -> float:
-    return float(simulate_block(np.array([0.0, 100.0]), np.array([conc_uM])).by_cell["pyramidal"][-1])
+from tests.scenarios import pyramidal_block
 
 
 def test_burst_detection_needs_short_isis_after_silence():
@@ -25,7 +22,7 @@ def test_burst_detection_needs_short_isis_after_silence():
 
 @pytest.fixture(scope="module")
 def lhb():
-    conditions = [LHbCondition()] + [LHbCondition(nmda_block=_block(c)) for c in (1.0, 3.0, 10.0)] + [
+    conditions = [LHbCondition()] + [LHbCondition(nmda_block=pyramidal_block(c)) for c in (1.0, 3.0, 10.0)] + [
         LHbCondition(apv_occupancy=float(apv_occupancy(50.0)))
     ]
     return simulate_lhb(conditions, LHbConfig.quick(), seed=0)
