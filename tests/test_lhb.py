@@ -7,12 +7,9 @@ import pytest
 
 from ketasim.circuit.lhb import LHbCondition, LHbConfig, burst_spikes, simulate_lhb
 from ketasim.config import ConfigError, validate_scenario
-from ketasim.pharmacology.pd import apv_occupancy, simulate_block
+from ketasim.pharmacology.pd import apv_occupancy
 from ketasim.scenario import simulate
-
-
-def _block(conc_uM: float) -> float:
-    return float(simulate_block(np.array([0.0, 100.0]), np.array([conc_uM])).by_cell["pyramidal"][-1])
+from tests.scenarios import pyramidal_block
 
 
 def test_burst_detection_needs_short_isis_after_silence():
@@ -25,8 +22,8 @@ def test_burst_detection_needs_short_isis_after_silence():
 
 @pytest.fixture(scope="module")
 def lhb():
-    conditions = [LHbCondition()] + [LHbCondition(nmda_block=_block(c)) for c in (1.0, 3.0, 10.0)] + [
-        LHbCondition(apv_occupancy=float(apv_occupancy(50.0)))
+    conditions = [LHbCondition()] + [LHbCondition(nmda_block=pyramidal_block(c)) for c in (1.0, 3.0, 10.0)] + [
+        LHbCondition(apv_occupancy=float(apv_occupancy(50.0))), LHbCondition(t_channel_scale=0.0)
     ]
     return simulate_lhb(conditions, LHbConfig.quick(), seed=0)
 
@@ -43,6 +40,15 @@ def test_ketamine_at_subanaesthetic_concentrations_lowers_bursting(lhb):
 
 def test_apv_blocks_bursting(lhb):
     assert lhb[4].burst_fraction < 0.3 * lhb[0].burst_fraction
+
+
+def test_detected_bursts_are_t_channel_bursts(lhb):
+    # Yang et al. 2018 Nature 554:317: T-type channel block abolishes LHb bursts, so the ISI/silence
+    # detector must not be counting NMDA-driven doublets: without g_T there are (almost) none.
+    drug_free, no_t = lhb[0], lhb[5]
+    assert drug_free.burst_fraction > 0.1
+    assert no_t.burst_fraction < 0.1 * drug_free.burst_fraction
+    assert no_t.bursting_cells < 0.1
 
 
 def test_lhb_scenario_with_ip_ketamine():

@@ -20,7 +20,10 @@ hyperpolarised cells fall silent and the population's burst fraction drops.
 Bursts are detected from spike times only: a spike belongs to a burst when
 it is in a run of at least two spikes with inter-spike intervals ≤
 ``burst.isi_max`` whose first spike follows ≥ ``burst.silence`` without
-spikes (the LTS signature; after Lu, Guido & Sherman 1992).
+spikes (the LTS signature; after Lu, Guido & Sherman 1992). With the
+T-type conductance removed (``LHbCondition.t_channel_scale = 0``) the
+detector finds no bursts (tests/test_lhb.py), so it counts T-channel
+rebound bursts, not NMDA-driven doublets.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import numpy as np
 
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.parameters import param
+from ketasim.sampling import lognormal_mean_cv
 
 __all__ = ["LHbCondition", "LHbConfig", "LHbReadout", "burst_spikes", "simulate_lhb"]
 
@@ -83,11 +87,15 @@ class LHbCondition:
         APV occupancy (0-1).
     nmda_scale : float
         NMDA conductance relative to intact (subunit knock-downs).
+    t_channel_scale : float
+        T-type Ca²⁺ conductance relative to intact (0 = fully blocked, as by
+        mibefradil in Yang et al. 2018).
     """
 
     nmda_block: float = 0.0
     apv_occupancy: float = 0.0
     nmda_scale: float = 1.0
+    t_channel_scale: float = 1.0
 
     @property
     def nmda_available(self) -> float:
@@ -155,7 +163,7 @@ _EQS = """
 dv/dt = (-I_Na - I_K - I_T - I_L - I_KL - I_syn) / C : volt
 I_Na = g_na * m**3 * h * (v - E_na) : amp
 I_K = g_k * n**4 * (v - E_k) : amp
-I_T = g_t * m_T_inf**2 * h_T * (v - E_ca) : amp
+I_T = g_t * t_scale * m_T_inf**2 * h_T * (v - E_ca) : amp
 I_L = g_l * (v - E_l) : amp
 I_KL = g_kl * (v - E_k) : amp
 I_syn = g_ampa * v + nmda_avail * s_nmda * v / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k) : amp
@@ -171,6 +179,7 @@ dg_ampa/dt = -g_ampa / tau_ampa : siemens
 ds_nmda/dt = -s_nmda / tau_nmda : siemens
 g_kl : siemens (constant)
 nmda_avail : 1 (constant)
+t_scale : 1 (constant)
 """
 
 
@@ -213,10 +222,10 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
     cells = b2.NeuronGroup(n * n_cond, _EQS, method="exponential_euler", threshold="v > -20*mV",
                            refractory="v > -20*mV", namespace=namespace, name="lhb_cells")
     rng = np.random.default_rng(seed)
-    sigma2 = np.log(1.0 + G_KL_CV**2)
-    g_kl = rng.lognormal(np.log(G_KL_MEAN) - 0.5 * sigma2, np.sqrt(sigma2), n)
+    g_kl = lognormal_mean_cv(rng, G_KL_MEAN, G_KL_CV, n)
     cells.g_kl = np.tile(g_kl, n_cond) * per_cm2 * area
     cells.nmda_avail = np.repeat([c.nmda_available for c in conditions], n)
+    cells.t_scale = np.repeat([c.t_channel_scale for c in conditions], n)
     cells.v = E_L * b2.mV
     cells.h = 1.0
     cells.h_T = 0.5

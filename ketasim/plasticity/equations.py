@@ -6,8 +6,10 @@ The rule (Chen et al. 2019 PNAS 116:6397):
    Markram, Wang & Tsodyks 1998): on each spike ``u ← u + U (1 − u)``, the
    released fraction is ``r = u x`` and ``x ← x − r``; between spikes ``u``
    decays to 0 with ``tau_f`` and ``x`` recovers to 1 with ``tau_d``. The
-   AMPA response of a spike is ``w · r``: paired-pulse facilitation is a
-   property of ``u, x`` alone, so NMDAR block cannot change it.
+   AMPA conductance of a spike is ``w · r``. Facilitation of release is a
+   property of ``u, x`` alone; the measured paired-pulse ratio (EPSPs,
+   :func:`ketasim.plasticity.slice.simulate_paired_pulses`) also carries the
+   small Mg²⁺-blocked NMDA current at rest.
 2. *NMDAR calcium*: glutamate binds NMDARs (``s_nmda += r (1 − s_nmda)``,
    decay ``tau_nmda``); the normalised Ca²⁺ signal relaxes (``tau_ca``)
    towards ``nmda_avail · s_nmda · B(V)`` with the Jahr–Stevens Mg²⁺ unblock

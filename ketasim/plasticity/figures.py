@@ -14,7 +14,7 @@ __all__ = ["lhb_figure", "slice_figure"]
 
 
 def slice_figure(course: dict, traces: dict, ratios: np.ndarray, has_drug: bool, settings) -> plt.Figure:
-    """Normalised test response over time (drug-free and drug), PPF traces and ratios."""
+    """Normalised test response over time (drug-free and drug), paired EPSPs and their ratios."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
     ax = axes[0]
     ax.plot(course["t_min"], 100 * course["control"], "o", ms=2.5, color="0.3", label="drug-free")
@@ -29,14 +29,13 @@ def slice_figure(course: dict, traces: dict, ratios: np.ndarray, has_drug: bool,
 
     ax = axes[1]
     condition = ratios.shape[0] - 1
+    first = traces["first_epsp_mV"][condition]
     for k, interval in enumerate(traces["intervals_ms"]):
-        g = traces["g_ampa_nS"][condition, k]
-        first = g[traces["t_ms"] < min(interval, 5.0)].max()
-        ax.plot(traces["t_ms"], g / first if first > 0 else g, lw=1, label=f"{interval:g} ms")
+        ax.plot(traces["t_ms"], traces["epsp_mV"][condition, k] / first, lw=1, label=f"{interval:g} ms")
     ax.set_xlim(-5, max(traces["intervals_ms"]) + 30)
     ax.set_xlabel("time from first pulse (ms)")
-    ax.set_ylabel("AMPA conductance (first pulse = 1)")
-    ax.set_title("paired pulses")
+    ax.set_ylabel("EPSP (first peak = 1)")
+    ax.set_title(f"paired pulses (first EPSP {first:.1f} mV)")
     ax.legend(frameon=False, fontsize=8)
 
     ax = axes[2]

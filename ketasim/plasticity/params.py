@@ -14,7 +14,7 @@ _PPF_FIT = (
     "(CA3-CA1 slices, Dobrunz & Stevens 1997 Neuron 18:995; literature range 1.4-1.8)"
 )
 _LTP_FIT = (
-    "fitted: control HFS LTP of about +50 % at 60 min (CA1 slices 140-180 % of baseline; neocortex "
+    "fitted: control HFS LTP of +35-50 % at 60 min (model: +36 %; CA1 slices 140-180 % of baseline; neocortex "
     "115-140 %, Chen et al. 2019 PNAS 116:6397 Figs. 1-3)"
 )
 
@@ -40,9 +40,11 @@ POST_EL_MV = param(_P, "post.E_L", -70.0, "mV", "Spruston & Johnston 1992 (resti
 TAU_AMPA_MS = param(_P, "tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
 TAU_NMDA_MS = param(_P, "tau_NMDA", 80.0, "ms",
                     "Lester et al. 1990 Nature 346:565 (NMDA EPSC decay 50-150 ms); Brunel & Wang 2001 use 100 ms")
-G_AMPA_NS = param(_P, "g_AMPA_per_synapse", 8.0, "nS",
-                  "fitted: test-pulse EPSP of a few mV and HFS summation to about -30 mV (the depolarisation that "
-                  "relieves the Mg2+ block during tetanus; Collingridge, Kehl & McLennan 1983 J Physiol 334:33)",
+G_AMPA_NS = param(_P, "g_AMPA_per_synapse", 3.0, "nS",
+                  "fitted: a test-pulse EPSP of a few mV at rest (model: about 5 mV from a peak AMPA conductance "
+                  "of about 11 nS; subthreshold test EPSPs of whole-cell LTP recordings are a few mV). HFS then sums to about -43 mV peak (-56 mV mean over the train): the passive "
+                  "compartment lacks dendritic spikes and back-propagating APs, so it under-estimates the tetanic "
+                  "depolarisation (about -30 mV, Collingridge, Kehl & McLennan 1983 J Physiol 334:33)",
                   "Conductance of one stimulated afferent bundle per unit release fraction.")
 G_NMDA_NS = param(_P, "g_NMDA_per_synapse", 3.0, "nS",
                   "fitted: NMDA/AMPA charge ratio of about 1 at -40 mV in CA1 (Myme et al. 2003 J Neurophysiol 90:771)")
@@ -50,7 +52,9 @@ E_EXC_MV = param(_P, "E_exc", 0.0, "mV", "Brunel & Wang 2001, Table 1")
 CLAMP_TAU_MS = param(_P, "pairing.clamp_tau", 1.0, "ms",
                      "modelling choice: a stiff voltage clamp (series resistance x capacitance about 1 ms)")
 PAIRING_HOLD_MV = param(_P, "pairing.holding_potential", 0.0, "mV",
-                        "Chen, Rex, Casale & Lynch 1999 / standard whole-cell pairing protocols hold at about 0 mV")
+                        "Chen, Otmakhov & Lisman 1999 J Neurophysiol 82:526 (standard pairing: 100-200 pulses at "
+                        "1-2 Hz during a 1-3 min depolarising voltage-clamp step); the step to about 0 mV is the "
+                        "usual choice, not a value taken from that paper")
 NMDA_EC50_UM = param(_P, "nmda_agonist.ec50", 35.0, "uM",
                      "Patneau & Mayer 1990 J Neurosci 10:2385 (NMDA EC50 about 35 uM in hippocampal neurons)",
                      "Bath NMDA opens receptors tonically (occupancy C/(C+EC50)); competition with APV ignored.")

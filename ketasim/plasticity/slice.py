@@ -22,8 +22,9 @@ Reduced scheme (documented, not 60 min of spiking):
        dL/dt = h E / tau_cons,                    L(0) = 0
        response(t) = 1 + E(t) + L(t)
 
-3. **Paired pulses in Brian2** at each interval, the response being the AMPA
-   conductance ``Σ w r`` evoked by each pulse.
+3. **Paired pulses in Brian2** at each interval, the response being the
+   simulated EPSP (AMPA + NMDA currents in the compartment at rest; see
+   :func:`simulate_paired_pulses` for the measure).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 
 from ketasim.plasticity import equations
 from ketasim.plasticity import params as p
+from ketasim.sampling import lognormal_mean_cv
 
 __all__ = [
     "INDUCTION_DEFAULTS",
@@ -163,9 +165,7 @@ class InductionReadout:
 
 def _release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
     """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv``, capped below 1."""
-    sigma2 = np.log(1.0 + p.STP_U_CV**2)
-    mu = np.log(p.STP_U) - 0.5 * sigma2
-    return np.clip(rng.lognormal(mu, np.sqrt(sigma2), n), 0.01, 0.9)
+    return np.clip(lognormal_mean_cv(rng, p.STP_U, p.STP_U_CV, n), 0.01, 0.9)
 
 
 _NEURON = """
@@ -276,44 +276,73 @@ def simulate_induction(
 def simulate_paired_pulses(
     conditions: Sequence[SliceCondition], intervals_ms: Sequence[float], seed: int = 0
 ) -> tuple[np.ndarray, dict]:
-    """Paired-pulse ratios (second over first AMPA response) for every condition and interval.
+    """Paired-pulse ratios measured from the simulated postsynaptic EPSPs.
+
+    Measure (as in whole-cell slice recordings of paired EPSPs): for every
+    condition the compartment is simulated with the pulse pair at each
+    interval and, in a further copy with the same synapses, with the first
+    pulse alone. The first EPSP is the peak of the single-pulse response
+    ``v − E_L``; the second EPSP is the peak, within 30 ms after the second
+    pulse, of the paired trace minus the single-pulse trace (the first
+    response's tail is subtracted when it has not decayed). The ratio is
+    second over first. Both EPSPs carry the AMPA and the NMDA (Mg²⁺-blocked)
+    currents, so NMDAR block enters the measure through the membrane
+    potential, not only through release.
 
     Returns
     -------
     ratios : ndarray, shape (n_conditions, n_intervals)
+        EPSP paired-pulse ratios.
     traces : dict
-        ``t_ms`` and ``g_ampa_nS`` (n_conditions, n_intervals, n_samples) for figures.
+        ``t_ms`` (from the first pulse), ``epsp_mV`` (n_conditions,
+        n_intervals, n_samples: paired ``v − E_L``), ``single_mV``
+        (n_conditions, n_samples), ``first_epsp_mV`` (n_conditions,),
+        ``release_ratio`` (n_conditions, n_intervals: ``Σ w r₂ / Σ w r₁``,
+        the presynaptic part alone) and ``intervals_ms``.
     """
     intervals = np.asarray(intervals_ms, dtype=float)
     n_int, n_cond, n_syn = intervals.size, len(conditions), int(p.N_SYNAPSES)
-    b2, namespace, post, _ = _build(conditions, n_int, seed, plastic=False, clamp=False)
+    n_chan = n_int + 1  # channel n_int: first pulse only
+    b2, namespace, post, _ = _build(conditions, n_chan, seed, plastic=False, clamp=False)
     first = 0.01
-    stim = b2.SpikeGeneratorGroup(
-        n_int, np.repeat(np.arange(n_int), 2),
-        np.column_stack([np.full(n_int, first), first + intervals / 1e3]).ravel() * b2.second,
-        name="paired_stimulus",
-    )
+    channels = np.concatenate([np.repeat(np.arange(n_int), 2), [n_int]])
+    times = np.concatenate([np.column_stack([np.full(n_int, first), first + intervals / 1e3]).ravel(), [first]])
+    stim = b2.SpikeGeneratorGroup(n_chan, channels, times * b2.second, name="paired_stimulus")
     syn = b2.Synapses(stim, post, model=equations.synapse_model(False) + "\nr_first : 1\nr_second : 1\nn_spikes : 1",
                       on_pre=equations.synapse_on_pre()
                       + "\nn_spikes += 1\nr_first += r * int(n_spikes == 1)\nr_second += r * int(n_spikes == 2)",
                       method="euler", namespace=namespace, name="paired_synapses")
-    # Post index = condition * n_int + interval; stimulus channel = interval.
-    post_index = np.repeat(np.arange(n_cond * n_int), n_syn)
-    syn.connect(i=post_index % n_int, j=post_index)
+    # Post index = condition * n_chan + channel; stimulus channel = channel.
+    post_index = np.repeat(np.arange(n_cond * n_chan), n_syn)
+    syn.connect(i=post_index % n_chan, j=post_index)
     u_values = _release_fractions(np.random.default_rng(seed), n_syn)
-    syn.U = np.tile(u_values, n_cond * n_int)
+    syn.U = np.tile(u_values, n_cond * n_chan)
     syn.x = 1.0
     syn.w = 1.0
-    monitor = b2.StateMonitor(post, "g_ampa", record=True, dt=0.2 * b2.ms, name="paired_trace")
+    monitor = b2.StateMonitor(post, "v", record=True, dt=DT_MS * b2.ms, name="paired_trace")
     net = b2.Network(stim, post, syn, monitor)
-    net.run((first + intervals.max() / 1e3 + 0.05) * b2.second, namespace=namespace)
-    w = np.asarray(syn.w[:]).reshape(n_cond * n_int, n_syn)
-    r1 = np.asarray(syn.r_first[:]).reshape(n_cond * n_int, n_syn)
-    r2 = np.asarray(syn.r_second[:]).reshape(n_cond * n_int, n_syn)
-    ratios = ((w * r2).sum(axis=1) / (w * r1).sum(axis=1)).reshape(n_cond, n_int)
+    window_ms = 30.0
+    net.run((first + (intervals.max() + window_ms) / 1e3 + 0.01) * b2.second, namespace=namespace)
+
+    t_ms = np.asarray(monitor.t / b2.ms) - first * 1e3
+    epsp = (np.asarray(monitor.v / b2.mV) - p.POST_EL_MV).reshape(n_cond, n_chan, -1)
+    paired, single = epsp[:, :n_int], epsp[:, n_int]
+    after_first = (t_ms >= 0.0) & (t_ms < window_ms)
+    first_peak = single[:, after_first].max(axis=1)
+    ratios = np.empty((n_cond, n_int))
+    for k, interval in enumerate(intervals):
+        after_second = (t_ms >= interval) & (t_ms < interval + window_ms)
+        second_peak = (paired[:, k] - single)[:, after_second].max(axis=1)
+        ratios[:, k] = second_peak / first_peak
+    w = np.asarray(syn.w[:]).reshape(n_cond, n_chan, n_syn)[:, :n_int]
+    r1 = np.asarray(syn.r_first[:]).reshape(n_cond, n_chan, n_syn)[:, :n_int]
+    r2 = np.asarray(syn.r_second[:]).reshape(n_cond, n_chan, n_syn)[:, :n_int]
     traces = {
-        "t_ms": np.asarray(monitor.t / b2.ms) - first * 1e3,
-        "g_ampa_nS": np.asarray(monitor.g_ampa / b2.nS).reshape(n_cond, n_int, -1),
+        "t_ms": t_ms,
+        "epsp_mV": paired,
+        "single_mV": single,
+        "first_epsp_mV": first_peak,
+        "release_ratio": (w * r2).sum(axis=2) / (w * r1).sum(axis=2),
         "intervals_ms": intervals,
     }
     return ratios, traces

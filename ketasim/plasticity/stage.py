@@ -12,6 +12,8 @@ figures to the result.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ketasim.pharmacology.pd import apv_occupancy, conductance_scale
@@ -37,17 +39,25 @@ def _at(result, key: str, time_h: float) -> float:
     return float(np.interp(time_h, result.timeseries["time_h"], series))
 
 
-def _slice_condition(result, time_h: float, mechanisms: dict) -> SliceCondition:
+def _drug_free_condition(mechanisms: dict) -> SliceCondition:
+    """The slice with the scenario's mechanisms (knock-downs, mTOR capacity) and no drugs."""
     return SliceCondition(
-        nmda_block=_at(result, "nmdar_block_pyramidal", time_h),
-        apv_occupancy=float(apv_occupancy(_at(result, "bath_apv_uM", time_h))),
         nmda_scale=conductance_scale("pyramidal", mechanisms),
-        nmda_agonist_uM=_at(result, "bath_nmda_uM", time_h),
-        cck8s_uM=_at(result, "bath_cck8s_uM", time_h),
-        cckb_antagonist_uM=_at(result, "bath_cckb_antagonist_uM", time_h),
         cck=mechanisms.get("cck", 1.0),
         cckbr=mechanisms.get("cckbr", 1.0),
         mtor=mechanisms.get("mtor", 1.0),
+    )
+
+
+def _slice_condition(result, time_h: float, control: SliceCondition) -> SliceCondition:
+    """``control`` plus the drug exposure at ``time_h`` (the only difference between the two)."""
+    return replace(
+        control,
+        nmda_block=_at(result, "nmdar_block_pyramidal", time_h),
+        apv_occupancy=float(apv_occupancy(_at(result, "bath_apv_uM", time_h))),
+        nmda_agonist_uM=_at(result, "bath_nmda_uM", time_h),
+        cck8s_uM=_at(result, "bath_cck8s_uM", time_h),
+        cckb_antagonist_uM=_at(result, "bath_cckb_antagonist_uM", time_h),
     )
 
 
@@ -66,8 +76,8 @@ def _induction(settings) -> Induction:
 
 def _run_slice(config, result, event, settings, say) -> None:
     mechanisms = config.mechanisms.model_dump()
-    drug = _slice_condition(result, event.at, mechanisms)
-    control = SliceCondition(nmda_scale=drug.nmda_scale, cck=drug.cck, cckbr=drug.cckbr, mtor=drug.mtor)
+    control = _drug_free_condition(mechanisms)
+    drug = _slice_condition(result, event.at, control)
     conditions = [control, drug] if drug != control else [control]
     induction = _induction(settings)
     say(f"slice: {induction.kind} induction ({len(conditions)} conditions)")
@@ -81,7 +91,7 @@ def _run_slice(config, result, event, settings, say) -> None:
 
     m = result.metrics
     m["ltp_percent"] = 100.0 * float(response_time_course(drug_out.early_potentiation, 60.0, drug.mtor) - 1.0)
-    m["ltp_percent_drug_free"] = 100.0 * float(response_time_course(control_out.early_potentiation, 60.0) - 1.0)
+    m["ltp_percent_drug_free"] = 100.0 * float(response_time_course(control_out.early_potentiation, 60.0, control.mtor) - 1.0)
     m["ltp_early_percent"] = 100.0 * drug_out.early_potentiation
     m["ppf_ratio"] = float(ratios[-1, at_50])
     m["ppf_ratio_drug_free"] = float(ratios[0, at_50])
@@ -97,7 +107,7 @@ def _run_slice(config, result, event, settings, say) -> None:
     course = {
         "t_min": sample_min,
         "drug": response_time_course(drug_out.early_potentiation, sample_min, drug.mtor),
-        "control": response_time_course(control_out.early_potentiation, sample_min),
+        "control": response_time_course(control_out.early_potentiation, sample_min, control.mtor),
     }
     figures = getattr(result, "figures", None)
     if figures is not None:
