@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -333,3 +334,64 @@ def test_corrupted_or_foreign_directories_are_refused_untouched(kind, tmp_path, 
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 2 and str(out) in err
     assert _snapshot(out) == before
+
+
+# ------------------------------------------------------------------ workers must match the coordinator
+def test_a_worker_with_other_code_or_brian2_refuses_the_point(tmp_path, monkeypatch):
+    from ketasim.sweep.runner import run_point, worker_identity
+
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "log"))
+    config = {**BASE, "seed": 3}
+    own = worker_identity()
+    done = run_point("h", config, FAST, False, isolate=False, expected=own)
+    assert done["status"] == "done" and done["identity"] == own
+    for key, other in (("code_hash", "0" * 64), ("brian2_version", "2.5.0"), ("brian_target", "numpy")):
+        record = run_point("h", config, FAST, False, isolate=False, expected={**own, key: other})
+        assert record["status"] == "failed" and not record["metrics"]
+        assert f"{key} {own[key][:12]} on the worker, {other[:12]} on the coordinator" in record["error"]
+    assert len(_logged(tmp_path / "log")) == 1  # refused points were not computed
+
+
+def test_dask_workers_with_another_codegen_target_are_refused(tmp_path, monkeypatch, capsys):
+    """Workers started with KETASIM_BRIAN_TARGET=numpy while the coordinator uses cython."""
+    from distributed import LocalCluster
+
+    _clean_env(monkeypatch)
+    monkeypatch.delenv("KETASIM_BRIAN_TARGET", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]})
+    out = tmp_path / "dask"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"KETASIM_BRIAN_TARGET": "numpy"}) as cluster:
+        assert cli("sweep", path, "--out", out, "--scheduler", cluster.scheduler_address, "--model", FAST,
+                   "--no-progress") == 1
+    results = load(out)
+    assert (results["status"] == 2).all() and "response" not in results
+    assert "brian_target numpy on the worker, cython on the coordinator" in (out / "results.csv").read_text()
+
+
+@pytest.mark.slow
+def test_real_scenario_points_agree_in_process_pool_and_dask(tmp_path, monkeypatch):
+    """Two real quick PFC points (configs/sweeps/pfc_dose.yaml cut down): bit-identical metrics everywhere."""
+    from distributed import LocalCluster
+
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = tmp_path / "pfc_two.yaml"
+    path.write_text(f"base: {ROOT / 'configs' / 'default.yaml'}\ngrid: {{dosing.0.dose: [0 mg/kg, 10 mg/kg], seed: [0]}}\n")
+    common = ["--quick", "--no-progress", "--out"]
+    assert cli("sweep", path, *common, tmp_path / "serial", "--workers", "1") == 0
+    assert cli("sweep", path, *common, tmp_path / "pool", "--workers", "2") == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cli("sweep", path, *common, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
+    serial = load(tmp_path / "serial")
+    assert (serial["status"] == 1).all() and "pyr_rate_hz" in serial
+    assert serial["pyr_rate_hz"].sel({"dosing.0.dose": 10.0}).item() != serial["pyr_rate_hz"].sel({"dosing.0.dose": 0.0}).item()
+    for other in ("pool", "dask"):
+        xr.testing.assert_identical(load(tmp_path / other), serial)
+        with (tmp_path / other / "results.csv").open() as handle:
+            pids = {row["worker"].split(":")[1] for row in csv.DictReader(handle)}
+        assert str(os.getpid()) not in pids  # computed in worker processes, not here
+

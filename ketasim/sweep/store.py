@@ -11,14 +11,15 @@ Layout of a sweep directory::
 Only the coordinating process writes; workers return records. Each record is
 committed in its own transaction with ``synchronous=FULL``, so a kill -9 at
 any moment loses at most the points still running. The store remembers what
-it was made from (base config hash, model, quick profile, ketasim version);
-a rerun with anything different is refused with a clear message instead of
-mixing results.
+it was made from (base config hash, model, quick profile, ketasim version and
+source fingerprint, Brian2 version and code-generation target); a rerun with
+anything different is refused with a clear message instead of mixing
+results. Each point also records the code fingerprint of the worker that
+computed it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ from typing import Any
 
 from ketasim import __version__
 from ketasim.config import ConfigError
+from ketasim.sweep.runner import worker_identity
 
 __all__ = ["STORE_FILE", "StoreError", "SweepStore"]
 
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS points (
     error TEXT NOT NULL,
     started REAL, elapsed_s REAL, worker TEXT,
     version TEXT NOT NULL,
-    committed REAL NOT NULL
+    committed REAL NOT NULL,
+    code_hash TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -59,25 +62,17 @@ class StoreError(ConfigError):
     """A store that is corrupted, foreign, or made from a different base/code (exit status 2)."""
 
 
-def code_fingerprint() -> str:
-    """sha256 over the ketasim package's Python sources (the code version, finer than the release)."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _identity(base_hash: str, model: str, quick: bool) -> dict[str, str]:
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "ketasim_version": __version__,
-            "code_hash": code_fingerprint(), "base_hash": base_hash, "model": model, "quick": "1" if quick else "0"}
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, **worker_identity(), "base_hash": base_hash,
+            "model": model, "quick": "1" if quick else "0"}
 
 
 _EXPLAIN = {
     "base_hash": "the base scenario changed since this store was made",
     "ketasim_version": "this store was made by a different ketasim version",
     "code_hash": "the ketasim source code changed since this store was made",
+    "brian2_version": "this store was made with a different Brian2 version",
+    "brian_target": "this store was made with a different Brian2 code-generation target (KETASIM_BRIAN_TARGET)",
     "model": "this store was made with a different model",
     "quick": "this store was made with a different profile (--quick or not)",
 }
@@ -133,6 +128,11 @@ class SweepStore:
                         old, new = old[:12], new[:12]
                     raise StoreError(str(directory), "", f"{explanation} (stored {old}, now {new}); results are not "
                                                          "mixed: use a new --out, or move this directory away")
+            if not store._has_code_hash():
+                # Every point of an older store was made by the code the store records (resume was strict).
+                with store._db:
+                    store._db.execute("ALTER TABLE points ADD COLUMN code_hash TEXT NOT NULL DEFAULT ''")
+                    store._db.execute("UPDATE points SET code_hash = ?", (stored.get("code_hash", ""),))
             return store
         directory.mkdir(parents=True, exist_ok=True)
         # Build the store under a temporary name and rename it into place, so a kill at any
@@ -202,13 +202,21 @@ class SweepStore:
 
     # ------------------------------------------------------------ records
     def commit(self, record: dict[str, Any], config: dict[str, Any]) -> None:
-        """Store one finished point in its own transaction."""
+        """Store one finished point in its own transaction.
+
+        The version and code fingerprint stored are those the worker reported
+        (``record["identity"]``), falling back to this process's for records
+        without one (a point whose worker died).
+        """
+        identity = record.get("identity") or worker_identity()
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO points (hash, config, status, metrics, error, started, elapsed_s, worker, "
+                "version, committed, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record["hash"], json.dumps(config, sort_keys=True), record["status"],
                  json.dumps(record.get("metrics", {}), sort_keys=True), record.get("error", ""),
-                 record.get("started"), record.get("elapsed_s"), record.get("worker", ""), __version__, time.time()),
+                 record.get("started"), record.get("elapsed_s"), record.get("worker", ""),
+                 identity.get("ketasim_version", __version__), time.time(), identity.get("code_hash", "")),
             )
 
     def set_meta(self, key: str, value: str) -> None:
@@ -218,12 +226,19 @@ class SweepStore:
     def records(self) -> dict[str, dict[str, Any]]:
         """Every stored point by hash."""
         try:
+            code_hash = "code_hash" if self._has_code_hash() else "''"
             rows = self._db.execute(
-                "SELECT hash, status, metrics, error, started, elapsed_s, worker, version FROM points").fetchall()
+                f"SELECT hash, status, metrics, error, started, elapsed_s, worker, version, {code_hash} FROM points"
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(self.directory / STORE_FILE), "", f"corrupted store ({exc})") from None
         out = {}
-        for hash_, status, metrics, error, started, elapsed, worker, version in rows:
+        for hash_, status, metrics, error, started, elapsed, worker, version, code_hash in rows:
             out[hash_] = {"hash": hash_, "status": status, "metrics": json.loads(metrics), "error": error,
-                          "started": started, "elapsed_s": elapsed, "worker": worker, "version": version}
+                          "started": started, "elapsed_s": elapsed, "worker": worker, "version": version,
+                          "code_hash": code_hash}
         return out
+
+    def _has_code_hash(self) -> bool:
+        """Stores made before per-point fingerprints lack the column (added when opened for a run)."""
+        return any(row[1] == "code_hash" for row in self._db.execute("PRAGMA table_info(points)"))
