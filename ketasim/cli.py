@@ -53,6 +53,9 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="how long to wait for the Dask scheduler (default 30)")
     sweep.add_argument("--quick", action="store_true", help="small, short circuit profile for every point")
     sweep.add_argument("--retry-failed", action="store_true", help="rerun the points recorded as failed")
+    sweep.add_argument("--allow-code-change", action="store_true",
+                       help="continue a store made by other ketasim source code; each point keeps the code "
+                            "fingerprint it was computed with (code_version in results.csv and results.nc)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     # Developer/test hook: the command line (not the data) names an importable model function.
     sweep.add_argument("--model", default=None, help=argparse.SUPPRESS)
@@ -128,13 +131,16 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
                             retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
-                            scheduler_timeout_s=args.scheduler_timeout)
+                            scheduler_timeout_s=args.scheduler_timeout, allow_code_change=args.allow_code_change)
     except KeyboardInterrupt:
         print(f"ketasim: sweep interrupted; finished points are stored in {out}: rerun the same command to resume",
               file=sys.stderr)
         return 130
     print(f"ketasim: sweep {out}: {summary.total} scenarios ({summary.reused} already done, {summary.ran} run now), "
           f"{summary.failed} failed, {summary.elapsed_s:.1f} s; wrote results.nc and results.csv", file=sys.stderr)
+    if len(summary.code_versions) > 1:
+        print(f"ketasim: warning: the points were computed by {len(summary.code_versions)} versions of the ketasim "
+              f"code ({', '.join(summary.code_versions)}); see the code_version column of results.csv", file=sys.stderr)
     if summary.failed:
         print(f"ketasim: {summary.failed} failed points are recorded with their errors in {out / 'results.csv'}; "
               "rerun with --retry-failed", file=sys.stderr)

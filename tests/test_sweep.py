@@ -395,3 +395,39 @@ def test_real_scenario_points_agree_in_process_pool_and_dask(tmp_path, monkeypat
             pids = {row["worker"].split(":")[1] for row in csv.DictReader(handle)}
         assert str(os.getpid()) not in pids  # computed in worker processes, not here
 
+
+def test_code_change_is_refused_unless_allowed_and_then_recorded_per_point(tmp_path, monkeypatch, capsys):
+    from ketasim.sweep.runner import code_fingerprint
+
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]})
+    out = tmp_path / "out"
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 0
+    old = "f" * 64  # the store and its two points as made by other ketasim sources
+    db = sqlite3.connect(out / STORE_FILE)
+    with db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'code_hash'", (old,))
+        db.execute("UPDATE points SET code_hash = ?", (old,))
+    db.close()
+    before = _snapshot(out)
+    write_sweep(path, {"seed": [0, 1, 2]})
+    capsys.readouterr()
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert "source code changed" in err and "--allow-code-change" in err and err.count("\n") == 1
+    assert _snapshot(out) == before
+
+    monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "log"))
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress",
+               "--allow-code-change") == 0
+    assert {seed for seed, _, _ in _logged(tmp_path / "log")} == {2}  # the finished points were kept
+    assert "2 versions of the ketasim code" in capsys.readouterr().err
+    now = code_fingerprint()[:12]
+    with (out / "results.csv").open() as handle:
+        assert [row["code_version"] for row in csv.DictReader(handle)] == [old[:12], old[:12], now]
+    results = load(out)
+    assert results["code_version"].values.tolist() == [old[:12], old[:12], now]
+    assert results.attrs["code_versions"] == " ".join(sorted([old[:12], now]))
+    assert "code_version" not in results.attrs["axes"] and (results["status"] == 1).all()
+    # The store still records the code it was made with: a strict rerun is refused again.
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2

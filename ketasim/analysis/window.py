@@ -259,11 +259,11 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     Returns the report written to ``window.json`` plus ``out`` (the directory).
     """
     from ketasim.analysis.figure import window_figure
-    from ketasim.sweep.export import atomic_write
+    from ketasim.sweep.export import NOT_METRICS, atomic_write
 
     sweep_dir = Path(sweep_dir)
     dataset = _load_results(sweep_dir)
-    metrics = [v for v in dataset.data_vars if v != "status"]
+    metrics = [v for v in dataset.data_vars if v not in NOT_METRICS]
     if metric not in metrics:
         raise ConfigError("--metric", metric, f"not a metric of this sweep; allowed: {', '.join(metrics) or 'none'}")
     if direction not in DIRECTIONS:

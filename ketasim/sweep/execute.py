@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ketasim.config import ConfigError
-from ketasim.sweep.export import atomic_write, write_exports
+from ketasim.sweep.export import atomic_write, code_version, write_exports
 from ketasim.sweep.runner import identity_mismatch, run_point, worker_identity
 from ketasim.sweep.spec import SweepSpec
 from ketasim.sweep.store import SweepStore
@@ -43,6 +43,7 @@ class SweepSummary:
     ran: int
     failed: int  # failed points in the store after this run
     elapsed_s: float
+    code_versions: tuple[str, ...] = ()  # distinct code fingerprints of the sweep's stored points
 
 
 def _failure(point_hash: str, error: str) -> dict[str, Any]:
@@ -161,6 +162,7 @@ def run_sweep(
     progress: bool = True,
     cache_root: str | None = None,
     scheduler_timeout_s: float = 30.0,
+    allow_code_change: bool = False,
 ) -> SweepSummary:
     """Run (or resume) a sweep into the store at ``out`` and export its results.
 
@@ -186,6 +188,9 @@ def run_sweep(
         Root of per-worker Brian2 build directories (default ~/.cache/ketasim).
     scheduler_timeout_s : float
         How long to wait for the Dask scheduler to answer.
+    allow_code_change : bool
+        Continue a store made by other ketasim source code, keeping its
+        finished points (each records its own code fingerprint).
     """
     from tqdm import tqdm
 
@@ -195,7 +200,7 @@ def run_sweep(
     client = connect_scheduler(scheduler, scheduler_timeout_s) if scheduler else None
     expected = worker_identity()  # every point must be computed by code, Brian2 and target equal to these
     try:
-        store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick)
+        store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick, allow_code_change)
         try:
             _write_sweep_yaml(spec, out)
             configs = {p.hash: p.config.resolved() for p in spec.points}
@@ -222,9 +227,10 @@ def run_sweep(
             records = store.records()
             write_exports(spec, records, out)
             failed = sum(records[h]["status"] == "failed" for h in configs if h in records)
+            versions = tuple(sorted({code_version(records[h]) for h in configs if h in records} - {""}))
         finally:
             store.close()
     finally:
         if client is not None:
             client.close()
-    return SweepSummary(out, len(configs), len(finished), len(tasks), failed, time.perf_counter() - started)
+    return SweepSummary(out, len(configs), len(finished), len(tasks), failed, time.perf_counter() - started, versions)

@@ -112,8 +112,15 @@ class SweepStore:
         return cls(directory, cls._connect(directory))
 
     @classmethod
-    def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool) -> SweepStore:
-        """Create a new store or reopen a matching one; refuse a mismatch (nothing written)."""
+    def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool,
+                     allow_code_change: bool = False) -> SweepStore:
+        """Create a new store or reopen a matching one; refuse a mismatch (nothing written).
+
+        ``allow_code_change`` accepts a store made by other ketasim source
+        code (same release, Brian2 and target): finished points are kept,
+        each with the code fingerprint it was computed with, and the store's
+        own ``code_hash`` stays that of the code it was made with.
+        """
         directory = Path(directory)
         cls.check(directory)
         wanted = _identity(base_hash, model, quick)
@@ -121,13 +128,16 @@ class SweepStore:
             store = cls(directory, cls._connect(directory))
             stored = store.meta
             for key, explanation in _EXPLAIN.items():
+                if key == "code_hash" and allow_code_change:
+                    continue
                 if stored.get(key) != wanted[key]:
                     store.close()
                     old, new = stored.get(key, "?"), wanted[key]
                     if key in ("base_hash", "code_hash"):
                         old, new = old[:12], new[:12]
+                    hint = " (or --allow-code-change to continue it)" if key == "code_hash" else ""
                     raise StoreError(str(directory), "", f"{explanation} (stored {old}, now {new}); results are not "
-                                                         "mixed: use a new --out, or move this directory away")
+                                                         f"mixed: use a new --out{hint}, or move this directory away")
             if not store._has_code_hash():
                 # Every point of an older store was made by the code the store records (resume was strict).
                 with store._db:
