@@ -431,3 +431,22 @@ def test_code_change_is_refused_unless_allowed_and_then_recorded_per_point(tmp_p
     assert "code_version" not in results.attrs["axes"] and (results["status"] == 1).all()
     # The store still records the code it was made with: a strict rerun is refused again.
     assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+
+
+def test_brian2_can_be_first_imported_on_a_worker_thread():
+    """Dask runs points in worker threads; brian2's import-time SIGINT handler must not fail them."""
+    code = """if True:
+        import signal, sys, threading
+        from ketasim.sweep import runner
+        original, errors = signal.signal, []
+        def first_import():
+            try:
+                runner._import_brian2_in_worker_thread()
+            except Exception as exc:
+                errors.append(exc)
+        thread = threading.Thread(target=first_import)
+        thread.start(); thread.join()
+        assert not errors, errors
+        assert "brian2" in sys.modules and signal.signal is original
+    """
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=120)

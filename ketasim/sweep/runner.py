@@ -11,7 +11,11 @@ import fcntl
 import functools
 import hashlib
 import importlib
+import importlib.util
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -20,6 +24,8 @@ from typing import Any
 __all__ = ["claim_build_dir", "code_fingerprint", "identity_mismatch", "run_point", "worker_identity"]
 
 _SLOT_LOCK = None  # kept open for the life of the worker: holds its build-directory slot
+_IMPORT_LOCK = threading.Lock()
+_SIGNAL = signal.signal  # the real one, saved before anything could replace it
 
 
 def default_cache_root() -> Path:
@@ -130,6 +136,27 @@ def identity_mismatch(found: dict[str, str] | None, expected: dict[str, str]) ->
             "then rerun with --retry-failed")
 
 
+def _import_brian2_in_worker_thread() -> None:
+    """Import brian2 from a thread that is not the main one (Dask runs tasks in a thread pool).
+
+    Importing brian2 installs a Ctrl-C handler (``signal.signal(SIGINT, ...)``),
+    which Python allows only in the main thread: the first import on a Dask
+    worker thread would fail every point with "signal only works in main
+    thread". A worker is stopped by its nanny, not by Ctrl-C, so during that
+    import the handler is left as it is.
+    """
+    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+        return
+    if importlib.util.find_spec("brian2") is None:
+        return
+    with _IMPORT_LOCK:
+        signal.signal = lambda signum, handler: signal.getsignal(signum)
+        try:
+            importlib.import_module("brian2")
+        finally:
+            signal.signal = _SIGNAL
+
+
 def _load_model(path: str):
     module, _, function = path.partition(":")
     return getattr(importlib.import_module(module), function)
@@ -181,6 +208,7 @@ def run_point(point_hash: str, config_data: dict[str, Any], model: str, quick: b
 
         from ketasim.config import validate_scenario
 
+        _import_brian2_in_worker_thread()
         config = validate_scenario(config_data, "<sweep point>")
         result = _load_model(model)(config, quick=quick)
         metrics = getattr(result, "metrics", result)
