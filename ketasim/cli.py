@@ -19,6 +19,7 @@ from ketasim.config import ConfigError, load_scenario
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+MIN_RESAMPLES = 99  # fewer cannot give a permutation p below 0.01 nor a usable percentile interval
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,9 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="the axis holding replicates (default: seed)")
     window.add_argument("--axes", nargs=2, default=None, metavar=("X", "Y"),
                         help="the two axes of the heatmap (default: the first two other axes)")
-    window.add_argument("--resamples", type=_positive_int, default=9999,
-                        help="bootstrap and permutation resamples (default 9999)")
-    window.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    window.add_argument("--resamples", type=_resample_count, default=9999,
+                        help=f"bootstrap and permutation resamples, at least {MIN_RESAMPLES} (default 9999)")
+    window.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the resampling, >= 0 (default 0)")
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
     validate = commands.add_parser("validate", help="check a config; runs nothing")
@@ -90,6 +91,26 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _resample_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < MIN_RESAMPLES:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {MIN_RESAMPLES}, got {text!r}")
     return value
 
 

@@ -159,8 +159,10 @@ def test_window_command_finds_the_planted_region(tmp_path, monkeypatch, capsys):
     assert main(args) == 0 and (out / "window" / "response" / "window.json").read_bytes() == first
 
     capsys.readouterr()
-    bad_arguments = (["--metric", "nope"], ["--control", "dosing.0.dose=5 mg/kg"], ["--control", "seed=0"],
-                     ["--control", "dosing.0.dose"], ["--axes", "seed", "dosing.0.at"], ["--replicates", "animal"])
+    bad_arguments = (["--metric", "nope"], ["--metric", "status"], ["--metric", "code_version"],
+                     ["--control", "dosing.0.dose=5 mg/kg"], ["--control", "seed=0"],
+                     ["--control", "dosing.0.dose"], ["--control", "colour=red"], ["--axes", "seed", "dosing.0.at"],
+                     ["--replicates", "animal"], ["--replicates", "dosing.0.dose"])
     for bad in bad_arguments:
         assert main(args + bad) == 2, bad
     with pytest.raises(SystemExit) as exit_info:
@@ -168,3 +170,29 @@ def test_window_command_finds_the_planted_region(tmp_path, monkeypatch, capsys):
     assert exit_info.value.code == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == len(bad_arguments) + 1 and all(line.startswith("ketasim: error:") for line in lines)
+
+
+@pytest.mark.parametrize("bad", [["window", "SWEEP", "--seed", "-1"], ["window", "SWEEP", "--seed", "x"],
+                                 ["window", "SWEEP", "--alpha", "0"], ["window", "SWEEP", "--alpha", "1"],
+                                 ["window", "SWEEP", "--alpha", "nan"], ["window", "SWEEP", "--resamples", "0"],
+                                 ["window", "SWEEP", "--resamples", "10"], ["sweep", "s.yaml", "--workers", "0"],
+                                 ["sweep", "s.yaml", "--workers", "-2"], ["sweep", "s.yaml", "--scheduler-timeout", "0"]])
+def test_bad_numbers_on_the_command_line_are_one_line_errors(bad, tmp_path, capsys):
+    if bad[0] == "window":
+        bad = [*bad[:1], str(tmp_path / "sweep"), "--metric", "response", "--control", "seed=0", *bad[2:]]
+    with pytest.raises(SystemExit) as exit_info:
+        main(bad)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ketasim: error: argument " + bad[-2]) and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_run_window_checks_its_numbers_too(tmp_path):
+    from ketasim.analysis.window import run_window
+    from ketasim.config import ConfigError
+
+    for kwargs, key in (({"seed": -1}, "--seed"), ({"alpha": 1.5}, "--alpha"), ({"resamples": 5}, "--resamples")):
+        with pytest.raises(ConfigError) as info:
+            run_window(tmp_path, "response", "seed=0", **kwargs)
+        assert info.value.source == key

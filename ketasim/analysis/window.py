@@ -259,8 +259,16 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     Returns the report written to ``window.json`` plus ``out`` (the directory).
     """
     from ketasim.analysis.figure import window_figure
+    from ketasim.cli import MIN_RESAMPLES
     from ketasim.sweep.export import NOT_METRICS, atomic_write
 
+    # The command line checks these too; here for callers from Python.
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise ConfigError("--alpha", repr(alpha), "expected a number between 0 and 1")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError("--seed", repr(seed), "expected a whole number >= 0")
+    if not isinstance(resamples, int) or isinstance(resamples, bool) or resamples < MIN_RESAMPLES:
+        raise ConfigError("--resamples", repr(resamples), f"expected a whole number >= {MIN_RESAMPLES}")
     sweep_dir = Path(sweep_dir)
     dataset = _load_results(sweep_dir)
     metrics = [v for v in dataset.data_vars if v not in NOT_METRICS]
@@ -273,6 +281,8 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     if replicates not in dataset.dims:
         raise ConfigError("--replicates", replicates, f"not an axis of this sweep; allowed: {', '.join(map(str, dataset.dims))}"
                           " (add e.g. 'seed: [0, 1, 2, 3, 4]' to the grid)")
+    if control.partition("=")[0].strip() == replicates:
+        raise ConfigError("--control", replicates, "is the replicate axis (--replicates); give another axis")
     key, value = _parse_control(dataset, control, replicates)
     plot_axes = [d for d in dataset[metric].dims if d != replicates]
     if axes is not None:
