@@ -450,3 +450,40 @@ def test_brian2_can_be_first_imported_on_a_worker_thread():
         assert "brian2" in sys.modules and signal.signal is original
     """
     subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=120)
+
+
+def test_a_second_sweep_into_a_running_sweeps_directory_is_refused(tmp_path, monkeypatch, capsys):
+    import fcntl
+
+    from ketasim.sweep.store import LOCK_FILE
+
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"dosing.0.dose": ["0 mg/kg", "10 mg/kg"], "seed": [0, 1, 2, 3]})
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KETASIM_TEST_POINT_SLEEP": "0.3",
+           "KETASIM_TEST_POINT_LOG": str(tmp_path / "first.log")}
+    first = subprocess.Popen([sys.executable, "-m", "ketasim.cli", "sweep", str(path), "--out", str(out), "--workers",
+                              "1", "--model", FAST, "--no-progress"], env=env, cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _store_rows(out) and time.monotonic() < deadline:  # running, at least one point stored
+            assert first.poll() is None, "the first sweep ended too early"
+            time.sleep(0.05)
+        monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "second.log"))
+        capsys.readouterr()
+        assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "another ketasim sweep is running" in err and f"pid {first.pid}" in err
+        assert first.poll() is None  # refused while the first was still running
+    finally:
+        _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert not (tmp_path / "second.log").exists()  # the refused sweep computed nothing
+    assert len(_logged(tmp_path / "first.log")) == 8 and len(_store_rows(out)) == 8
+
+    # The lock goes with its holder: now a rerun works, and a lock held here refuses it again.
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 0
+    with open(out / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2

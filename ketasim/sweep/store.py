@@ -4,6 +4,7 @@ Layout of a sweep directory::
 
     SWEEP_DIR/
       sweep.sqlite      the store (plus -wal/-shm while open)
+      sweep.lock        held (flock) by the sweep running here, so two never compute the same points
       sweep.yaml        the sweep config as last run (for reference)
       results.nc        xarray export: dims = axes, data variables = metrics
       results.csv       one row per point
@@ -20,6 +21,7 @@ computed it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -36,11 +38,12 @@ from ketasim.sweep.runner import worker_identity
 __all__ = ["STORE_FILE", "StoreError", "SweepStore"]
 
 STORE_FILE = "sweep.sqlite"
+LOCK_FILE = "sweep.lock"
 FORMAT = "ketasim-sweep"
 FORMAT_VERSION = "1"
 # Files a sweep directory may hold besides the store (anything else means it is not ours).
 OWN_FILES = {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", f"{STORE_FILE}-journal", "sweep.yaml",
-             "results.nc", "results.csv", "window", "points"}
+             "results.nc", "results.csv", "window", "points", LOCK_FILE}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,12 +81,37 @@ _EXPLAIN = {
 }
 
 
+def _take_lock(directory: Path):
+    """Hold ``SWEEP_DIR/sweep.lock`` (non-blocking flock) for this run, or refuse in one line.
+
+    The operating system releases the lock when the process ends, however it
+    ends, so a killed sweep never leaves a stale lock. The file itself stays
+    (deleting a lock file races with its next user); it holds the holder's
+    pid and host for the message.
+    """
+    handle = open(directory / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(str(directory), "", f"another ketasim sweep is running in this directory ({holder}); "
+                                             "wait for it to finish, or use another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} on {os.uname().nodename}\n")
+    handle.flush()
+    return handle
+
+
 class SweepStore:
     """A sweep directory's SQLite store."""
 
     def __init__(self, directory: Path, connection: sqlite3.Connection):
         self.directory = directory
         self._db = connection
+        self._lock = None  # the open, flock-ed sweep.lock of a store opened for a run
 
     # ------------------------------------------------------------ opening
     @staticmethod
@@ -98,6 +126,7 @@ class SweepStore:
         # Our own leftovers of an interrupted write (".results.nc.x1y2", ".sweep.sqlite.new-...") are ours too.
         entries = {p.name for p in directory.iterdir()
                    if not (p.name.startswith(".") and any(p.name[1:].startswith(own) for own in OWN_FILES))}
+        entries.discard(LOCK_FILE)  # left by a run that stopped before it made the store
         if entries and STORE_FILE not in entries:
             foreign = sorted(entries - OWN_FILES)[:3] or sorted(entries)[:3]
             raise StoreError(where, "", f"not a ketasim sweep directory (holds {', '.join(foreign)}, no {STORE_FILE}); "
@@ -138,6 +167,11 @@ class SweepStore:
                     hint = " (or --allow-code-change to continue it)" if key == "code_hash" else ""
                     raise StoreError(str(directory), "", f"{explanation} (stored {old}, now {new}); results are not "
                                                          f"mixed: use a new --out{hint}, or move this directory away")
+            try:
+                store._lock = _take_lock(directory)
+            except StoreError:
+                store.close()
+                raise
             if not store._has_code_hash():
                 # Every point of an older store was made by the code the store records (resume was strict).
                 with store._db:
@@ -145,6 +179,7 @@ class SweepStore:
                     store._db.execute("UPDATE points SET code_hash = ?", (stored.get("code_hash", ""),))
             return store
         directory.mkdir(parents=True, exist_ok=True)
+        lock = _take_lock(directory)
         # Build the store under a temporary name and rename it into place, so a kill at any
         # moment leaves either no store (a fresh start) or a complete one.
         staging = Path(tempfile.mkdtemp(prefix=f".{STORE_FILE}.new-", dir=directory))
@@ -157,9 +192,18 @@ class SweepStore:
             db.execute("COMMIT")
             db.close()  # checkpoints the WAL into the main file
             os.replace(staging / STORE_FILE, directory / STORE_FILE)
+        except BaseException:
+            lock.close()
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return cls(directory, cls._connect(directory))
+        try:
+            store = cls(directory, cls._connect(directory))
+        except BaseException:
+            lock.close()
+            raise
+        store._lock = lock
+        return store
 
     @classmethod
     def _connect(cls, directory: Path) -> sqlite3.Connection:
@@ -209,6 +253,9 @@ class SweepStore:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None
 
     # ------------------------------------------------------------ records
     def commit(self, record: dict[str, Any], config: dict[str, Any]) -> None:
