@@ -91,6 +91,10 @@ BAD_SWEEPS = {
     "bad method": ({"sample": {"method": "grid", "n": 4, "bounds": {"seed": [0, 9]}}}, "sample.method", "allowed: lhs"),
     "mixed bound kinds": ({"sample": {"n": 4, "bounds": {"dosing.0.dose": ["1 mg/kg", "2 h"]}}}, "sample.bounds.dosing.0.dose", "one kind"),
     "user code as model": ({"grid": {"seed": [0]}, "model": "os:system"}, "model", "allowed: scenario"),
+    "sampled value out of range": ({"sample": {"n": 4, "bounds": {"dosing.0.dose": ["100 mg/kg", "900 mg/kg"]}}},
+                                   "sample.bounds.dosing.0.dose", "at sample "),
+    "listed value out of range": ({"points": [{"dosing.0.dose": "1 mg/kg"}, {"dosing.0.dose": "900 mg/kg"}]},
+                                  "points.1.dosing.0.dose", "900 mg/kg"),
 }
 
 
