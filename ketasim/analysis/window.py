@@ -131,8 +131,8 @@ def window_analysis(dataset, metric: str, control_key: str, control_value: Any, 
                 continue
             treatment = values[outer + (j,)]
             treatment = treatment[np.isfinite(treatment)]
-            point = {d: _plain(coords[d][i]) for d, i in zip(others, outer, strict=True)}
-            point[control_key] = _plain(coords[control_key][j])
+            point = {d: plain(coords[d][i]) for d, i in zip(others, outer, strict=True)}
+            point[control_key] = plain(coords[control_key][j])
             if treatment.size < 2 or control.size < 2:
                 effects.append(PointEffect(point, treatment.size, control.size, _mean(treatment), _mean(control),
                                            _mean(treatment) - _mean(control), math.nan, math.nan, math.nan))
@@ -154,7 +154,8 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python number or string it holds (anything else unchanged)."""
     return value.item() if hasattr(value, "item") else value
 
 
@@ -193,7 +194,7 @@ def _parse_control(dataset, control: str, replicates: str) -> tuple[str, Any]:
         raise ConfigError("--control", key, f"not a grid axis of this sweep; allowed: {', '.join(axes) or 'none'}")
     coordinate = dataset[key]
     unit = coordinate.attrs.get("units", "")
-    allowed = ", ".join(f"{_plain(v)!s}{' ' + unit if unit else ''}" for v in coordinate.values)
+    allowed = ", ".join(f"{plain(v)!s}{' ' + unit if unit else ''}" for v in coordinate.values)
     try:
         if unit:
             kind = next(k for k, u in CANONICAL_UNITS.items() if u == unit)
@@ -214,7 +215,7 @@ def _finite(value: Any) -> Any:
         return {str(k): _finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -305,7 +306,7 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     report: dict[str, Any] = {
         "metric": metric,
         "sweep_dir": str(sweep_dir),
-        "control": {"key": key, "value": _plain(value), "units": unit},
+        "control": {"key": key, "value": plain(value), "units": unit},
         "replicates": replicates,
         "replicates_per_group": per_group,
         "direction": direction,
