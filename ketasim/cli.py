@@ -176,7 +176,12 @@ def _window(args: argparse.Namespace) -> int:
                         direction=args.direction, replicates=args.replicates, axes=args.axes,
                         resamples=args.resamples, seed=args.seed, out=args.out)
     print(f"ketasim: window of {args.metric}: {result['n_significant']} of {result['n_points']} points significant "
-          f"(BH q <= {args.alpha:g}, direction {args.direction}); wrote {result['out']}", file=sys.stderr)
+          f"(BH q <= {args.alpha:g}, direction {args.direction}; intervals {result['confidence_level'] * 100:g} % per point); wrote {result['out']}",
+          file=sys.stderr)
+    runs = result["runs"]
+    if runs["failed"] or runs["not_run"] or runs["no_value"]:
+        print(f"ketasim: warning: runs left out of the analysis: {runs['failed']} failed, {runs['not_run']} not run, "
+              f"{runs['no_value']} without a value of {args.metric} (see window.md)", file=sys.stderr)
     return 0
 
 

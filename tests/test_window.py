@@ -150,6 +150,8 @@ def test_window_command_finds_the_planted_region(tmp_path, monkeypatch, capsys):
     report = json.loads((out / "window" / "response" / "window.json").read_text())
     assert {(w["dosing.0.dose"], w["dosing.0.at"]) for w in report["window"]} == planted_set()
     assert report["n_points"] == (len(DOSES) - 1) * len(TIMES) and report["replicates_per_group"] == SEEDS
+    assert report["runs"] == {"done": len(DOSES) * len(TIMES) * SEEDS, "failed": 0, "not_run": 0, "no_value": 0,
+                              "left_out": {}}
     assert all(0 <= p["q"] <= 1 and p["ci_low"] <= p["effect"] <= p["ci_high"] for p in report["points"])
     summary = (out / "window" / "response" / "window.md").read_text()
     assert f"{len(planted_set())} of {report['n_points']} points are in the window" in summary
@@ -196,3 +198,23 @@ def test_run_window_checks_its_numbers_too(tmp_path):
         with pytest.raises(ConfigError) as info:
             run_window(tmp_path, "response", "seed=0", **kwargs)
         assert info.value.source == key
+
+
+def test_window_reports_failed_and_missing_runs(tmp_path, monkeypatch, capsys):
+    for name in ("KETASIM_TEST_POINT_LOG", "KETASIM_TEST_POINT_SLEEP", "KETASIM_TEST_CRASH_SEED"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KETASIM_TEST_FAIL_SEED", "1")
+    sweep, out = _write_sweep(tmp_path / "s.yaml"), tmp_path / "sweep"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--model", FAST, "--no-progress"]) == 1
+    capsys.readouterr()
+    assert main(["window", str(out), "--metric", "response", "--control", "dosing.0.dose=0 mg/kg",
+                 "--resamples", "199"]) == 0
+    assert "runs left out of the analysis: 12 failed, 0 not run, 0 without a value" in capsys.readouterr().err
+    report = json.loads((out / "window" / "response" / "window.json").read_text())
+    runs = report["runs"]
+    assert (runs["done"], runs["failed"], runs["not_run"], runs["no_value"]) == (len(DOSES) * len(TIMES) * (SEEDS - 1), 12, 0, 0)
+    assert {r["seed"] for r in runs["left_out"]["failed"]} == {1} and len(runs["left_out"]["failed"]) == 12
+    assert all(p["n_treatment"] == p["n_control"] == SEEDS - 1 for p in report["points"])
+    assert "not adjusted for multiplicity" in report["confidence_interval"] and report["confidence_level"] == 0.95
+    summary = (out / "window" / "response" / "window.md").read_text()
+    assert "12 of 96 runs are left out: 12 failed" in summary and "not adjusted for multiplicity" in summary

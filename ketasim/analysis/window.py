@@ -5,11 +5,15 @@ the effect is the difference of the metric's mean over replicates from the
 control's mean, the control being the same point with one axis set to its
 control value (e.g. dose 0 mg/kg at the same time after conditioning). Each
 effect gets a percentile-bootstrap 95 % confidence interval (resampling
-replicates within each group) and a permutation-test p-value (replicates
+replicates within each group; per point, *not* adjusted for multiplicity,
+whatever ``alpha`` is) and a permutation-test p-value (replicates
 exchanged between the two groups; one-sided in the stated direction). The
 p-values of all points are corrected together with Benjamini–Hochberg; the
 *window* is the set of points whose adjusted p (q) is at most ``alpha`` with
-the effect in the stated direction.
+the effect in the stated direction. The two levels are separate and both
+are reported: a 95 % interval may exclude 0 at a point outside the window.
+Runs that failed, never ran or gave no value of the metric are left out of
+their groups and listed in the report.
 
 Replicates are treated as independent animals (an unpaired design), which
 is valid whatever the seeds share. With n replicates per group the smallest
@@ -209,6 +213,26 @@ def _parse_control(dataset, control: str, replicates: str) -> tuple[str, Any]:
     return key, value
 
 
+def run_accounting(dataset, metric: str) -> dict[str, Any]:
+    """Runs of the sweep left out of the analysis: failed, not run, or done without a value of ``metric``.
+
+    Returns counts (``done``, ``failed``, ``not_run``, ``no_value``) and, for
+    each kind left out, the coordinates of every such run.
+    """
+    values = dataset[metric]
+    status = dataset["status"].transpose(*values.dims).values if "status" in dataset else np.ones(values.shape)
+    finite = np.isfinite(values.values)
+    kinds = {"failed": status == 2, "not_run": status == 0, "no_value": (status == 1) & ~finite}
+    coords = {d: dataset[d].values for d in values.dims}
+
+    def where(mask) -> list[dict[str, Any]]:
+        return [{d: plain(coords[d][i]) for d, i in zip(values.dims, index, strict=True)}
+                for index in zip(*np.nonzero(mask), strict=True)]
+
+    return {"done": int(((status == 1) & finite).sum()), **{k: int(m.sum()) for k, m in kinds.items()},
+            "left_out": {k: where(m) for k, m in kinds.items() if m.any()}}
+
+
 def _finite(value: Any) -> Any:
     """JSON-ready copy: numpy scalars to Python, NaN to null."""
     if isinstance(value, dict):
@@ -236,14 +260,23 @@ def _markdown(report: dict[str, Any], effects: list[PointEffect]) -> str:
         "",
         f"**{report['n_significant']} of {report['n_points']} points are in the window.** "
         f"Effects are differences of means from the control (metric units), with percentile-bootstrap "
-        f"{int(CONFIDENCE * 100)} % intervals and permutation p-values ({report['resamples']} resamples).",
+        f"{CONFIDENCE * 100:g} % intervals and permutation p-values ({report['resamples']} resamples). "
+        f"The intervals are {CONFIDENCE * 100:g} % per point, not adjusted for multiplicity; the window uses "
+        f"BH-adjusted q <= {report['alpha']:g}, so the two can disagree.",
         "",
     ]
+    runs = report["runs"]
+    left_out = runs["failed"] + runs["not_run"] + runs["no_value"]
+    if left_out:
+        lines += [f"> {left_out} of {left_out + runs['done']} runs are left out: {runs['failed']} failed, "
+                  f"{runs['not_run']} not run, {runs['no_value']} gave no value of {report['metric']} "
+                  "(listed in window.json under runs.left_out; errors in the sweep's results.csv). "
+                  "Their groups have fewer replicates (n_treatment, n_control).", ""]
     if report["smallest_reachable_p"] > report["alpha"]:
         lines += [f"> With {report['replicates_per_group']} replicates per group no permutation p-value can be below "
                   f"{report['smallest_reachable_p']:.3g}, above alpha: add seeds to the sweep.", ""]
     keys = list(effects[0].coords) if effects else []
-    lines.append("| " + " | ".join([*keys, "effect", "95 % CI", "p", "q", "window"]) + " |")
+    lines.append("| " + " | ".join([*keys, "effect", f"{CONFIDENCE * 100:g} % CI", "p", "q", "window"]) + " |")
     lines.append("|" + "---|" * (len(keys) + 5))
     for e in effects:
         lines.append("| " + " | ".join([*[str(e.coords[k]) for k in keys], _format_number(e.effect),
@@ -300,6 +333,7 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
         raise ConfigError("--out", str(out), "exists and is not a directory")
 
     effects = window_analysis(dataset, metric, key, value, direction, alpha, replicates, resamples, seed)
+    runs = run_accounting(dataset, metric)
     tested = [e for e in effects if np.isfinite(e.p)]
     per_group = min((min(e.n_treatment, e.n_control) for e in tested), default=0)
     unit = dataset[key].attrs.get("units", "")
@@ -312,7 +346,11 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
         "direction": direction,
         "alpha": alpha,
         "correction": "benjamini-hochberg",
+        "significance": f"BH-adjusted q <= alpha ({alpha:g}), effect in the stated direction",
         "confidence_level": CONFIDENCE,
+        "confidence_interval": f"percentile bootstrap, {CONFIDENCE * 100:g} % per point, not adjusted for "
+                               "multiplicity (independent of alpha)",
+        "runs": runs,
         "resamples": resamples,
         "seed": seed,
         "n_points": len(effects),
