@@ -19,6 +19,7 @@ from ketasim.config import ConfigError, load_scenario
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+MIN_RESAMPLES = 99  # fewer cannot give a permutation p below 0.01 nor a usable percentile interval
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +54,9 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="how long to wait for the Dask scheduler (default 30)")
     sweep.add_argument("--quick", action="store_true", help="small, short circuit profile for every point")
     sweep.add_argument("--retry-failed", action="store_true", help="rerun the points recorded as failed")
+    sweep.add_argument("--allow-code-change", action="store_true",
+                       help="continue a store made by other ketasim source code; each point keeps the code "
+                            "fingerprint it was computed with (code_version in results.csv and results.nc)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     # Developer/test hook: the command line (not the data) names an importable model function.
     sweep.add_argument("--model", default=None, help=argparse.SUPPRESS)
@@ -69,9 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="the axis holding replicates (default: seed)")
     window.add_argument("--axes", nargs=2, default=None, metavar=("X", "Y"),
                         help="the two axes of the heatmap (default: the first two other axes)")
-    window.add_argument("--resamples", type=_positive_int, default=9999,
-                        help="bootstrap and permutation resamples (default 9999)")
-    window.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    window.add_argument("--resamples", type=_resample_count, default=9999,
+                        help=f"bootstrap and permutation resamples, at least {MIN_RESAMPLES} (default 9999)")
+    window.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the resampling, >= 0 (default 0)")
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
     validate = commands.add_parser("validate", help="check a config; runs nothing")
@@ -87,6 +91,26 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _resample_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < MIN_RESAMPLES:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {MIN_RESAMPLES}, got {text!r}")
     return value
 
 
@@ -128,13 +152,16 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
                             retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
-                            scheduler_timeout_s=args.scheduler_timeout)
+                            scheduler_timeout_s=args.scheduler_timeout, allow_code_change=args.allow_code_change)
     except KeyboardInterrupt:
         print(f"ketasim: sweep interrupted; finished points are stored in {out}: rerun the same command to resume",
               file=sys.stderr)
         return 130
     print(f"ketasim: sweep {out}: {summary.total} scenarios ({summary.reused} already done, {summary.ran} run now), "
           f"{summary.failed} failed, {summary.elapsed_s:.1f} s; wrote results.nc and results.csv", file=sys.stderr)
+    if len(summary.code_versions) > 1:
+        print(f"ketasim: warning: the points were computed by {len(summary.code_versions)} versions of the ketasim "
+              f"code ({', '.join(summary.code_versions)}); see the code_version column of results.csv", file=sys.stderr)
     if summary.failed:
         print(f"ketasim: {summary.failed} failed points are recorded with their errors in {out / 'results.csv'}; "
               "rerun with --retry-failed", file=sys.stderr)
@@ -149,7 +176,12 @@ def _window(args: argparse.Namespace) -> int:
                         direction=args.direction, replicates=args.replicates, axes=args.axes,
                         resamples=args.resamples, seed=args.seed, out=args.out)
     print(f"ketasim: window of {args.metric}: {result['n_significant']} of {result['n_points']} points significant "
-          f"(BH q <= {args.alpha:g}, direction {args.direction}); wrote {result['out']}", file=sys.stderr)
+          f"(BH q <= {args.alpha:g}, direction {args.direction}; intervals {result['confidence_level'] * 100:g} % per point); wrote {result['out']}",
+          file=sys.stderr)
+    runs = result["runs"]
+    if runs["failed"] or runs["not_run"] or runs["no_value"]:
+        print(f"ketasim: warning: runs left out of the analysis: {runs['failed']} failed, {runs['not_run']} not run, "
+              f"{runs['no_value']} without a value of {args.metric} (see window.md)", file=sys.stderr)
     return 0
 
 

@@ -63,6 +63,10 @@ KINDS: dict[str, QuantityKind] = {
 def parse_quantity(value: object, kind: str) -> float:
     """Parse a unit string into a float in the canonical unit of ``kind``.
 
+    Results are cached (pint parsing dominates validating large sweeps: a
+    10,000-point grid repeats a few strings thousands of times); errors are
+    not cached, and unhashable inputs are parsed without the cache.
+
     Parameters
     ----------
     value : str
@@ -82,6 +86,14 @@ def parse_quantity(value: object, kind: str) -> float:
     UnitError
         If the text is not a number with a unit of the right dimension.
     """
+    try:
+        hash(value)
+    except TypeError:
+        return _parse_quantity(value, kind)
+    return _parse_quantity_cached(value, kind)
+
+
+def _parse_quantity(value: object, kind: str) -> float:
     spec = KINDS[kind]
     expected = f"{spec.name} with a unit, e.g. {spec.examples}"
     if isinstance(value, bool) or value is None:
@@ -115,6 +127,10 @@ def parse_quantity(value: object, kind: str) -> float:
     if not math.isfinite(magnitude):
         raise UnitError(f"{value!r} is not a finite number; expected {expected}")
     return magnitude
+
+
+# typed: 0, 0.0 and False are equal as keys but not as inputs (False is refused).
+_parse_quantity_cached = lru_cache(maxsize=1 << 16, typed=True)(_parse_quantity)
 
 
 def _dimension_signature(quantity: pint.Quantity) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -90,6 +91,10 @@ BAD_SWEEPS = {
     "bad method": ({"sample": {"method": "grid", "n": 4, "bounds": {"seed": [0, 9]}}}, "sample.method", "allowed: lhs"),
     "mixed bound kinds": ({"sample": {"n": 4, "bounds": {"dosing.0.dose": ["1 mg/kg", "2 h"]}}}, "sample.bounds.dosing.0.dose", "one kind"),
     "user code as model": ({"grid": {"seed": [0]}, "model": "os:system"}, "model", "allowed: scenario"),
+    "sampled value out of range": ({"sample": {"n": 4, "bounds": {"dosing.0.dose": ["100 mg/kg", "900 mg/kg"]}}},
+                                   "sample.bounds.dosing.0.dose", "at sample "),
+    "listed value out of range": ({"points": [{"dosing.0.dose": "1 mg/kg"}, {"dosing.0.dose": "900 mg/kg"}]},
+                                  "points.1.dosing.0.dose", "900 mg/kg"),
 }
 
 
@@ -333,3 +338,156 @@ def test_corrupted_or_foreign_directories_are_refused_untouched(kind, tmp_path, 
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 2 and str(out) in err
     assert _snapshot(out) == before
+
+
+# ------------------------------------------------------------------ workers must match the coordinator
+def test_a_worker_with_other_code_or_brian2_refuses_the_point(tmp_path, monkeypatch):
+    from ketasim.sweep.runner import run_point, worker_identity
+
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "log"))
+    config = {**BASE, "seed": 3}
+    own = worker_identity()
+    done = run_point("h", config, FAST, False, isolate=False, expected=own)
+    assert done["status"] == "done" and done["identity"] == own
+    for key, other in (("code_hash", "0" * 64), ("brian2_version", "2.5.0"), ("brian_target", "numpy")):
+        record = run_point("h", config, FAST, False, isolate=False, expected={**own, key: other})
+        assert record["status"] == "failed" and not record["metrics"]
+        assert f"{key} {own[key][:12]} on the worker, {other[:12]} on the coordinator" in record["error"]
+    assert len(_logged(tmp_path / "log")) == 1  # refused points were not computed
+
+
+def test_dask_workers_with_another_codegen_target_are_refused(tmp_path, monkeypatch, capsys):
+    """Workers started with KETASIM_BRIAN_TARGET=numpy while the coordinator uses cython."""
+    from distributed import LocalCluster
+
+    _clean_env(monkeypatch)
+    monkeypatch.delenv("KETASIM_BRIAN_TARGET", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]})
+    out = tmp_path / "dask"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"KETASIM_BRIAN_TARGET": "numpy"}) as cluster:
+        assert cli("sweep", path, "--out", out, "--scheduler", cluster.scheduler_address, "--model", FAST,
+                   "--no-progress") == 1
+    results = load(out)
+    assert (results["status"] == 2).all() and "response" not in results
+    assert "brian_target numpy on the worker, cython on the coordinator" in (out / "results.csv").read_text()
+
+
+@pytest.mark.slow
+def test_real_scenario_points_agree_in_process_pool_and_dask(tmp_path, monkeypatch):
+    """Two real quick PFC points (configs/sweeps/pfc_dose.yaml cut down): bit-identical metrics everywhere."""
+    from distributed import LocalCluster
+
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = tmp_path / "pfc_two.yaml"
+    path.write_text(f"base: {ROOT / 'configs' / 'default.yaml'}\ngrid: {{dosing.0.dose: [0 mg/kg, 10 mg/kg], seed: [0]}}\n")
+    common = ["--quick", "--no-progress", "--out"]
+    assert cli("sweep", path, *common, tmp_path / "serial", "--workers", "1") == 0
+    assert cli("sweep", path, *common, tmp_path / "pool", "--workers", "2") == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cli("sweep", path, *common, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
+    serial = load(tmp_path / "serial")
+    assert (serial["status"] == 1).all() and "pyr_rate_hz" in serial
+    assert serial["pyr_rate_hz"].sel({"dosing.0.dose": 10.0}).item() != serial["pyr_rate_hz"].sel({"dosing.0.dose": 0.0}).item()
+    for other in ("pool", "dask"):
+        xr.testing.assert_identical(load(tmp_path / other), serial)
+        with (tmp_path / other / "results.csv").open() as handle:
+            pids = {row["worker"].split(":")[1] for row in csv.DictReader(handle)}
+        assert str(os.getpid()) not in pids  # computed in worker processes, not here
+
+
+def test_code_change_is_refused_unless_allowed_and_then_recorded_per_point(tmp_path, monkeypatch, capsys):
+    from ketasim.sweep.runner import code_fingerprint
+
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"seed": [0, 1]})
+    out = tmp_path / "out"
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 0
+    old = "f" * 64  # the store and its two points as made by other ketasim sources
+    db = sqlite3.connect(out / STORE_FILE)
+    with db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'code_hash'", (old,))
+        db.execute("UPDATE points SET code_hash = ?", (old,))
+    db.close()
+    before = _snapshot(out)
+    write_sweep(path, {"seed": [0, 1, 2]})
+    capsys.readouterr()
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert "source code changed" in err and "--allow-code-change" in err and err.count("\n") == 1
+    assert _snapshot(out) == before
+
+    monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "log"))
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress",
+               "--allow-code-change") == 0
+    assert {seed for seed, _, _ in _logged(tmp_path / "log")} == {2}  # the finished points were kept
+    assert "2 versions of the ketasim code" in capsys.readouterr().err
+    now = code_fingerprint()[:12]
+    with (out / "results.csv").open() as handle:
+        assert [row["code_version"] for row in csv.DictReader(handle)] == [old[:12], old[:12], now]
+    results = load(out)
+    assert results["code_version"].values.tolist() == [old[:12], old[:12], now]
+    assert results.attrs["code_versions"] == " ".join(sorted([old[:12], now]))
+    assert "code_version" not in results.attrs["axes"] and (results["status"] == 1).all()
+    # The store still records the code it was made with: a strict rerun is refused again.
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+
+
+def test_brian2_can_be_first_imported_on_a_worker_thread():
+    """Dask runs points in worker threads; brian2's import-time SIGINT handler must not fail them."""
+    code = """if True:
+        import signal, sys, threading
+        from ketasim.sweep import runner
+        original, errors = signal.signal, []
+        def first_import():
+            try:
+                runner._import_brian2_in_worker_thread()
+            except Exception as exc:
+                errors.append(exc)
+        thread = threading.Thread(target=first_import)
+        thread.start(); thread.join()
+        assert not errors, errors
+        assert "brian2" in sys.modules and signal.signal is original
+    """
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=120)
+
+
+def test_a_second_sweep_into_a_running_sweeps_directory_is_refused(tmp_path, monkeypatch, capsys):
+    import fcntl
+
+    from ketasim.sweep.store import LOCK_FILE
+
+    _clean_env(monkeypatch)
+    path = write_sweep(tmp_path / "s.yaml", {"dosing.0.dose": ["0 mg/kg", "10 mg/kg"], "seed": [0, 1, 2, 3]})
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KETASIM_TEST_POINT_SLEEP": "0.3",
+           "KETASIM_TEST_POINT_LOG": str(tmp_path / "first.log")}
+    first = subprocess.Popen([sys.executable, "-m", "ketasim.cli", "sweep", str(path), "--out", str(out), "--workers",
+                              "1", "--model", FAST, "--no-progress"], env=env, cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _store_rows(out) and time.monotonic() < deadline:  # running, at least one point stored
+            assert first.poll() is None, "the first sweep ended too early"
+            time.sleep(0.05)
+        monkeypatch.setenv("KETASIM_TEST_POINT_LOG", str(tmp_path / "second.log"))
+        capsys.readouterr()
+        assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "another ketasim sweep is running" in err and f"pid {first.pid}" in err
+        assert first.poll() is None  # refused while the first was still running
+    finally:
+        _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert not (tmp_path / "second.log").exists()  # the refused sweep computed nothing
+    assert len(_logged(tmp_path / "first.log")) == 8 and len(_store_rows(out)) == 8
+
+    # The lock goes with its holder: now a rerun works, and a lock held here refuses it again.
+    assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 0
+    with open(out / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert cli("sweep", path, "--out", out, "--workers", "1", "--model", FAST, "--no-progress") == 2

@@ -45,3 +45,16 @@ def test_parses_to_canonical_unit(text, kind, expected):
 def test_rejects_with_a_reason(text, kind, fragment):
     with pytest.raises(UnitError, match=fragment):
         parse_quantity(text, kind)
+
+
+def test_parse_quantity_cache_keeps_types_and_errors_apart():
+    assert parse_quantity(0, "dose") == 0.0
+    with pytest.raises(UnitError):
+        parse_quantity(False, "dose")  # equal to 0 as a cache key, still refused
+    assert parse_quantity("30 mg/kg", "dose") == parse_quantity("30 mg/kg", "dose") == 30.0
+    assert parse_quantity("30 min", "time") == 0.5
+    for _ in range(2):  # errors are raised every time, not cached as values
+        with pytest.raises(UnitError):
+            parse_quantity("30 mg/kg", "time")
+    with pytest.raises(UnitError):
+        parse_quantity(["30 mg/kg"], "dose")  # unhashable: parsed (and refused) without the cache

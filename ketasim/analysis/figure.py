@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.window import plain
+
 __all__ = ["window_figure"]
 
 MAX_PANELS = 16
@@ -38,9 +40,9 @@ def window_figure(dataset, effects, report: dict[str, Any], plot_axes: list[str]
     x_dim = plot_axes[0]
     y_dim = plot_axes[1] if len(plot_axes) > 1 else None
     facet_dims = plot_axes[2:]
-    xs = [_plain(v) for v in dataset[x_dim].values]
-    ys = [_plain(v) for v in dataset[y_dim].values] if y_dim else [None]
-    facets = list(itertools.product(*[[_plain(v) for v in dataset[d].values] for d in facet_dims]))[:MAX_PANELS]
+    xs = [plain(v) for v in dataset[x_dim].values]
+    ys = [plain(v) for v in dataset[y_dim].values] if y_dim else [None]
+    facets = list(itertools.product(*[[plain(v) for v in dataset[d].values] for d in facet_dims]))[:MAX_PANELS]
     by_coords = {tuple(sorted(e.coords.items())): e for e in effects}
     control = report["control"]
     finite = [abs(e.effect) for e in effects if np.isfinite(e.effect)]
@@ -99,7 +101,3 @@ def window_figure(dataset, effects, report: dict[str, Any], plot_axes: list[str]
                     f"control {control['key']} = {_tick(control['value'])}{unit} hatched; × not significant",
                     fontsize=9)
     return figure
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value

@@ -5,11 +5,15 @@ the effect is the difference of the metric's mean over replicates from the
 control's mean, the control being the same point with one axis set to its
 control value (e.g. dose 0 mg/kg at the same time after conditioning). Each
 effect gets a percentile-bootstrap 95 % confidence interval (resampling
-replicates within each group) and a permutation-test p-value (replicates
+replicates within each group; per point, *not* adjusted for multiplicity,
+whatever ``alpha`` is) and a permutation-test p-value (replicates
 exchanged between the two groups; one-sided in the stated direction). The
 p-values of all points are corrected together with Benjamini–Hochberg; the
 *window* is the set of points whose adjusted p (q) is at most ``alpha`` with
-the effect in the stated direction.
+the effect in the stated direction. The two levels are separate and both
+are reported: a 95 % interval may exclude 0 at a point outside the window.
+Runs that failed, never ran or gave no value of the metric are left out of
+their groups and listed in the report.
 
 Replicates are treated as independent animals (an unpaired design), which
 is valid whatever the seeds share. With n replicates per group the smallest
@@ -131,8 +135,8 @@ def window_analysis(dataset, metric: str, control_key: str, control_value: Any, 
                 continue
             treatment = values[outer + (j,)]
             treatment = treatment[np.isfinite(treatment)]
-            point = {d: _plain(coords[d][i]) for d, i in zip(others, outer, strict=True)}
-            point[control_key] = _plain(coords[control_key][j])
+            point = {d: plain(coords[d][i]) for d, i in zip(others, outer, strict=True)}
+            point[control_key] = plain(coords[control_key][j])
             if treatment.size < 2 or control.size < 2:
                 effects.append(PointEffect(point, treatment.size, control.size, _mean(treatment), _mean(control),
                                            _mean(treatment) - _mean(control), math.nan, math.nan, math.nan))
@@ -154,7 +158,8 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python number or string it holds (anything else unchanged)."""
     return value.item() if hasattr(value, "item") else value
 
 
@@ -193,7 +198,7 @@ def _parse_control(dataset, control: str, replicates: str) -> tuple[str, Any]:
         raise ConfigError("--control", key, f"not a grid axis of this sweep; allowed: {', '.join(axes) or 'none'}")
     coordinate = dataset[key]
     unit = coordinate.attrs.get("units", "")
-    allowed = ", ".join(f"{_plain(v)!s}{' ' + unit if unit else ''}" for v in coordinate.values)
+    allowed = ", ".join(f"{plain(v)!s}{' ' + unit if unit else ''}" for v in coordinate.values)
     try:
         if unit:
             kind = next(k for k, u in CANONICAL_UNITS.items() if u == unit)
@@ -208,13 +213,33 @@ def _parse_control(dataset, control: str, replicates: str) -> tuple[str, Any]:
     return key, value
 
 
+def run_accounting(dataset, metric: str) -> dict[str, Any]:
+    """Runs of the sweep left out of the analysis: failed, not run, or done without a value of ``metric``.
+
+    Returns counts (``done``, ``failed``, ``not_run``, ``no_value``) and, for
+    each kind left out, the coordinates of every such run.
+    """
+    values = dataset[metric]
+    status = dataset["status"].transpose(*values.dims).values if "status" in dataset else np.ones(values.shape)
+    finite = np.isfinite(values.values)
+    kinds = {"failed": status == 2, "not_run": status == 0, "no_value": (status == 1) & ~finite}
+    coords = {d: dataset[d].values for d in values.dims}
+
+    def where(mask) -> list[dict[str, Any]]:
+        return [{d: plain(coords[d][i]) for d, i in zip(values.dims, index, strict=True)}
+                for index in zip(*np.nonzero(mask), strict=True)]
+
+    return {"done": int(((status == 1) & finite).sum()), **{k: int(m.sum()) for k, m in kinds.items()},
+            "left_out": {k: where(m) for k, m in kinds.items() if m.any()}}
+
+
 def _finite(value: Any) -> Any:
     """JSON-ready copy: numpy scalars to Python, NaN to null."""
     if isinstance(value, dict):
         return {str(k): _finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -235,14 +260,23 @@ def _markdown(report: dict[str, Any], effects: list[PointEffect]) -> str:
         "",
         f"**{report['n_significant']} of {report['n_points']} points are in the window.** "
         f"Effects are differences of means from the control (metric units), with percentile-bootstrap "
-        f"{int(CONFIDENCE * 100)} % intervals and permutation p-values ({report['resamples']} resamples).",
+        f"{CONFIDENCE * 100:g} % intervals and permutation p-values ({report['resamples']} resamples). "
+        f"The intervals are {CONFIDENCE * 100:g} % per point, not adjusted for multiplicity; the window uses "
+        f"BH-adjusted q <= {report['alpha']:g}, so the two can disagree.",
         "",
     ]
+    runs = report["runs"]
+    left_out = runs["failed"] + runs["not_run"] + runs["no_value"]
+    if left_out:
+        lines += [f"> {left_out} of {left_out + runs['done']} runs are left out: {runs['failed']} failed, "
+                  f"{runs['not_run']} not run, {runs['no_value']} gave no value of {report['metric']} "
+                  "(listed in window.json under runs.left_out; errors in the sweep's results.csv). "
+                  "Their groups have fewer replicates (n_treatment, n_control).", ""]
     if report["smallest_reachable_p"] > report["alpha"]:
         lines += [f"> With {report['replicates_per_group']} replicates per group no permutation p-value can be below "
                   f"{report['smallest_reachable_p']:.3g}, above alpha: add seeds to the sweep.", ""]
     keys = list(effects[0].coords) if effects else []
-    lines.append("| " + " | ".join([*keys, "effect", "95 % CI", "p", "q", "window"]) + " |")
+    lines.append("| " + " | ".join([*keys, "effect", f"{CONFIDENCE * 100:g} % CI", "p", "q", "window"]) + " |")
     lines.append("|" + "---|" * (len(keys) + 5))
     for e in effects:
         lines.append("| " + " | ".join([*[str(e.coords[k]) for k in keys], _format_number(e.effect),
@@ -259,11 +293,19 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     Returns the report written to ``window.json`` plus ``out`` (the directory).
     """
     from ketasim.analysis.figure import window_figure
-    from ketasim.sweep.export import atomic_write
+    from ketasim.cli import MIN_RESAMPLES
+    from ketasim.sweep.export import NOT_METRICS, atomic_write
 
+    # The command line checks these too; here for callers from Python.
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise ConfigError("--alpha", repr(alpha), "expected a number between 0 and 1")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError("--seed", repr(seed), "expected a whole number >= 0")
+    if not isinstance(resamples, int) or isinstance(resamples, bool) or resamples < MIN_RESAMPLES:
+        raise ConfigError("--resamples", repr(resamples), f"expected a whole number >= {MIN_RESAMPLES}")
     sweep_dir = Path(sweep_dir)
     dataset = _load_results(sweep_dir)
-    metrics = [v for v in dataset.data_vars if v != "status"]
+    metrics = [v for v in dataset.data_vars if v not in NOT_METRICS]
     if metric not in metrics:
         raise ConfigError("--metric", metric, f"not a metric of this sweep; allowed: {', '.join(metrics) or 'none'}")
     if direction not in DIRECTIONS:
@@ -273,6 +315,8 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     if replicates not in dataset.dims:
         raise ConfigError("--replicates", replicates, f"not an axis of this sweep; allowed: {', '.join(map(str, dataset.dims))}"
                           " (add e.g. 'seed: [0, 1, 2, 3, 4]' to the grid)")
+    if control.partition("=")[0].strip() == replicates:
+        raise ConfigError("--control", replicates, "is the replicate axis (--replicates); give another axis")
     key, value = _parse_control(dataset, control, replicates)
     plot_axes = [d for d in dataset[metric].dims if d != replicates]
     if axes is not None:
@@ -289,19 +333,24 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
         raise ConfigError("--out", str(out), "exists and is not a directory")
 
     effects = window_analysis(dataset, metric, key, value, direction, alpha, replicates, resamples, seed)
+    runs = run_accounting(dataset, metric)
     tested = [e for e in effects if np.isfinite(e.p)]
     per_group = min((min(e.n_treatment, e.n_control) for e in tested), default=0)
     unit = dataset[key].attrs.get("units", "")
     report: dict[str, Any] = {
         "metric": metric,
         "sweep_dir": str(sweep_dir),
-        "control": {"key": key, "value": _plain(value), "units": unit},
+        "control": {"key": key, "value": plain(value), "units": unit},
         "replicates": replicates,
         "replicates_per_group": per_group,
         "direction": direction,
         "alpha": alpha,
         "correction": "benjamini-hochberg",
+        "significance": f"BH-adjusted q <= alpha ({alpha:g}), effect in the stated direction",
         "confidence_level": CONFIDENCE,
+        "confidence_interval": f"percentile bootstrap, {CONFIDENCE * 100:g} % per point, not adjusted for "
+                               "multiplicity (independent of alpha)",
+        "runs": runs,
         "resamples": resamples,
         "seed": seed,
         "n_points": len(effects),

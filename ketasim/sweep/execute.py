@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from ketasim.config import ConfigError
-from ketasim.sweep.export import atomic_write, write_exports
-from ketasim.sweep.runner import run_point
+from ketasim.sweep.export import atomic_write, code_version, write_exports
+from ketasim.sweep.runner import identity_mismatch, run_point, worker_identity
 from ketasim.sweep.spec import SweepSpec
 from ketasim.sweep.store import SweepStore
 
@@ -43,6 +43,7 @@ class SweepSummary:
     ran: int
     failed: int  # failed points in the store after this run
     elapsed_s: float
+    code_versions: tuple[str, ...] = ()  # distinct code fingerprints of the sweep's stored points
 
 
 def _failure(point_hash: str, error: str) -> dict[str, Any]:
@@ -50,12 +51,14 @@ def _failure(point_hash: str, error: str) -> dict[str, Any]:
             "elapsed_s": 0.0, "worker": ""}
 
 
-def _in_process(tasks: list[Task], model: str, quick: bool, cache_root: str | None) -> Iterator[dict]:
+def _in_process(tasks: list[Task], model: str, quick: bool, cache_root: str | None,
+                expected: dict[str, str]) -> Iterator[dict]:
     for point_hash, config in tasks:
-        yield run_point(point_hash, config, model, quick, cache_root, isolate=False)
+        yield run_point(point_hash, config, model, quick, cache_root, isolate=False, expected=expected)
 
 
-def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_root: str | None) -> Iterator[dict]:
+def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_root: str | None,
+                expected: dict[str, str]) -> Iterator[dict]:
     """Run tasks on a process pool; survive workers that die.
 
     A dying worker breaks the whole pool and every queued future with it, so
@@ -76,7 +79,8 @@ def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_
         for batch, size in batches:
             pool = ProcessPoolExecutor(max_workers=min(size, len(batch)), mp_context=context)
             try:
-                futures = {pool.submit(run_point, h, c, model, quick, cache_root): (h, c) for h, c in batch}
+                futures = {pool.submit(run_point, h, c, model, quick, cache_root, True, expected): (h, c)
+                           for h, c in batch}
                 for future in as_completed(futures):
                     point_hash, config = futures[future]
                     try:
@@ -104,12 +108,14 @@ def connect_scheduler(address: str, timeout_s: float = 30.0):
         raise ConfigError("--scheduler", address, f"cannot reach a Dask scheduler there ({exc})") from None
 
 
-def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | None) -> Iterator[dict]:
+def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | None,
+          expected: dict[str, str]) -> Iterator[dict]:
     from distributed import as_completed as dask_completed
 
     run = uuid.uuid4().hex[:8]
     futures = {
-        client.submit(run_point, h, c, model, quick, cache_root, key=f"ketasim-point-{h[:16]}-{run}", pure=False): h
+        client.submit(run_point, h, c, model, quick, cache_root, True, expected,
+                      key=f"ketasim-point-{h[:16]}-{run}", pure=False): h
         for h, c in tasks
     }
     try:
@@ -121,6 +127,21 @@ def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | 
                 yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
     finally:
         client.cancel(list(futures))  # an interrupted sweep leaves no work queued on the cluster
+
+
+def _checked(record: dict[str, Any], expected: dict[str, str]) -> dict[str, Any]:
+    """The record, or a failure if its worker's identity differs from the coordinator's.
+
+    Workers refuse a mismatch themselves; this also catches workers whose
+    ketasim predates the check (they report no identity). Failures without a
+    run (a dead worker) carry no identity and are kept as they are.
+    """
+    if record["status"] != "done":
+        return record
+    refusal = identity_mismatch(record.get("identity"), expected)
+    if refusal:
+        return {**record, "status": "failed", "metrics": {}, "error": refusal}
+    return record
 
 
 def _write_sweep_yaml(spec: SweepSpec, directory: Path) -> None:
@@ -141,6 +162,7 @@ def run_sweep(
     progress: bool = True,
     cache_root: str | None = None,
     scheduler_timeout_s: float = 30.0,
+    allow_code_change: bool = False,
 ) -> SweepSummary:
     """Run (or resume) a sweep into the store at ``out`` and export its results.
 
@@ -166,6 +188,9 @@ def run_sweep(
         Root of per-worker Brian2 build directories (default ~/.cache/ketasim).
     scheduler_timeout_s : float
         How long to wait for the Dask scheduler to answer.
+    allow_code_change : bool
+        Continue a store made by other ketasim source code, keeping its
+        finished points (each records its own code fingerprint).
     """
     from tqdm import tqdm
 
@@ -173,8 +198,9 @@ def run_sweep(
     out = Path(out)
     spec.with_run_options(model, quick)
     client = connect_scheduler(scheduler, scheduler_timeout_s) if scheduler else None
+    expected = worker_identity()  # every point must be computed by code, Brian2 and target equal to these
     try:
-        store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick)
+        store = SweepStore.open_for_run(out, spec.base_hash(), spec.model, quick, allow_code_change)
         try:
             _write_sweep_yaml(spec, out)
             configs = {p.hash: p.config.resolved() for p in spec.points}
@@ -183,16 +209,17 @@ def run_sweep(
             tasks = [(h, c) for h, c in configs.items() if h not in finished]
             failed = sum(records[h]["status"] == "failed" for h in finished)
             if client is not None:
-                stream = _dask(tasks, spec.model, quick, client, cache_root)
+                stream = _dask(tasks, spec.model, quick, client, cache_root, expected)
             elif (workers or os.cpu_count() or 1) <= 1 or len(tasks) <= 1:
-                stream = _in_process(tasks, spec.model, quick, cache_root)
+                stream = _in_process(tasks, spec.model, quick, cache_root, expected)
             else:
-                stream = _local_pool(tasks, spec.model, quick, workers or os.cpu_count() or 1, cache_root)
+                stream = _local_pool(tasks, spec.model, quick, workers or os.cpu_count() or 1, cache_root, expected)
             bar = tqdm(total=len(configs), initial=len(finished), unit="point", desc="sweep", file=sys.stderr,
                        disable=not progress, dynamic_ncols=True)
             bar.set_postfix(failed=failed)
             with bar:
                 for record in stream:
+                    record = _checked(record, expected)
                     store.commit(record, configs[record["hash"]])
                     failed += record["status"] == "failed"
                     bar.set_postfix(failed=failed)
@@ -200,9 +227,10 @@ def run_sweep(
             records = store.records()
             write_exports(spec, records, out)
             failed = sum(records[h]["status"] == "failed" for h in configs if h in records)
+            versions = tuple(sorted({code_version(records[h]) for h in configs if h in records} - {""}))
         finally:
             store.close()
     finally:
         if client is not None:
             client.close()
-    return SweepSummary(out, len(configs), len(finished), len(tasks), failed, time.perf_counter() - started)
+    return SweepSummary(out, len(configs), len(finished), len(tasks), failed, time.perf_counter() - started, versions)

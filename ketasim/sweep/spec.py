@@ -154,6 +154,7 @@ def parse_sweep(data: Any, source: str = "<sweep>", root: Path | None = None) ->
 
     grid_axes = _grid_axes(data.get("grid"), source)
     point_axes, n_listed = _listed_axes(data, source)
+    sampled = data.get("sample") is not None
     overlap = {a.key for a in grid_axes} & {a.key for a in point_axes}
     if overlap:
         raise ConfigError(source, "grid", f"key {sorted(overlap)[0]} is swept twice (in grid and in points/sample)")
@@ -175,7 +176,7 @@ def parse_sweep(data: Any, source: str = "<sweep>", root: Path | None = None) ->
             offset = 1
         for axis, i in zip(grid_axes, index[offset:], strict=True):
             assignments[axis.key] = axis.values[i]
-        points.append(Point(index, assignments, _point_config(base, assignments, grid_axes, source, index)))
+        points.append(Point(index, assignments, _point_config(base, assignments, grid_axes, source, index, sampled)))
     spec = SweepSpec(source, base, point_axes + grid_axes, dims, shape, points, MODELS[model], description,
                      dict(data))
     _check_distinct(spec)
@@ -323,23 +324,31 @@ def _describe(assignments: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in assignments.items())
 
 
-def _point_config(base: dict, assignments: dict, grid_axes: list[Axis], source: str, index) -> ScenarioConfig:
+def _point_config(base: dict, assignments: dict, grid_axes: list[Axis], source: str, index,
+                  sampled: bool = False) -> ScenarioConfig:
     grid_keys = {a.key for a in grid_axes}
+
+    def located(key: str, value: Any, message: str) -> ConfigError:
+        """An error at the axis that set ``key``: grid.KEY, points.N.KEY or sample.bounds.KEY (sample N)."""
+        if key in grid_keys:
+            return ConfigError(source, f"grid.{key}", f"at {key}={value}: {message}")
+        if sampled:
+            return ConfigError(source, f"sample.bounds.{key}", f"at sample {index[0]}, {key}={value}: {message}")
+        return ConfigError(source, f"points.{index[0]}.{key}", f"at {key}={value}: {message}")
+
     data: Any = base
     for key, value in assignments.items():
-        where = f"grid.{key}" if key in grid_keys else f"points.{index[0]}.{key}"
         try:
             # JSON is YAML: the value keeps its type (a string stays a string).
             data = apply_override(data, f"{key}={json.dumps(value)}")
         except ConfigError as exc:
-            raise ConfigError(source, where, f"at {key}={value}: {exc.message}") from None
+            raise located(key, value, exc.message) from None
     try:
         return validate_scenario(data, source)
     except ConfigError as exc:
         for key, value in assignments.items():
             if exc.key == key or exc.key.startswith(key + ".") or key.startswith(exc.key + "."):
-                where = f"grid.{key}" if key in grid_keys else f"points.{index[0]}.{key}"
-                raise ConfigError(source, where, f"at {key}={value}: {exc.message}") from None
+                raise located(key, value, exc.message) from None
         raise ConfigError(source, f"base.{exc.key}" if exc.key else "base",
                           f"{exc.message} (at point {_describe(assignments)})") from None
 

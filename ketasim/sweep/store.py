@@ -4,6 +4,7 @@ Layout of a sweep directory::
 
     SWEEP_DIR/
       sweep.sqlite      the store (plus -wal/-shm while open)
+      sweep.lock        held (flock) by the sweep running here, so two never compute the same points
       sweep.yaml        the sweep config as last run (for reference)
       results.nc        xarray export: dims = axes, data variables = metrics
       results.csv       one row per point
@@ -11,14 +12,16 @@ Layout of a sweep directory::
 Only the coordinating process writes; workers return records. Each record is
 committed in its own transaction with ``synchronous=FULL``, so a kill -9 at
 any moment loses at most the points still running. The store remembers what
-it was made from (base config hash, model, quick profile, ketasim version);
-a rerun with anything different is refused with a clear message instead of
-mixing results.
+it was made from (base config hash, model, quick profile, ketasim version and
+source fingerprint, Brian2 version and code-generation target); a rerun with
+anything different is refused with a clear message instead of mixing
+results. Each point also records the code fingerprint of the worker that
+computed it.
 """
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
 import shutil
@@ -30,15 +33,17 @@ from typing import Any
 
 from ketasim import __version__
 from ketasim.config import ConfigError
+from ketasim.sweep.runner import worker_identity
 
 __all__ = ["STORE_FILE", "StoreError", "SweepStore"]
 
 STORE_FILE = "sweep.sqlite"
+LOCK_FILE = "sweep.lock"
 FORMAT = "ketasim-sweep"
 FORMAT_VERSION = "1"
 # Files a sweep directory may hold besides the store (anything else means it is not ours).
 OWN_FILES = {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", f"{STORE_FILE}-journal", "sweep.yaml",
-             "results.nc", "results.csv", "window", "points"}
+             "results.nc", "results.csv", "window", "points", LOCK_FILE}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,7 +55,8 @@ CREATE TABLE IF NOT EXISTS points (
     error TEXT NOT NULL,
     started REAL, elapsed_s REAL, worker TEXT,
     version TEXT NOT NULL,
-    committed REAL NOT NULL
+    committed REAL NOT NULL,
+    code_hash TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -59,28 +65,44 @@ class StoreError(ConfigError):
     """A store that is corrupted, foreign, or made from a different base/code (exit status 2)."""
 
 
-def code_fingerprint() -> str:
-    """sha256 over the ketasim package's Python sources (the code version, finer than the release)."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _identity(base_hash: str, model: str, quick: bool) -> dict[str, str]:
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "ketasim_version": __version__,
-            "code_hash": code_fingerprint(), "base_hash": base_hash, "model": model, "quick": "1" if quick else "0"}
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, **worker_identity(), "base_hash": base_hash,
+            "model": model, "quick": "1" if quick else "0"}
 
 
 _EXPLAIN = {
     "base_hash": "the base scenario changed since this store was made",
     "ketasim_version": "this store was made by a different ketasim version",
     "code_hash": "the ketasim source code changed since this store was made",
+    "brian2_version": "this store was made with a different Brian2 version",
+    "brian_target": "this store was made with a different Brian2 code-generation target (KETASIM_BRIAN_TARGET)",
     "model": "this store was made with a different model",
     "quick": "this store was made with a different profile (--quick or not)",
 }
+
+
+def _take_lock(directory: Path):
+    """Hold ``SWEEP_DIR/sweep.lock`` (non-blocking flock) for this run, or refuse in one line.
+
+    The operating system releases the lock when the process ends, however it
+    ends, so a killed sweep never leaves a stale lock. The file itself stays
+    (deleting a lock file races with its next user); it holds the holder's
+    pid and host for the message.
+    """
+    handle = open(directory / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(str(directory), "", f"another ketasim sweep is running in this directory ({holder}); "
+                                             "wait for it to finish, or use another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} on {os.uname().nodename}\n")
+    handle.flush()
+    return handle
 
 
 class SweepStore:
@@ -89,6 +111,7 @@ class SweepStore:
     def __init__(self, directory: Path, connection: sqlite3.Connection):
         self.directory = directory
         self._db = connection
+        self._lock = None  # the open, flock-ed sweep.lock of a store opened for a run
 
     # ------------------------------------------------------------ opening
     @staticmethod
@@ -103,6 +126,7 @@ class SweepStore:
         # Our own leftovers of an interrupted write (".results.nc.x1y2", ".sweep.sqlite.new-...") are ours too.
         entries = {p.name for p in directory.iterdir()
                    if not (p.name.startswith(".") and any(p.name[1:].startswith(own) for own in OWN_FILES))}
+        entries.discard(LOCK_FILE)  # left by a run that stopped before it made the store
         if entries and STORE_FILE not in entries:
             foreign = sorted(entries - OWN_FILES)[:3] or sorted(entries)[:3]
             raise StoreError(where, "", f"not a ketasim sweep directory (holds {', '.join(foreign)}, no {STORE_FILE}); "
@@ -117,8 +141,15 @@ class SweepStore:
         return cls(directory, cls._connect(directory))
 
     @classmethod
-    def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool) -> SweepStore:
-        """Create a new store or reopen a matching one; refuse a mismatch (nothing written)."""
+    def open_for_run(cls, directory: str | Path, base_hash: str, model: str, quick: bool,
+                     allow_code_change: bool = False) -> SweepStore:
+        """Create a new store or reopen a matching one; refuse a mismatch (nothing written).
+
+        ``allow_code_change`` accepts a store made by other ketasim source
+        code (same release, Brian2 and target): finished points are kept,
+        each with the code fingerprint it was computed with, and the store's
+        own ``code_hash`` stays that of the code it was made with.
+        """
         directory = Path(directory)
         cls.check(directory)
         wanted = _identity(base_hash, model, quick)
@@ -126,15 +157,29 @@ class SweepStore:
             store = cls(directory, cls._connect(directory))
             stored = store.meta
             for key, explanation in _EXPLAIN.items():
+                if key == "code_hash" and allow_code_change:
+                    continue
                 if stored.get(key) != wanted[key]:
                     store.close()
                     old, new = stored.get(key, "?"), wanted[key]
                     if key in ("base_hash", "code_hash"):
                         old, new = old[:12], new[:12]
+                    hint = " (or --allow-code-change to continue it)" if key == "code_hash" else ""
                     raise StoreError(str(directory), "", f"{explanation} (stored {old}, now {new}); results are not "
-                                                         "mixed: use a new --out, or move this directory away")
+                                                         f"mixed: use a new --out{hint}, or move this directory away")
+            try:
+                store._lock = _take_lock(directory)
+            except StoreError:
+                store.close()
+                raise
+            if not store._has_code_hash():
+                # Every point of an older store was made by the code the store records (resume was strict).
+                with store._db:
+                    store._db.execute("ALTER TABLE points ADD COLUMN code_hash TEXT NOT NULL DEFAULT ''")
+                    store._db.execute("UPDATE points SET code_hash = ?", (stored.get("code_hash", ""),))
             return store
         directory.mkdir(parents=True, exist_ok=True)
+        lock = _take_lock(directory)
         # Build the store under a temporary name and rename it into place, so a kill at any
         # moment leaves either no store (a fresh start) or a complete one.
         staging = Path(tempfile.mkdtemp(prefix=f".{STORE_FILE}.new-", dir=directory))
@@ -147,9 +192,18 @@ class SweepStore:
             db.execute("COMMIT")
             db.close()  # checkpoints the WAL into the main file
             os.replace(staging / STORE_FILE, directory / STORE_FILE)
+        except BaseException:
+            lock.close()
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return cls(directory, cls._connect(directory))
+        try:
+            store = cls(directory, cls._connect(directory))
+        except BaseException:
+            lock.close()
+            raise
+        store._lock = lock
+        return store
 
     @classmethod
     def _connect(cls, directory: Path) -> sqlite3.Connection:
@@ -199,16 +253,27 @@ class SweepStore:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None
 
     # ------------------------------------------------------------ records
     def commit(self, record: dict[str, Any], config: dict[str, Any]) -> None:
-        """Store one finished point in its own transaction."""
+        """Store one finished point in its own transaction.
+
+        The version and code fingerprint stored are those the worker reported
+        (``record["identity"]``), falling back to this process's for records
+        without one (a point whose worker died).
+        """
+        identity = record.get("identity") or worker_identity()
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO points (hash, config, status, metrics, error, started, elapsed_s, worker, "
+                "version, committed, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record["hash"], json.dumps(config, sort_keys=True), record["status"],
                  json.dumps(record.get("metrics", {}), sort_keys=True), record.get("error", ""),
-                 record.get("started"), record.get("elapsed_s"), record.get("worker", ""), __version__, time.time()),
+                 record.get("started"), record.get("elapsed_s"), record.get("worker", ""),
+                 identity.get("ketasim_version", __version__), time.time(), identity.get("code_hash", "")),
             )
 
     def set_meta(self, key: str, value: str) -> None:
@@ -218,12 +283,19 @@ class SweepStore:
     def records(self) -> dict[str, dict[str, Any]]:
         """Every stored point by hash."""
         try:
+            code_hash = "code_hash" if self._has_code_hash() else "''"
             rows = self._db.execute(
-                "SELECT hash, status, metrics, error, started, elapsed_s, worker, version FROM points").fetchall()
+                f"SELECT hash, status, metrics, error, started, elapsed_s, worker, version, {code_hash} FROM points"
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(self.directory / STORE_FILE), "", f"corrupted store ({exc})") from None
         out = {}
-        for hash_, status, metrics, error, started, elapsed, worker, version in rows:
+        for hash_, status, metrics, error, started, elapsed, worker, version, code_hash in rows:
             out[hash_] = {"hash": hash_, "status": status, "metrics": json.loads(metrics), "error": error,
-                          "started": started, "elapsed_s": elapsed, "worker": worker, "version": version}
+                          "started": started, "elapsed_s": elapsed, "worker": worker, "version": version,
+                          "code_hash": code_hash}
         return out
+
+    def _has_code_hash(self) -> bool:
+        """Stores made before per-point fingerprints lack the column (added when opened for a run)."""
+        return any(row[1] == "code_hash" for row in self._db.execute("PRAGMA table_info(points)"))
