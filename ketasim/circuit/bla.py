@@ -41,46 +41,45 @@ __all__ = [
 
 _P = "circuit"
 _V11 = "Vlachos et al. 2011 PLoS Comput Biol 7:e1001104"
+_FIT_COND = "fitted: five CS-US pairings take CS+ freezing from < 15 % to 60-90 % (Phillips & LeDoux 1992 Behav Neurosci 106:274)"
 
-TAU_M = param(_P, "bla.tau_m", 20.0, "ms", _V11 + " (LIF membrane time constant)")
-V_REST = param(_P, "bla.V_rest", -70.0, "mV", _V11)
+C_M_PF = param(_P, "bla.C", 200.0, "pF", "Washburn & Moises 1992 J Physiol 449:121 (BLA projection neurons, tau_m about 20 ms)")
+G_L_NS = param(_P, "bla.g_L", 10.0, "nS", "Washburn & Moises 1992 (input resistance about 100 MOhm)")
+V_REST = param(_P, "bla.E_L", -70.0, "mV", "Washburn & Moises 1992")
 V_TH_BLA = param(_P, "bla.V_threshold", -50.0, "mV", _V11)
 V_RESET_BLA = param(_P, "bla.V_reset", -60.0, "mV", _V11)
 TREF_BLA = param(_P, "bla.t_ref", 2.0, "ms", _V11)
-TAU_E = param(_P, "bla.tau_AMPA", 5.0, "ms", _V11 + " (excitatory synaptic time constant)")
-TAU_N = param(_P, "bla.tau_NMDA", 100.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63 (NMDA decay)")
-TAU_I = param(_P, "bla.tau_GABA", 10.0, "ms", _V11 + " (inhibitory synaptic time constant)")
-TAU_TRACE = param(_P, "bla.tau_pre_trace", 20.0, "ms", "Bi & Poo 1998 J Neurosci 18:10464 (STDP LTP window about 20 ms)")
-RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz", "fitted: tone-evoked lateral amygdala afferent firing (Quirk et al. 1995 Neuron 15:1029: 10-40 Hz)")
-RATE_BASE = param(_P, "bla.afferent_rate_base", 2.0, "Hz", "Quirk et al. 1995 Neuron 15:1029 (spontaneous 1-3 Hz)")
+E_INH = param(_P, "bla.E_GABA", -75.0, "mV", "Martina, Royer & Pare 2001 J Neurophysiol 86:2887 (BLA GABA_A reversal)")
+TAU_AMPA = param(_P, "bla.tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
+TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1")
+RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz",
+                   "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)")
+RATE_BASE = param(_P, "bla.afferent_rate_base", 2.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
 RATE_CONTEXT = param(_P, "bla.context_rate", 8.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
-RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons strongly during the US (" + _V11 + ")")
-RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; scaled by PFC synaptic strength")
-W_MAX = param(_P, "bla.w_max", 1.0, "1", _V11 + " (weights clipped to [w_min, w_max])")
-W_INIT = param(_P, "bla.w_init", 0.15, "1", "fitted: naive CS evokes little fear-neuron firing (pre-conditioning freezing < 15 %)")
-G_AFF = param(_P, "bla.g_afferent", 2.0, "mV", "fitted: a fully potentiated CS drives fear neurons to 15-30 Hz (" + _V11 + " Fig. 3)")
-NMDA_SHARE = param(_P, "bla.afferent_nmda_share", 0.3, "1",
-                   "Weisskopf & LeDoux 1999 J Neurophysiol 81:930 (NMDA share of thalamo-amygdala EPSCs)")
-G_US = param(_P, "bla.g_us", 2.5, "mV", "fitted: the US alone fires fear neurons at about 30-50 Hz")
-G_IL_X = param(_P, "bla.g_il_ext", 4.0, "mV", "fitted: IL input primes extinction neurons (Milad & Quirk 2002 Nature 420:70)")
-G_IL_I = param(_P, "bla.g_il_inh", 1.0, "mV", "fitted: IL feed-forward inhibition of fear output (Likhtik et al. 2008 Nature 454:642, ITC cells)")
-G_ITC = param(_P, "bla.g_ext_to_itc", 4.0, "mV",
-              "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
-              "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
-G_ITC_F = param(_P, "bla.g_itc_to_fear", 3.0, "mV", "fitted: extinction suppresses CS+ freezing by > 30 % (Milad & Quirk 2002)")
-N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells")
-G_EI = param(_P, "bla.g_exc_to_inh", 1.0, "mV", "fitted: competition between fear and extinction populations (" + _V11 + ")")
-G_IE = param(_P, "bla.g_inh_to_exc", 1.5, "mV", "fitted: as above")
-G_BACKGROUND = param(_P, "bla.g_background", 2.0, "mV",
-                     "fitted: background input holds BLA principal cells about 10 mV below threshold, firing < 1 Hz "
-                     "(Quirk et al. 1995 Neuron 15:1029: LA spontaneous rates about 1 Hz)")
+RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")")
+RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength")
+G_AFF_NS = param(_P, "bla.g_AMPA_afferent", 8.0, "nS",
+                 "slice synapse of the plasticity layer (docs: plasticity g_AMPA_per_synapse), same rule in the BLA")
+G_NMDA_NS = param(_P, "bla.g_NMDA_afferent", 1.5, "nS",
+                  "fitted: NMDA/AMPA charge ratio of thalamo- and cortico-amygdala synapses about 0.3-0.5 "
+                  "(Weisskopf & LeDoux 1999 J Neurophysiol 81:930)")
+G_BACKGROUND_NS = param(_P, "bla.g_background", 1.0, "nS",
+                        "fitted: background holds principal cells below threshold, firing < 1 Hz (Quirk et al. 1995)")
 N_BACKGROUND = param(_P, "bla.n_background", 200, "1", "fitted: as above (200 inputs at 5 Hz)")
+G_US_NS = param(_P, "bla.g_us", 3.0, "nS", "fitted: the US alone fires fear neurons at 30-50 Hz")
+G_IL_NS = param(_P, "bla.g_il", 2.0, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)")
+G_EI_NS = param(_P, "bla.g_exc_to_inh", 2.0, "nS", "fitted: fear and extinction populations compete through interneurons (" + _V11 + ")")
+G_IE_NS = param(_P, "bla.g_inh_to_exc", 4.0, "nS", "fitted: as above")
+G_ITC_NS = param(_P, "bla.g_ext_to_itc", 3.0, "nS",
+                 "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
+                 "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
+G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 6.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)")
+N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells")
 P_CONN = param(_P, "bla.connection_probability", 0.5, "1", "fitted: sparse afferent and local connectivity")
-ETA = param(_P, "bla.learning_rate", 0.02, "1", "fitted: five CS-US pairings take CS+ freezing to 60-80 % (Phillips & LeDoux 1992)")
-ETA_EXT = param(_P, "bla.learning_rate_extinction", 0.008, "1",
-                "fitted: ten CS-alone trials roughly halve CS+ freezing within the session (Quirk 2002 Learn Mem 9:402)")
-FREEZE_R50 = param(_P, "bla.freezing_half_rate", 15.0, "Hz",
-                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing")
+LTP_RATE_BLA = param(_P, "bla.ltp_rate", 3.0, "1/s", _FIT_COND,
+                     "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
+FREEZE_R50 = param(_P, "bla.freezing_half_rate", 10.0, "Hz",
+                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
 FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing")
 
 PLASTIC_PATHWAYS = ("cs_fear", "cs_ext", "ctx_fear", "ctx_ext")
@@ -149,9 +148,12 @@ class Modulators:
     Attributes
     ----------
     nmda_gain : float
-        Unblocked NMDA conductance fraction in BLA (1 − block).
+        Unblocked NMDAR fraction in BLA (1 − block): scales NMDA current and
+        the NMDAR Ca²⁺ that releases CCK.
     learning_gate : float
-        CCK-B gate of plasticity (0 = no learning, 1 = intact).
+        Extra scale on plasticity (0 = none; e.g. a protein-synthesis-independent block).
+    cck, cckbr : float
+        CCK release and CCK-B receptor expression (mechanism switches).
     il_strength : float
         Infralimbic synaptic strength relative to baseline (PFC spines).
     bla_strength : float
@@ -162,6 +164,8 @@ class Modulators:
     learning_gate: float = 1.0
     il_strength: float = 1.0
     bla_strength: float = 1.0
+    cck: float = 1.0
+    cckbr: float = 1.0
 
 
 @dataclass
@@ -176,29 +180,44 @@ class TrialReadout:
 
 
 _NEURON = """
-dv/dt = (V_rest - v) / tau_m + (ge + gain_nmda * gn) / tau_m - gi / tau_m : volt (unless refractory)
-dge/dt = -ge / tau_e : volt
-dgn/dt = -gn / tau_n : volt
-dgi/dt = -gi / tau_i : volt
-gain_nmda : 1 (shared)
+dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_nmda * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+g_nmda = g_nmda_unit * nmda_avail * nmda_open / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k) : siemens
+is_fear : 1 (constant)
+"""
+
+_SIMPLE = """
+dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
 """
 
 
 class BLANetwork:
     """A BLA circuit built once and run session after session.
 
+    Plastic afferents (CS and context fibres onto fear and extinction
+    neurons) follow the plasticity layer's rule
+    (:mod:`ketasim.plasticity.equations`): Tsodyks–Markram release, NMDAR
+    Ca²⁺ → CCK release → CCK-B gate → potentiation of eligible synapses. On
+    fear neurons the gate also needs the noradrenaline the US releases
+    (Johansen et al. 2014), so a CS alone does not strengthen fear.
+
     Parameters
     ----------
     config : BLAConfig
         Sizes and timing.
     seed : int
-        Seeds connectivity, initial weights and Brian2's random streams.
+        Seeds connectivity, release probabilities and Brian2's random streams.
     """
 
     def __init__(self, config: BLAConfig, seed: int = 0):
         import brian2 as b2
 
         from ketasim.circuit.pfc import _configure_brian
+        from ketasim.plasticity import equations
+        from ketasim.plasticity.slice import _release_fractions
 
         _configure_brian(None)
         self.config = config
@@ -207,131 +226,122 @@ class BLANetwork:
         b2.seed(seed)
         rng = np.random.default_rng(seed + 1)
         b2.defaultclock.dt = config.dt_ms * b2.ms
-        ns = {
-            "V_rest": V_REST * b2.mV, "tau_m": TAU_M * b2.ms, "tau_e": TAU_E * b2.ms, "tau_n": TAU_N * b2.ms,
-            "tau_i": TAU_I * b2.ms, "tau_pre": TAU_TRACE * b2.ms, "w_max": W_MAX,
+        self._ns = {
+            **equations.namespace(G_AFF_NS),
+            "g_L": G_L_NS * b2.nS, "E_L": V_REST * b2.mV, "E_exc": 0 * b2.mV, "E_inh": E_INH * b2.mV,
+            "C_m": C_M_PF * b2.pF, "tau_ampa": TAU_AMPA * b2.ms, "tau_gaba": TAU_GABA * b2.ms,
+            "g_nmda_unit": G_NMDA_NS * b2.nS, "ltp_rate": LTP_RATE_BLA / b2.second,
         }
-
-        self._ns = ns
         n_f, n_x, n_i = config.n_fear, config.n_ext, config.n_inh
-        cells = b2.NeuronGroup(
-            n_f + n_x + n_i, _NEURON, threshold=f"v > {V_TH_BLA}*mV", reset=f"v = {V_RESET_BLA}*mV",
-            refractory=TREF_BLA * b2.ms, method="exact", name="bla",
+        spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=TREF_BLA * b2.ms, method="euler")
+        self._ns.update(V_th=V_TH_BLA * b2.mV, V_reset=V_RESET_BLA * b2.mV)
+        # Third factors: noradrenaline released by the US permits LTP on fear
+        # neurons (Johansen et al. 2014 PNAS 111:E5584); the dopamine signal of an
+        # omitted US permits it on extinction neurons (Luo et al. 2018 Nat Commun 9:1576).
+        principal = b2.NeuronGroup(
+            n_f + n_x,
+            _NEURON + equations.gate_equations("is_fear * ne(t - t_start) + (1 - is_fear) * omission(t - t_start)"),
+            name="principal", **spiking,
         )
-        cells.v = (V_REST + 10 * rng.random(len(cells))) * b2.mV
-        cells.gain_nmda = 1.0
-        fear, ext, inh = cells[:n_f], cells[n_f:n_f + n_x], cells[n_f + n_x:]
+        principal.v = (V_REST + 10 * rng.random(n_f + n_x)) * b2.mV
+        principal.is_fear = np.r_[np.ones(n_f), np.zeros(n_x)]
+        principal.nmda_avail = 1.0
+        principal.cck_scale = 1.0
+        principal.cckbr = 1.0
+        fear, ext = principal[:n_f], principal[n_f:]
+        inh = b2.NeuronGroup(n_i, _SIMPLE, name="inh", **spiking)
+        itc = b2.NeuronGroup(int(N_ITC), _SIMPLE, name="itc", **spiking)
+        for group in (inh, itc):
+            group.v = V_REST * b2.mV
 
-        # Afferents: CS fibres (CS+ and CS− share `overlap` of theirs), contexts, US, IL.
         n_shared = round(config.cs_overlap * config.n_cs)
         n_cs_total = 2 * config.n_cs - n_shared
         self._cs_plus = np.arange(config.n_cs)
         self._cs_minus = np.arange(config.n_cs - n_shared, n_cs_total)
-        n_ctx = config.n_context
-        n_aff = n_cs_total + 2 * n_ctx
-        # Session inputs are TimedArrays passed at run time, so a whole session is one run.
-        self._bin_s = 0.01
+        n_aff = n_cs_total + 2 * config.n_context
+        self._n_cs_total = n_cs_total
+        self._bin_s = 0.01  # resolution of the session's input schedule
         afferents = b2.PoissonGroup(n_aff, rates="aff_rate(t - t_start, i)", name="afferents")
         us = b2.PoissonGroup(40, rates="us_rate(t - t_start)", name="us")
         il = b2.PoissonGroup(40, rates=RATE_IL * b2.Hz, name="il")
-        background = b2.PoissonInput(cells, "ge", int(N_BACKGROUND), 5 * b2.Hz, weight=G_BACKGROUND * b2.mV)
+        backgrounds = [b2.PoissonInput(g, "g_ampa", int(N_BACKGROUND), 5 * b2.Hz, weight=G_BACKGROUND_NS * b2.nS)
+                       for g in (principal, inh, itc)]
 
-        plastic_model = """
-        w : 1
-        g_peak : volt (shared)
-        learning : 1 (shared)
-        dapre/dt = -apre / tau_pre : 1 (event-driven)
-        """
-        on_pre = "ge_post += (1 - share) * w * g_peak\ngn_post += share * w * g_peak\napre += 1"
-        self._plastic = {}
-        for name, target in (("fear", fear), ("ext", ext)):
-            # Third factor: fear synapses learn while the US (teaching signal) is on,
-            # extinction synapses while a CS arrives without it (Vlachos et al. 2011).
-            on_post = f"w = clip(w + learning * teach_{name}(t - t_start) * apre * (w_max - w), 0, w_max)"
-            syn = b2.Synapses(afferents, target, plastic_model, on_pre=on_pre, on_post=on_post,
-                              name=f"aff_{name}")
+        plastic = b2.Synapses(afferents, principal, model=equations.synapse_model(True),
+                              on_pre=equations.synapse_on_pre(), method="euler", name="plastic")
+        plastic.connect(p=P_CONN)
+        plastic.U = _release_fractions(rng, len(plastic))
+        plastic.x = 1.0
+        plastic.w = 1.0
+        principal.n_synapses = max(1.0, P_CONN * n_aff)
+        self._plastic = plastic
+
+        def connect(pre, post, target, g_nS, name, shared=False):
+            model = "g : siemens (shared)" if shared else ""
+            syn = b2.Synapses(pre, post, model, on_pre=f"{target}_post += {'g' if shared else f'{g_nS} * nS'}", name=name)
             syn.connect(p=P_CONN)
-            syn.w = W_INIT
-            syn.g_peak = G_AFF * b2.mV
-            syn.learning = 0.0
-            self._plastic[name] = syn
-        self._n_cs_total = n_cs_total
-        us_syn = b2.Synapses(us, fear, on_pre=f"ge_post += {G_US}*mV", name="us_fear")
-        us_syn.connect(p=P_CONN)
-        il_x = b2.Synapses(il, ext, "g : volt (shared)", on_pre="ge_post += g", name="il_ext")
-        il_x.connect(p=P_CONN)
-        il_i = b2.Synapses(il, inh, "g : volt (shared)", on_pre="ge_post += g", name="il_inh")
-        il_i.connect(p=P_CONN)
-        e_to_i = b2.Synapses(cells[:n_f + n_x], inh, on_pre=f"ge_post += {G_EI}*mV", name="e_to_i")
-        e_to_i.connect(p=P_CONN)
-        i_to_e = b2.Synapses(inh, cells[:n_f + n_x], on_pre=f"gi_post += {G_IE}*mV", name="i_to_e")
-        i_to_e.connect(p=P_CONN)
-        # Extinction neurons and IL drive ITC cells, which inhibit the fear output only.
-        itc = b2.NeuronGroup(int(N_ITC), _NEURON, threshold=f"v > {V_TH_BLA}*mV", reset=f"v = {V_RESET_BLA}*mV",
-                             refractory=TREF_BLA * b2.ms, method="exact", name="itc")
-        itc.v = V_REST * b2.mV
-        itc.gain_nmda = 1.0
-        itc_background = b2.PoissonInput(itc, "ge", int(N_BACKGROUND), 5 * b2.Hz, weight=G_BACKGROUND * b2.mV)
-        x_to_itc = b2.Synapses(ext, itc, on_pre=f"ge_post += {G_ITC}*mV", name="ext_itc")
-        x_to_itc.connect(p=P_CONN)
-        il_itc = b2.Synapses(il, itc, "g : volt (shared)", on_pre="ge_post += g", name="il_itc")
-        il_itc.connect(p=P_CONN)
-        itc_f = b2.Synapses(itc, fear, on_pre=f"gi_post += {G_ITC_F}*mV", name="itc_fear")
-        itc_f.connect(p=P_CONN)
-        self._spikes = b2.SpikeMonitor(cells, name="bla_spikes")
-        self._cells, self._afferents, self._us, self._il = cells, afferents, us, il
-        self._il_syn = (il_x, il_i, il_itc)
+            if shared:
+                syn.g = g_nS * b2.nS
+            return syn
+
+        local = [
+            connect(us, fear, "g_ampa", G_US_NS, "us_fear"),
+            connect(principal, inh, "g_ampa", G_EI_NS, "e_to_i"),
+            connect(inh, principal, "g_gaba", G_IE_NS, "i_to_e"),
+            connect(ext, itc, "g_ampa", G_ITC_NS, "ext_itc"),
+            connect(itc, fear, "g_gaba", G_ITC_F_NS, "itc_fear"),
+        ]
+        self._il = [connect(il, target, "g_ampa", G_IL_NS, f"il_{name}", shared=True)
+                    for name, target in (("ext", ext), ("inh", inh), ("itc", itc))]
+        self._spikes = b2.SpikeMonitor(principal, name="bla_spikes")
+        self._principal, self._afferents = principal, afferents
         self._n_f, self._n_x = n_f, n_x
-        self.net = b2.Network(cells, afferents, us, il, background, *self._plastic.values(), us_syn,
-                              il_x, il_i, e_to_i, i_to_e, itc, itc_background, x_to_itc, il_itc, itc_f, self._spikes)
-        # Which afferent rows belong to which pathway (CS fibres vs context fibres).
-        pre = {k: np.asarray(s.i[:]) for k, s in self._plastic.items()}
+        self.net = b2.Network(principal, inh, itc, afferents, us, il, *backgrounds, plastic, *local, *self._il,
+                              self._spikes)
+        pre, post = np.asarray(plastic.i[:]), np.asarray(plastic.j[:])
+        cs, on_fear = pre < n_cs_total, post < n_f
         self._pathway_rows = {
-            "cs_fear": pre["fear"] < n_cs_total, "ctx_fear": pre["fear"] >= n_cs_total,
-            "cs_ext": pre["ext"] < n_cs_total, "ctx_ext": pre["ext"] >= n_cs_total,
+            "cs_fear": cs & on_fear, "ctx_fear": ~cs & on_fear, "cs_ext": cs & ~on_fear, "ctx_ext": ~cs & ~on_fear,
         }
-        self._afferent_of = pre
+        self._pre = pre
 
     # ----------------------------------------------------------- weights
     def weights(self) -> dict[str, np.ndarray]:
-        """Current plastic weights per pathway (copies)."""
-        return {p: np.asarray(self._plastic[p.split("_")[1]].w[:])[self._pathway_rows[p]].copy()
-                for p in PLASTIC_PATHWAYS}
+        """Current plastic weights per pathway (copies; naive = 1)."""
+        w = np.asarray(self._plastic.w[:])
+        return {p: w[rows].copy() for p, rows in self._pathway_rows.items()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Write plastic weights back (clipped to [0, w_max])."""
-        for target in ("fear", "ext"):
-            w = np.asarray(self._plastic[target].w[:]).copy()
-            for pathway in (f"cs_{target}", f"ctx_{target}"):
-                w[self._pathway_rows[pathway]] = np.clip(weights[pathway], 0.0, W_MAX)
-            self._plastic[target].w[:] = w
+        """Write plastic weights back (clipped to the rule's bounds)."""
+        w = np.asarray(self._plastic.w[:]).copy()
+        w_max = float(self._ns["w_max"])
+        for pathway, rows in self._pathway_rows.items():
+            w[rows] = np.clip(weights[pathway], 0.0, w_max)
+        self._plastic.w[:] = w
 
     def cs_fibres(self, pathway: str, cs: str) -> np.ndarray:
         """Boolean mask over a pathway's synapses whose fibre carries the given CS."""
-        target = pathway.split("_")[1]
-        rows = self._afferent_of[target][self._pathway_rows[pathway]]
         fibres = self._cs_plus if cs == "plus" else self._cs_minus
-        return np.isin(rows, fibres)
+        return np.isin(self._pre[self._pathway_rows[pathway]], fibres)
 
     # ------------------------------------------------------------ running
     def run_trials(self, trials: Sequence[Trial], modulators: Modulators, learn: bool = True) -> list[TrialReadout]:
-        """Run a session of trials in one Brian2 run; plastic weights change when ``learn`` is true.
+        """Run a session of trials in one Brian2 run.
 
         Each trial is an inter-trial interval in its context (the pre-CS
         baseline) followed by the CS; a US, if any, fills the CS's last
-        ``us_duration_s``.
+        ``us_duration_s``. With ``learn`` false the weights are restored
+        afterwards (a probe that leaves no trace).
         """
         import brian2 as b2
 
         c = self.config
         n_ctx = c.n_context
-        bins = lambda seconds: int(round(seconds / self._bin_s))  # noqa: E731
-        n_iti, n_cs, n_us = bins(c.iti_s), bins(c.cs_duration_s), bins(c.us_duration_s)
+        n_iti, n_cs, n_us = (int(round(x / self._bin_s)) for x in (c.iti_s, c.cs_duration_s, c.us_duration_s))
         per_trial = n_iti + n_cs
         total = per_trial * len(trials)
         aff = np.full((total, self._n_cs_total + 2 * n_ctx), RATE_BASE)
-        us_rate = np.zeros(total)
-        teach_fear, teach_ext = np.zeros(total), np.zeros(total)
+        us_rate, ne, omission = np.zeros(total), np.zeros(total), np.zeros(total)
         for k, trial in enumerate(trials):
             start = k * per_trial
             ctx = self._n_cs_total + (0 if trial.context == "A" else n_ctx)
@@ -339,41 +349,38 @@ class BLANetwork:
             if trial.cs is not None:
                 fibres = self._cs_plus if trial.cs == "plus" else self._cs_minus
                 aff[start + n_iti:start + per_trial, fibres] = RATE_CS_ON
-                if trial.us:
-                    us_rate[start + per_trial - n_us:start + per_trial] = RATE_US
-                    teach_fear[start + per_trial - n_us:start + per_trial] = 1.0
-                else:
-                    teach_ext[start + n_iti:start + per_trial] = 1.0
+            if trial.us:
+                us_rate[start + per_trial - n_us:start + per_trial] = RATE_US
+                ne[start + per_trial - n_us:start + per_trial] = 1.0
+            elif trial.cs is not None:
+                omission[start + n_iti:start + per_trial] = 1.0
         dt = self._bin_s * b2.second
-        timed = {
-            "aff_rate": b2.TimedArray(aff * b2.Hz, dt=dt),
-            "us_rate": b2.TimedArray(us_rate * b2.Hz, dt=dt),
-            "teach_fear": b2.TimedArray(teach_fear, dt=dt),
-            "teach_ext": b2.TimedArray(teach_ext, dt=dt),
-        }
-        self._cells.gain_nmda = modulators.nmda_gain
-        for name, syn in self._plastic.items():
-            rate = ETA if name == "fear" else ETA_EXT
-            syn.learning = rate * modulators.learning_gate if learn else 0.0
-            syn.g_peak = G_AFF * modulators.bla_strength * b2.mV
-        self._il_syn[0].g = G_IL_X * modulators.il_strength * b2.mV
-        self._il_syn[1].g = G_IL_I * modulators.il_strength * b2.mV
-        self._il_syn[2].g = G_IL_I * modulators.il_strength * b2.mV
+        before = np.asarray(self._plastic.w[:]).copy()
+        self._principal.nmda_avail = modulators.nmda_gain
+        self._principal.cck_scale = modulators.cck
+        self._principal.cckbr = modulators.cckbr * (modulators.learning_gate if learn else 0.0)
+        for syn in self._il:
+            syn.g = G_IL_NS * modulators.il_strength * b2.nS
         t_start = self.net.t
-        self.net.run(total * dt, namespace={**self._ns, **timed, "t_start": t_start, "share": NMDA_SHARE})
+        namespace = {**self._ns, "aff_rate": b2.TimedArray(aff * b2.Hz, dt=dt),
+                     "us_rate": b2.TimedArray(us_rate * b2.Hz, dt=dt), "ne": b2.TimedArray(ne, dt=dt),
+                     "omission": b2.TimedArray(omission, dt=dt),
+                     "t_start": t_start, "g_ampa_unit": G_AFF_NS * modulators.bla_strength * b2.nS}
+        self.net.run(total * dt, namespace=namespace)
+        if not learn:
+            self._plastic.w[:] = before
 
         i = np.asarray(self._spikes.i[:])
         t = np.asarray((self._spikes.t[:] - t_start) / b2.second)
         keep = t >= 0
         i, t = i[keep], t[keep]
         fear = i < self._n_f
-        ext = (i >= self._n_f) & (i < self._n_f + self._n_x)
+        ext = i >= self._n_f
         readouts = []
         for k, trial in enumerate(trials):
             t0 = k * per_trial * self._bin_s
             t1 = t0 + c.iti_s
-            # Freezing is scored in the CS before any US.
-            lead = c.cs_duration_s - (c.us_duration_s if trial.us else 0.0)
+            lead = c.cs_duration_s - (c.us_duration_s if trial.us else 0.0)  # score before any US
             pre = (t >= t0) & (t < t1)
             during = (t >= t1) & (t < t1 + lead)
             f_pre = (fear & pre).sum() / (self._n_f * c.iti_s)
