@@ -55,10 +55,10 @@ TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1")
 RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz",
                    "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)")
 RATE_BASE = param(_P, "bla.afferent_rate_base", 2.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
-RATE_CONTEXT = param(_P, "bla.context_rate", 8.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
+RATE_CONTEXT = param(_P, "bla.context_rate", 4.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
 RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")")
 RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength")
-G_AFF_NS = param(_P, "bla.g_AMPA_afferent", 8.0, "nS",
+G_AFF_NS = param(_P, "bla.g_AMPA_afferent", 10.0, "nS",
                  "slice synapse of the plasticity layer (docs: plasticity g_AMPA_per_synapse), same rule in the BLA")
 G_NMDA_NS = param(_P, "bla.g_NMDA_afferent", 1.5, "nS",
                   "fitted: NMDA/AMPA charge ratio of thalamo- and cortico-amygdala synapses about 0.3-0.5 "
@@ -67,18 +67,24 @@ G_BACKGROUND_NS = param(_P, "bla.g_background", 1.0, "nS",
                         "fitted: background holds principal cells below threshold, firing < 1 Hz (Quirk et al. 1995)")
 N_BACKGROUND = param(_P, "bla.n_background", 200, "1", "fitted: as above (200 inputs at 5 Hz)")
 G_US_NS = param(_P, "bla.g_us", 3.0, "nS", "fitted: the US alone fires fear neurons at 30-50 Hz")
-G_IL_NS = param(_P, "bla.g_il", 2.0, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)")
+G_IL_NS = param(_P, "bla.g_il", 0.5, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)")
 G_EI_NS = param(_P, "bla.g_exc_to_inh", 2.0, "nS", "fitted: fear and extinction populations compete through interneurons (" + _V11 + ")")
-G_IE_NS = param(_P, "bla.g_inh_to_exc", 4.0, "nS", "fitted: as above")
+G_IE_NS = param(_P, "bla.g_inh_to_exc", 3.0, "nS", "fitted: as above")
 G_ITC_NS = param(_P, "bla.g_ext_to_itc", 3.0, "nS",
                  "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
                  "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
-G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 6.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)")
+G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 2.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)")
 N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells")
 P_CONN = param(_P, "bla.connection_probability", 0.5, "1", "fitted: sparse afferent and local connectivity")
+W_INIT = param(_P, "bla.w_init", 0.5, "1",
+               "fitted: naive CS input drives fear neurons weakly (pre-conditioning freezing < 15 %); the rule's bound is 2",
+               "Initial weight of plastic CS and context afferents, in units of the plasticity layer's baseline synapse.")
+OMISSION_GAIN = param(_P, "bla.omission_gain", 0.05, "1",
+                      "fitted: extinction over 10-20 CS-alone trials is gradual (Quirk 2002 Learn Mem 9:402)",
+                      "Strength of the omitted-US (dopamine) third factor on extinction neurons; the US factor is 1.")
 LTP_RATE_BLA = param(_P, "bla.ltp_rate", 3.0, "1/s", _FIT_COND,
                      "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
-FREEZE_R50 = param(_P, "bla.freezing_half_rate", 10.0, "Hz",
+FREEZE_R50 = param(_P, "bla.freezing_half_rate", 7.0, "Hz",
                    "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
 FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing")
 
@@ -134,10 +140,13 @@ class BLAConfig:
 
 @dataclass(frozen=True)
 class Trial:
-    """One trial: a CS (``plus``, ``minus`` or ``None`` for context only), a US or not, a context."""
+    """One trial: a CS (``plus``, ``minus`` or ``None`` for context only), a US of some strength, a context.
+
+    ``us`` is the footshock strength relative to the default (0 = no US).
+    """
 
     cs: str | None
-    us: bool = False
+    us: float = 0.0
     context: str = "A"
 
 
@@ -272,7 +281,7 @@ class BLANetwork:
         plastic.connect(p=P_CONN)
         plastic.U = _release_fractions(rng, len(plastic))
         plastic.x = 1.0
-        plastic.w = 1.0
+        plastic.w = W_INIT
         principal.n_synapses = max(1.0, P_CONN * n_aff)
         self._plastic = plastic
 
@@ -307,7 +316,7 @@ class BLANetwork:
 
     # ----------------------------------------------------------- weights
     def weights(self) -> dict[str, np.ndarray]:
-        """Current plastic weights per pathway (copies; naive = 1)."""
+        """Current plastic weights per pathway (copies; naive = ``W_INIT``)."""
         w = np.asarray(self._plastic.w[:])
         return {p: w[rows].copy() for p, rows in self._pathway_rows.items()}
 
@@ -350,10 +359,10 @@ class BLANetwork:
                 fibres = self._cs_plus if trial.cs == "plus" else self._cs_minus
                 aff[start + n_iti:start + per_trial, fibres] = RATE_CS_ON
             if trial.us:
-                us_rate[start + per_trial - n_us:start + per_trial] = RATE_US
+                us_rate[start + per_trial - n_us:start + per_trial] = RATE_US * trial.us
                 ne[start + per_trial - n_us:start + per_trial] = 1.0
             elif trial.cs is not None:
-                omission[start + n_iti:start + per_trial] = 1.0
+                omission[start + n_iti:start + per_trial] = OMISSION_GAIN
         dt = self._bin_s * b2.second
         before = np.asarray(self._plastic.w[:]).copy()
         self._principal.nmda_avail = modulators.nmda_gain
