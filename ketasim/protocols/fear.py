@@ -70,8 +70,8 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     mech = config.mechanisms
     block = _signal(result, "nmdar_block_pyramidal", 0.0)
     bla_mtor = _signal(result, "bla_mtor")
-    il_strength = _signal(result, "pfc_spine_density")
-    bla_strength = _signal(result, "bla_spine_density")
+    il_strength = _signal(result, "pfc_synaptic_strength")
+    bla_strength = _signal(result, "bla_synaptic_strength")
 
     def synthesis(t: np.ndarray) -> np.ndarray:
         return mech.mtor * bla_mtor(t)
