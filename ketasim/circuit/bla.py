@@ -54,7 +54,7 @@ TAU_AMPA = param(_P, "bla.tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neu
 TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1")
 RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz",
                    "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)")
-RATE_BASE = param(_P, "bla.afferent_rate_base", 2.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
+RATE_BASE = param(_P, "bla.afferent_rate_base", 1.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
 RATE_CONTEXT = param(_P, "bla.context_rate", 4.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
 RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")")
 RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength")
@@ -82,7 +82,7 @@ W_INIT = param(_P, "bla.w_init", 0.5, "1",
 OMISSION_GAIN = param(_P, "bla.omission_gain", 0.05, "1",
                       "fitted: extinction over 10-20 CS-alone trials is gradual (Quirk 2002 Learn Mem 9:402)",
                       "Strength of the omitted-US (dopamine) third factor on extinction neurons; the US factor is 1.")
-LTP_RATE_BLA = param(_P, "bla.ltp_rate", 3.0, "1/s", _FIT_COND,
+LTP_RATE_BLA = param(_P, "bla.ltp_rate", 1.0, "1/s", _FIT_COND,
                      "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
 FREEZE_R50 = param(_P, "bla.freezing_half_rate", 7.0, "Hz",
                    "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
@@ -135,7 +135,8 @@ class BLAConfig:
 
     @classmethod
     def quick(cls, cs_overlap: float = 0.35) -> BLAConfig:
-        return cls(n_fear=40, n_ext=40, n_inh=20, n_cs=30, n_context=30, cs_overlap=cs_overlap, cs_duration_s=0.8)
+        return cls(n_fear=30, n_ext=30, n_inh=15, n_cs=24, n_context=20, cs_overlap=cs_overlap,
+                   cs_duration_s=0.6, iti_s=0.3, us_duration_s=0.25, dt_ms=0.5)
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,12 @@ class BLANetwork:
         n_iti, n_cs, n_us = (int(round(x / self._bin_s)) for x in (c.iti_s, c.cs_duration_s, c.us_duration_s))
         per_trial = n_iti + n_cs
         total = per_trial * len(trials)
-        aff = np.full((total, self._n_cs_total + 2 * n_ctx), RATE_BASE)
-        us_rate, ne, omission = np.zeros(total), np.zeros(total), np.zeros(total)
+        # Brian2's Cython code bakes a TimedArray's shape in: pad to one common
+        # length (longer sessions to a power of two) so that sessions share one
+        # compiled extension instead of compiling anew.
+        padded = 1 << max(12, int(np.ceil(np.log2(total))))
+        aff = np.full((padded, self._n_cs_total + 2 * n_ctx), RATE_BASE)
+        us_rate, ne, omission = np.zeros(padded), np.zeros(padded), np.zeros(padded)
         for k, trial in enumerate(trials):
             start = k * per_trial
             ctx = self._n_cs_total + (0 if trial.context == "A" else n_ctx)
@@ -371,9 +376,12 @@ class BLANetwork:
         for syn in self._il:
             syn.g = G_IL_NS * modulators.il_strength * b2.nS
         t_start = self.net.t
-        namespace = {**self._ns, "aff_rate": b2.TimedArray(aff * b2.Hz, dt=dt),
-                     "us_rate": b2.TimedArray(us_rate * b2.Hz, dt=dt), "ne": b2.TimedArray(ne, dt=dt),
-                     "omission": b2.TimedArray(omission, dt=dt),
+        # Fixed names keep the generated code identical from session to session,
+        # so Brian2 reuses the compiled extensions instead of compiling anew.
+        namespace = {**self._ns, "aff_rate": b2.TimedArray(aff * b2.Hz, dt=dt, name="aff_rate"),
+                     "us_rate": b2.TimedArray(us_rate * b2.Hz, dt=dt, name="us_rate"),
+                     "ne": b2.TimedArray(ne, dt=dt, name="ne"),
+                     "omission": b2.TimedArray(omission, dt=dt, name="omission"),
                      "t_start": t_start, "g_ampa_unit": G_AFF_NS * modulators.bla_strength * b2.nS}
         self.net.run(total * dt, namespace=namespace)
         if not learn:

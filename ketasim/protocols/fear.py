@@ -49,6 +49,23 @@ def _signal(result, name: str, default: float = 1.0) -> Callable[[np.ndarray], n
     return lambda t: np.interp(t, time, series)
 
 
+def _inhibitor_signals(config: ScenarioConfig, result) -> list[Callable[[np.ndarray], np.ndarray]]:
+    """Time courses of anisomycin / rapamycin inhibition of protein synthesis, one per drug given."""
+    from ketasim.pharmacology.inhibitors import INHIBITORS, inhibition
+    from ketasim.pharmacology.pk import DoseEvent
+
+    time = result.timeseries["time_h"]
+    signals = []
+    for drug in INHIBITORS:
+        doses = [DoseEvent(t, d.dose or 0.0, d.route) for d in config.dosing if d.drug == drug for t in d.times_h()]
+        if doses:
+            fine = np.union1d(time, np.concatenate([np.arange(e.at_h, e.at_h + 48, 1 / 12) for e in doses]))
+            values = inhibition(drug, config.species, doses, fine)
+            result.timeseries[f"{drug}_inhibition"] = np.interp(time, fine, values)
+            signals.append(lambda t, f=fine, v=values: np.interp(t, f, v))
+    return signals
+
+
 def _trials(session: fear_events.FearSession) -> list[Trial]:
     us = session.us_strength if session.kind == "conditioning" else 0.0
     trials = []
@@ -73,8 +90,13 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     il_strength = _signal(result, "pfc_synaptic_strength")
     bla_strength = _signal(result, "bla_synaptic_strength")
 
+    blockers = _inhibitor_signals(config, result)
+
     def synthesis(t: np.ndarray) -> np.ndarray:
-        return mech.mtor * bla_mtor(t)
+        p = mech.mtor * bla_mtor(t)
+        for blocked in blockers:
+            p = p * (1.0 - blocked(t))
+        return p
 
     def gate(t: np.ndarray) -> np.ndarray:
         return (1.0 - block(t)) * mech.cck * mech.cckbr

@@ -52,8 +52,10 @@ TAU_FORGET = {
                  "Quirk 2002 Learn Mem 9:402)"),
 }
 DESTABILISED_FRACTION = param(
-    _P, "memory.destabilised_fraction", 0.7, "1",
-    "fitted: anisomycin after reactivation cuts freezing at test by about two thirds (Nader et al. 2000 Nature 406:722 Fig. 1)",
+    _P, "memory.destabilised_fraction", 1.0, "1",
+    "Nader, Schafe & LeDoux 2000 Nature 406:722 (retrieval returns the consolidated memory to a labile state)",
+    "The whole reactivated trace turns labile. Even so, anisomycin inside the window cuts CS+ freezing by about "
+    "a third here, against two thirds in Nader et al. Fig. 1: its inhibition lasts only a few hours.",
 )
 
 
@@ -136,8 +138,9 @@ def consolidate(
     trace.labile, trace.stable = labile, stable
 
 
-def destabilise(trace: MemoryTrace, mask: np.ndarray, fraction: float = DESTABILISED_FRACTION) -> None:
-    """Retrieval turns ``fraction`` of the stable trace of the reactivated synapses labile."""
+def destabilise(trace: MemoryTrace, mask: np.ndarray, fraction: float | None = None) -> None:
+    """Retrieval turns ``fraction`` (default ``DESTABILISED_FRACTION``) of the reactivated synapses' stable trace labile."""
+    fraction = DESTABILISED_FRACTION if fraction is None else fraction
     moved = np.where(mask, fraction * trace.stable, 0.0)
     trace.stable = trace.stable - moved
     trace.labile = trace.labile + moved
