@@ -69,7 +69,8 @@ N_BACKGROUND = param(_P, "bla.n_background", 200, "1", "fitted: as above (200 in
 G_US_NS = param(_P, "bla.g_us", 3.0, "nS", "fitted: the US alone fires fear neurons at 30-50 Hz")
 G_IL_NS = param(_P, "bla.g_il", 0.5, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)")
 G_EI_NS = param(_P, "bla.g_exc_to_inh", 2.0, "nS", "fitted: fear and extinction populations compete through interneurons (" + _V11 + ")")
-G_IE_NS = param(_P, "bla.g_inh_to_exc", 3.0, "nS", "fitted: as above")
+G_IE_NS = param(_P, "bla.g_inh_to_exc", 3.0, "nS",
+                "fitted: interneurons let the more active of the fear and extinction populations win (" + _V11 + ")")
 G_ITC_NS = param(_P, "bla.g_ext_to_itc", 3.0, "nS",
                  "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
                  "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
