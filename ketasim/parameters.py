@@ -70,17 +70,15 @@ def param(layer: str, name: str, value: float, unit: str, source: str, note: str
 
 
 def registry() -> list[Parameter]:
-    """All registered parameters, importing every layer first."""
-    import ketasim.circuit.pfc  # noqa: F401
-    import ketasim.pharmacology.pd  # noqa: F401
-    import ketasim.pharmacology.pk  # noqa: F401
+    """All registered parameters, importing every module of the package first."""
+    import importlib
+    import pkgutil
 
-    for optional in (
-        "ketasim.signalling",
-        "ketasim.plasticity",
-        "ketasim.protocols",
-    ):
-        __import__(optional)
+    import ketasim
+
+    for module in pkgutil.walk_packages(ketasim.__path__, "ketasim."):
+        if module.name not in ("ketasim.cli", "ketasim.parameters"):
+            importlib.import_module(module.name)
     return sorted(_REGISTRY.values(), key=lambda p: (p.layer, p.name))
 
 

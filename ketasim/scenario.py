@@ -38,6 +38,7 @@ IN_VITRO_EVENTS = frozenset({"slice"})
 STAGES: tuple[str, ...] = (
     "ketasim.signalling.stage:run",
     "ketasim.plasticity.stage:run",
+    "ketasim.protocols.fear:run",
 )
 
 

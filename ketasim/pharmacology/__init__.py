@@ -1,0 +1,3 @@
+"""Pharmacology: dose schedules, PK, NMDAR block, and inhibitors of consolidation."""
+
+from ketasim.pharmacology import inhibitors as _inhibitors  # noqa: F401  (registers their PK models)

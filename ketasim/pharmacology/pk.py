@@ -194,6 +194,11 @@ _MODELS: dict[tuple[str, str], PKModel] = {
 }
 
 
+def register_model(model: PKModel) -> None:
+    """Add a drug/species model (used by modules that bring their own drugs)."""
+    _MODELS[(model.drug, model.species)] = model
+
+
 def pk_model(drug: str, species: str) -> PKModel:
     """The PK model of ``drug`` in ``species``.
 

@@ -77,8 +77,12 @@ g_ampa_post += g_ampa_unit * w * r
 """
 
 
-def gate_equations() -> str:
+def gate_equations(permissive: str = "1") -> str:
     """Postsynaptic-group equations: extracellular CCK pool and CCK-B gate.
+
+    ``permissive`` is an expression (dimensionless) multiplying the gate: a
+    third factor such as the noradrenaline that the US releases onto fear
+    neurons (Johansen et al. 2014 PNAS 111:E5584); ``"1"`` in slices.
 
     Constants per group (set them before running): ``nmda_avail``,
     ``nmda_tonic``, ``cck_scale`` (1 = intact release, 0 = knockout),
@@ -86,12 +90,12 @@ def gate_equations() -> str:
     ``antagonist_nM`` (bath CCK-B antagonist), ``n_synapses`` (afferents
     summed into ``cck_drive``).
     """
-    return """
+    return f"""
 nmda_open : 1
 cck_drive : 1
 dcck/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second - cck / tau_cck : 1
 dcck_released/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second : 1
-cckb_gate = cckbr * (cck + cck8s_nM) / (cck + cck8s_nM + cckb_kd * (1 + antagonist_nM / antagonist_ki)) : 1
+cckb_gate = ({permissive}) * cckbr * (cck + cck8s_nM) / (cck + cck8s_nM + cckb_kd * (1 + antagonist_nM / antagonist_ki)) : 1
 nmda_avail : 1 (constant)
 nmda_tonic : 1 (constant)
 cck_scale : 1 (constant)

@@ -11,19 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ketasim.units import UnitError, parse_quantity
+from ketasim.protocols.fields import EventFieldError, _integer, _quantity, _reject_unknown
 
 __all__ = ["EventFieldError", "LHbRecording", "SliceProtocol", "parse_lhb_recording", "parse_slice"]
 
 INDUCTIONS = ("hfs", "tbs", "lfs", "pairing", "none")
-
-
-class EventFieldError(ValueError):
-    """A bad event field: ``field`` names it, the message says what is allowed."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -52,30 +44,6 @@ class LHbRecording:
     """A lateral-habenula recording of ``duration_s`` seconds at ``at``."""
 
     duration_s: float = 10.0
-
-
-def _quantity(fields: Mapping[str, Any], name: str, kind: str, lo: float, hi: float, unit: str, scale: float):
-    """Parse ``fields[name]`` as ``kind`` and return it in ``unit`` (canonical × scale), range-checked."""
-    try:
-        value = parse_quantity(fields[name], kind) * scale
-    except UnitError as exc:
-        raise EventFieldError(name, str(exc)) from None
-    if not lo <= value <= hi:
-        raise EventFieldError(name, f"{fields[name]!r} is out of range; allowed: {lo:g} to {hi:g} {unit}")
-    return value
-
-
-def _integer(fields: Mapping[str, Any], name: str, lo: int, hi: int) -> int:
-    value = fields[name]
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise EventFieldError(name, f"expected a whole number from {lo} to {hi}; got {value!r}")
-    return value
-
-
-def _reject_unknown(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for key in fields:
-        if key not in allowed:
-            raise EventFieldError(key, f"unknown key; allowed: {', '.join(allowed)}")
 
 
 _SLICE_KEYS = ("induction", "baseline", "follow_up", "test_interval", "paired_pulse_intervals", "pulses",

@@ -1,0 +1,146 @@
+"""Synaptic consolidation between sessions: labile and stable memory traces.
+
+Plastic BLA weights are ``w = w_init + stable + labile``. A session's
+learning writes into the *labile* trace (early LTP). Between sessions the
+labile trace either decays (time constant ``TAU_LABILE``) or is converted into
+the *stable* trace at a rate that needs protein synthesis (mTORC1) and the
+CCK-B plasticity gate::
+
+    dl/dt = -l / tau_labile - k_c P(t) G(t) l
+    ds/dt = +k_c P(t) G(t) l - s / tau_forget
+
+with ``P`` the protein-synthesis capacity (BLA mTORC1 activity relative to
+baseline, times the ``mtor`` switch) and ``G`` the gate (1 − NMDAR block,
+times the ``cck`` and ``cckbr`` switches). Blocking either while the trace is
+labile (the hours after learning) weakens the memory; after it has
+consolidated, the same block does nothing. Retrieval by a brief reactivation
+turns a fraction of the reactivated stable trace labile again
+(reconsolidation; Nader et al. 2000), reopening the window.
+
+Extinction memory forgets faster than fear memory, which gives spontaneous
+recovery of fear days after extinction (Rescorla 2004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ketasim.parameters import param
+
+__all__ = ["MemoryTrace", "consolidate", "destabilise"]
+
+_P = "protocols"
+TAU_LABILE_H = param(
+    _P, "memory.tau_labile", 4.0, "h",
+    "Schafe & LeDoux 2000 J Neurosci 20:RC96 (anisomycin into LA impairs fear memory when given up to about 6 h "
+    "after training); Nader et al. 2000 Nature 406:722 (no effect at 6 h after reactivation)",
+    "Early-LTP lifetime: with K_CONSOLIDATE gives a window of about 6 h.",
+)
+K_CONSOLIDATE = param(
+    _P, "memory.k_consolidate", 0.5, "1/h",
+    "fitted: about two thirds of the learned change consolidates with intact protein synthesis; blocking it over the "
+    "first 6 h leaves less than a third (Schafe & LeDoux 2000)",
+)
+TAU_FORGET = {
+    "fear": param(_P, "memory.tau_forget.fear", 24.0 * 365, "h",
+                  "Gale et al. 2004 J Neurosci 24:3810 (conditioned fear lasts for the rat's lifetime); 1 year taken"),
+    "ext": param(_P, "memory.tau_forget.extinction", 24.0 * 10, "h",
+                 "fitted: spontaneous recovery of extinguished fear within 1-3 weeks (Rescorla 2004 Learn Mem 11:501; "
+                 "Quirk 2002 Learn Mem 9:402)"),
+}
+DESTABILISED_FRACTION = param(
+    _P, "memory.destabilised_fraction", 1.0, "1",
+    "Nader, Schafe & LeDoux 2000 Nature 406:722 (retrieval returns the consolidated memory to a labile state)",
+    "The whole reactivated trace turns labile. Even so, anisomycin inside the window cuts CS+ freezing by about "
+    "a third here, against two thirds in Nader et al. Fig. 1: its inhibition lasts only a few hours.",
+)
+
+
+@dataclass
+class MemoryTrace:
+    """Labile and stable weight increments of one plastic pathway (one value per synapse).
+
+    Attributes
+    ----------
+    kind : str
+        ``fear`` or ``ext``: sets the forgetting time constant.
+    w_init : ndarray
+        Naive weights.
+    stable, labile : ndarray
+        Increments over ``w_init``.
+    """
+
+    kind: str
+    w_init: np.ndarray
+    stable: np.ndarray
+    labile: np.ndarray
+
+    @classmethod
+    def naive(cls, kind: str, w_init: np.ndarray) -> MemoryTrace:
+        w = np.asarray(w_init, dtype=float)
+        return cls(kind, w.copy(), np.zeros_like(w), np.zeros_like(w))
+
+    def weights(self) -> np.ndarray:
+        """Effective weights ``w_init + stable + labile``."""
+        return self.w_init + self.stable + self.labile
+
+    def learn(self, new_weights: np.ndarray) -> None:
+        """Record a session's weight change into the labile trace."""
+        self.labile = self.labile + (np.asarray(new_weights, dtype=float) - self.weights())
+
+
+def consolidate(
+    trace: MemoryTrace,
+    t0_h: float,
+    t1_h: float,
+    synthesis: Callable[[np.ndarray], np.ndarray],
+    gate: Callable[[np.ndarray], np.ndarray],
+    step_h: float = 1 / 12,
+) -> None:
+    """Evolve a trace from ``t0_h`` to ``t1_h`` in place.
+
+    The equations are linear in (labile, stable) for given ``P(t) G(t)``; each
+    step holds the rate at its midpoint value and is solved exactly, so the
+    traces stay non-negative and nothing is created: ``labile + stable`` only
+    decays.
+
+    Parameters
+    ----------
+    synthesis, gate : callable
+        Vectorised functions of time (h) giving ``P(t)`` and ``G(t)`` (≥ 0).
+    step_h : float
+        Largest step (h); drug effects last hours, so 5 min resolves them.
+    """
+    if t1_h <= t0_h:
+        return
+    n = max(1, int(np.ceil((t1_h - t0_h) / step_h)))
+    edges = np.linspace(t0_h, t1_h, n + 1)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    rate = K_CONSOLIDATE * np.clip(synthesis(mids), 0, None) * np.clip(gate(mids), 0, None)
+    dt = np.diff(edges)
+    lam_l = 1.0 / TAU_LABILE_H
+    lam_s = 1.0 / TAU_FORGET[trace.kind]
+    labile, stable = trace.labile, trace.stable
+    for k in range(n):
+        a = lam_l + rate[k]  # total loss rate of the labile trace
+        decay_l = np.exp(-a * dt[k])
+        decay_s = np.exp(-lam_s * dt[k])
+        # Exact solution of ds/dt = rate l - lam_s s with l = l0 exp(-a t).
+        if abs(a - lam_s) > 1e-12:
+            gain = rate[k] * labile * (decay_s - decay_l) / (a - lam_s)
+        else:
+            gain = rate[k] * labile * dt[k] * decay_l
+        stable = stable * decay_s + gain
+        labile = labile * decay_l
+    trace.labile, trace.stable = labile, stable
+
+
+def destabilise(trace: MemoryTrace, mask: np.ndarray, fraction: float | None = None) -> None:
+    """Retrieval turns ``fraction`` (default ``DESTABILISED_FRACTION``) of the reactivated synapses' stable trace labile."""
+    fraction = DESTABILISED_FRACTION if fraction is None else fraction
+    moved = np.where(mask, fraction * trace.stable, 0.0)
+    trace.stable = trace.stable - moved
+    trace.labile = trace.labile + moved
