@@ -46,11 +46,11 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("config", help="sweep YAML file (base scenario + grid/points/sample)")
     sweep.add_argument("--out", type=Path, default=None,
                        help="sweep directory (default: ketasim-out/sweeps/<config name>); rerun to resume")
-    sweep.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    sweep.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                        help="local worker processes (default: the core count; 1 = run in this process)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.1:8786")
-    sweep.add_argument("--scheduler-timeout", type=_positive_int, default=30, metavar="SECONDS",
+    sweep.add_argument("--scheduler-timeout", type=_int_at_least(1), default=30, metavar="SECONDS",
                        help="how long to wait for the Dask scheduler (default 30)")
     sweep.add_argument("--quick", action="store_true", help="small, short circuit profile for every point")
     sweep.add_argument("--retry-failed", action="store_true", help="rerun the points recorded as failed")
@@ -73,9 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="the axis holding replicates (default: seed)")
     window.add_argument("--axes", nargs=2, default=None, metavar=("X", "Y"),
                         help="the two axes of the heatmap (default: the first two other axes)")
-    window.add_argument("--resamples", type=_resample_count, default=9999,
+    window.add_argument("--resamples", type=_int_at_least(MIN_RESAMPLES), default=9999,
                         help=f"bootstrap and permutation resamples, at least {MIN_RESAMPLES} (default 9999)")
-    window.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the resampling, >= 0 (default 0)")
+    window.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the resampling, >= 0 (default 0)")
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
     validate = commands.add_parser("validate", help="check a config; runs nothing")
@@ -84,34 +84,19 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: a whole number >= ``minimum``, with a one-line error otherwise."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+        return value
 
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def _resample_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < MIN_RESAMPLES:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= {MIN_RESAMPLES}, got {text!r}")
-    return value
+    return parse
 
 
 def _probability(text: str) -> float:
