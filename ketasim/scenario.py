@@ -19,7 +19,7 @@ from ketasim.config import DoseConfig, ScenarioConfig
 from ketasim.pharmacology.pd import apv_occupancy, conductance_scale, simulate_block
 from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
 
-__all__ = ["CircuitSample", "ScenarioResult", "simulate", "time_grid"]
+__all__ = ["CircuitSample", "ScenarioPlan", "ScenarioResult", "finish", "plan", "simulate", "time_grid"]
 
 FINE_STEP_H = 1 / 60  # 1 min while a dose acts
 FINE_SPAN_H = 6.0
@@ -135,25 +135,29 @@ def _first_ketamine_window(config: ScenarioConfig) -> tuple[float, float] | None
     return starts[0], min([starts[0] + FIRST_DOSE_WINDOW_H, *later[:1]])
 
 
-def simulate(
-    config: ScenarioConfig,
-    quick: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> ScenarioResult:
-    """Run a scenario.
+@dataclass
+class ScenarioPlan:
+    """A scenario up to the PFC circuit: what it needs simulated, and everything computed before.
 
-    Parameters
-    ----------
-    config : ScenarioConfig
-        A validated scenario.
-    quick : bool
-        Use the small, short circuit profile (tests, ``--quick``).
-    progress : callable, optional
-        Called with a short message as each stage starts.
+    Sweeps plan many points, simulate all their circuit conditions together
+    (:mod:`ketasim.sweep.batch`) and :func:`finish` each point.
+    """
 
-    Returns
-    -------
-    ScenarioResult
+    config: ScenarioConfig
+    quick: bool
+    series: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    moments: list[tuple]
+    conditions: list[CircuitCondition]  # one per moment
+    pfc: PFCConfig
+
+
+def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], None] | None = None,
+         figure_moments: bool = True) -> ScenarioPlan:
+    """Pharmacokinetics, NMDAR block and the circuit moments a scenario needs.
+
+    ``figure_moments=False`` leaves out the moments only the time-course
+    figure shows (the block's decay), which no metric reads.
     """
     say = progress or (lambda message: None)
     mechanisms = config.mechanisms.model_dump()
@@ -187,7 +191,7 @@ def simulate(
         peak = int(inside[b_int.argmax()])
         moments.append(_moment("peak", t, block, apv, peak))
         # Later moments on the way back down, for the time-course figure.
-        for fraction in (0.5, 0.2):
+        for fraction in (0.5, 0.2) if figure_moments else ():
             after = inside[(inside > peak) & (block.by_cell["interneuron"][inside] <= fraction * b_int.max())]
             if b_int.max() > 0 and after.size:
                 moments.append(_moment(f"decay_{int(fraction * 100)}", t, block, apv, int(after[0])))
@@ -196,9 +200,19 @@ def simulate(
     else:
         metrics["nmdar_block_peak_interneuron"] = 0.0
         metrics["nmdar_block_peak_pyramidal"] = 0.0
+    pfc, conditions = _circuit_conditions(config, moments, mechanisms, quick)
+    return ScenarioPlan(config, quick, series, metrics, moments, conditions, pfc)
 
-    say(f"PFC circuit ({len(moments)} moments in one run)")
-    samples = _run_circuit(config, moments, mechanisms, quick)
+
+def finish(scenario: ScenarioPlan, readouts: dict[CircuitCondition, CircuitReadout],
+           progress: Callable[[str], None] | None = None) -> ScenarioResult:
+    """Circuit metrics from the simulated conditions, then the later stages (:data:`STAGES`)."""
+    say = progress or (lambda message: None)
+    config, metrics = scenario.config, dict(scenario.metrics)
+    samples = [
+        CircuitSample(label, time, condition, readouts[condition])
+        for (label, time, *_), condition in zip(scenario.moments, scenario.conditions, strict=True)
+    ]
     drug_free = samples[0].readout
     at_peak = next((s.readout for s in samples if s.label == "peak"), drug_free)
     metrics["pyr_rate_hz"] = at_peak.pyr_rate_hz
@@ -207,12 +221,41 @@ def simulate(
     metrics["int_rate_hz_drug_free"] = drug_free.int_rate_hz
     metrics["glutamate_release"] = _ratio(at_peak.glutamate_release, drug_free.glutamate_release)
     metrics["gamma_power"] = _ratio(at_peak.gamma_power, drug_free.gamma_power)
-    result = ScenarioResult(config, series, metrics, samples)
+    result = ScenarioResult(config, scenario.series, metrics, samples)
     for path in STAGES:
         module, function = path.split(":")
-        getattr(importlib.import_module(module), function)(config, result, quick, say)
+        getattr(importlib.import_module(module), function)(config, result, scenario.quick, say)
     result.metrics = {k: float(v) for k, v in result.metrics.items() if np.isfinite(v)}
     return result
+
+
+def simulate(
+    config: ScenarioConfig,
+    quick: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioResult:
+    """Run a scenario.
+
+    Parameters
+    ----------
+    config : ScenarioConfig
+        A validated scenario.
+    quick : bool
+        Use the small, short circuit profile (tests, ``--quick``).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    scenario = plan(config, quick, progress)
+    say = progress or (lambda message: None)
+    say(f"PFC circuit ({len(scenario.moments)} moments in one run)")
+    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
+    unique = list(dict.fromkeys(scenario.conditions))
+    readouts = dict(zip(unique, simulate_pfc(unique, scenario.pfc, seed=config.seed), strict=True))
+    return finish(scenario, readouts, progress)
 
 
 def _moment(label: str, t: np.ndarray, block, apv: np.ndarray, index: int) -> tuple:
@@ -229,7 +272,8 @@ def _ratio(value: float, reference: float) -> float:
     return value / reference if reference > 0 else float("nan")
 
 
-def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict, quick: bool) -> list[CircuitSample]:
+def _circuit_conditions(config: ScenarioConfig, moments: list[tuple], mechanisms: dict,
+                        quick: bool) -> tuple[PFCConfig, list[CircuitCondition]]:
     settings = config.circuit
     pfc = PFCConfig.quick() if quick else PFCConfig(
         n_exc=settings.n_exc, n_inh=settings.n_inh, duration_s=settings.sample_duration * 3600.0
@@ -245,10 +289,4 @@ def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict,
         )
         for _, _, b_e, b_i, apv in moments
     ]
-    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
-    unique = list(dict.fromkeys(conditions))
-    readouts = dict(zip(unique, simulate_pfc(unique, pfc, seed=config.seed), strict=True))
-    return [
-        CircuitSample(label, time, condition, readouts[condition])
-        for (label, time, *_), condition in zip(moments, conditions, strict=True)
-    ]
+    return pfc, conditions

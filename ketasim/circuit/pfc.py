@@ -384,12 +384,39 @@ def simulate_pfc(
     net = b2.Network(group, exc, inh, ext_ampa, ext_nmda, lfp, collect, lfp_monitor, spikes)
     net.run((config.warmup_s + config.duration_s) * b2.second, namespace=namespace)
 
-    spike_i = np.asarray(spikes.i[:])
-    spike_t = np.asarray(spikes.t[:] / b2.second)
+    return readouts_from_records(
+        conditions, config, np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / b2.second),
+        np.asarray(lfp_monitor.lfp[:] / b2.nA), np.asarray(lfp_monitor.t[:] / b2.second),
+    )
+
+
+def readouts_from_records(
+    conditions: Sequence[CircuitCondition],
+    config: PFCConfig,
+    spike_i: np.ndarray,
+    spike_t: np.ndarray,
+    lfp_trace: np.ndarray,
+    lfp_time: np.ndarray,
+) -> list[CircuitReadout]:
+    """Readouts of every copy from the recorded spikes and LFP (shared by the runtime and compiled engines).
+
+    Parameters
+    ----------
+    conditions : sequence of CircuitCondition
+        One per copy, in copy order (copy ``k`` holds neurons ``k*n .. (k+1)*n - 1``).
+    config : PFCConfig
+        Network size and run length.
+    spike_i, spike_t : ndarray
+        Spiking neuron indices and spike times (s).
+    lfp_trace : ndarray
+        LFP proxy (nA), one row per copy (at least ``len(conditions)`` rows).
+    lfp_time : ndarray
+        LFP sample times (s).
+    """
+    n_e, n_i = config.n_exc, config.n_inh
+    n = n_e + n_i
     keep = spike_t >= config.warmup_s
     spike_i, spike_t = spike_i[keep], spike_t[keep]
-    lfp_trace = np.asarray(lfp_monitor.lfp[:] / b2.nA)
-    lfp_time = np.asarray(lfp_monitor.t[:] / b2.second)
     lfp_trace = lfp_trace[:, lfp_time >= config.warmup_s]
 
     readouts = []
