@@ -36,6 +36,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -83,29 +84,42 @@ __all__ = ["CompiledPFC", "compiled_pfc", "copy_inputs", "simulate_pfc_compiled"
 # Brian2's stream is replaced by this hash so that each copy's background is a
 # function of (seed, neuron, step, channel) only. SplitMix64 (Steele et al.
 # 2014) passes BigCrush as a hash of a counter.
+_TABLE = 8  # binomial CDF thresholds compared without branches; the rare tail continues in a loop
+
 _HASH_CPP = r"""
 #include <stdint.h>
-// Binomial(n, p) draw by inverse CDF from SplitMix64 (Steele et al. 2014) at
-// state key + step * gamma: each (copy seed, cell, channel) key is its own stream.
-// p0 = (1-p)^n, odds = p/(1-p); n = 0 skips the draw (a channel without drive).
+// Binomial(n, p) draw by inverse CDF from a 32-bit uniform. The uniforms are
+// the two halves of SplitMix64 (Steele et al. 2014) at state key + (step/2) * gamma:
+// each (copy seed, cell, channel) key is its own stream, one hash per two steps.
+// KETASIM_CDF holds the first CDF values (compiled in); n = 0 skips the draw.
+static const double KETASIM_CDF[%(table)d] = {%(cdf)s};
 static inline int32_t ketasim_ext_count(double key, int64_t step, double p0, double odds, int32_t n)
 {
     if (n == 0) return 0;
-    uint64_t x = (uint64_t)key + (uint64_t)step * 0x9E3779B97F4A7C15ULL;
+    uint64_t x = (uint64_t)key + (uint64_t)(step >> 1) * 0x9E3779B97F4A7C15ULL;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
     x = x ^ (x >> 31);
-    const double u = (double)(x >> 11) * (1.0 / 9007199254740992.0);
+    const double u = (double)((x >> ((step & 1) << 5)) & 0xFFFFFFFFULL) * (1.0 / 4294967296.0);
     int32_t k = 0;
-    double pk = p0, cdf = p0;
-    while (u > cdf && k < n) {
-        pk *= (double)(n - k) / (double)(k + 1) * odds;
-        k += 1;
-        cdf += pk;
+    for (int j = 0; j < %(table)d; j++) k += (u >= KETASIM_CDF[j]);
+    if (k == %(table)d) {  // tail: continue the recursion P(k+1) = P(k) (n-k)/(k+1) p/(1-p)
+        double pk = p0, cdf = p0;
+        for (int j = 0; j < k; j++) { pk *= (double)(n - j) / (double)(j + 1) * odds; cdf += pk; }
+        while (u >= cdf && k < n) { pk *= (double)(n - k) / (double)(k + 1) * odds; k += 1; cdf += pk; }
     }
     return k;
 }
 """
+
+
+def _hash_code(n: int, p: float) -> str:
+    """The C++ draw with the Binomial(n, p) CDF table for this run's background."""
+    from scipy.stats import binom
+
+    cdf = np.cumsum([binom.pmf(k, n, p) for k in range(_TABLE)])
+    return _HASH_CPP % {"table": _TABLE, "cdf": ", ".join(repr(float(c)) for c in cdf)}
+
 
 _READ_PRE_CPP = """
 {{
@@ -126,7 +140,7 @@ def _pre_file(synapses: str) -> str:
 
 
 _EQUATIONS = """
-dv/dt = (g_L * (E_L - v) - I_syn) / C_m : volt (unless refractory)
+dv/dt = (g_L * (E_L - v) - I_syn) * inv_C_m : volt (unless refractory)
 I_ampa = exc_scale * g_ampa * (v - E_exc) : amp
 I_nmda = nmda_gain * exc_scale * g_nmda * (v - E_exc) / (1 + Mg / k_Mg * exp(-mg_slope * v)) : amp
 I_gaba = g_gaba * (v - E_inh) : amp
@@ -137,14 +151,14 @@ dx_nmda/dt = -x_nmda / tau_nmda_rise : siemens/second
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
 nmda_gain : 1 (constant)
 exc_scale : 1 (constant)
-g_ext_ampa : siemens (constant)
-g_ext_nmda : siemens (constant)
+ext_w_ampa : siemens (constant)
+ext_w_nmda : siemens/second (constant)
 w_ampa : siemens (constant)
 w_nmda : siemens (constant)
 w_gaba : siemens (constant)
 g_L : siemens (constant)
-C_m : farad (constant)
-t_ref : second (constant)
+inv_C_m : 1/farad (constant)
+t_ref_open : second (constant)
 noise_key_ampa : 1 (constant)
 noise_key_nmda : 1 (constant)
 ext_n_ampa : integer (constant)
@@ -154,7 +168,7 @@ ext_n_nmda : integer (constant)
 # A copy of the runtime network has this many neurons per copy; batches below
 # it pay the binary's fixed start-up cost (loading arrays, writing results)
 # more than once per simulated neuron. Measured in benchmarks/README.md.
-TARGET_NEURONS_PER_RUN = 8000
+TARGET_NEURONS_PER_RUN = 16000
 MAX_COPIES = 32
 
 
@@ -168,7 +182,7 @@ class Shape:
     warmup_s: float
     dt_ms: float
     copies: int
-    version: int = 1  # bump when the generated network changes
+    version: int = 5  # bump when the generated network changes
 
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
@@ -192,11 +206,12 @@ def auto_copies(config: PFCConfig, conditions: int, workers: int = 1) -> int:
     return int(max(1, min(per_worker, wanted, MAX_COPIES)))
 
 
+@lru_cache(maxsize=64)
 def copy_inputs(seed: int, config: PFCConfig) -> dict[str, np.ndarray]:
     """Initial potentials (mV) and presynaptic partners of one copy, drawn from its own seed.
 
     Same draws, in the same order, as :func:`ketasim.circuit.pfc.simulate_pfc`
-    makes for a single copy.
+    makes for a single copy. Cached: the copies of one seed share them (read only).
     """
     n_e, n_i = config.n_exc, config.n_inh
     n = n_e + n_i
@@ -208,7 +223,10 @@ def copy_inputs(seed: int, config: PFCConfig) -> dict[str, np.ndarray]:
     stream = _splitmix64(_splitmix64(np.full(n, seed, dtype=np.uint64)) ^ cells)
     # 52-bit keys: exact as float64 (Brian2 has no 64-bit integer parameters), distinct per cell and channel.
     keys = {ch: (_splitmix64(stream ^ np.uint64(ch)) >> np.uint64(12)).astype(np.float64) for ch in (1, 2)}
-    return {"v_mV": v, "pre_e": pre_e, "pre_i": pre_i, "key_ampa": keys[1], "key_nmda": keys[2]}
+    out = {"v_mV": v, "pre_e": pre_e, "pre_i": pre_i, "key_ampa": keys[1], "key_nmda": keys[2]}
+    for array in out.values():
+        array.flags.writeable = False
+    return out
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -280,10 +298,10 @@ class CompiledPFC:
             arg_types=["float", "integer", "float", "float", "integer"],
             return_type="integer",
         )
-        ext_count.implementations.add_implementation("cpp", _HASH_CPP, name="ketasim_ext_count")
+        ext_count.implementations.add_implementation("cpp", _hash_code(int(N_EXT), p), name="ketasim_ext_count")
         namespace["ext_count"] = ext_count
 
-        group = b2.NeuronGroup(total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset", refractory="t_ref",
+        group = b2.NeuronGroup(total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset", refractory="(t - lastspike) < t_ref_open",
                                method="euler", namespace=namespace, name="pfc")
         local = np.arange(total) % n
         copy_of = np.arange(total) // n
@@ -295,16 +313,22 @@ class CompiledPFC:
         def by_type(values: dict[str, float]) -> np.ndarray:
             return np.where(is_exc, values["E"], values["I"])
 
-        group.C_m = by_type({"E": C_E, "I": C_I}) * b2.nF
+        # Divisions hoisted out of the step loop: 1/C and the background weights (set per run).
+        group.inv_C_m = 1 / (by_type({"E": C_E, "I": C_I}) * b2.nF)
         group.g_L = by_type({"E": GL_E, "I": GL_I}) * b2.nS
-        group.t_ref = by_type({"E": TREF_E, "I": TREF_I}) * b2.ms
+        # Refractory while fewer than t_ref/dt steps have passed since the spike (Brian2's rule for a
+        # refractory time), tested without its two divisions per cell and step.
+        group.t_ref_open = (by_type({"E": TREF_E, "I": TREF_I}) - 0.5 * shape.dt_ms) * b2.ms
         group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
         group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE / k_e * b2.nS
         group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
         share = by_type(NMDA_SHARE_EXT)
+        # Background weights before division by the copy's exc_scale (so the scale leaves the drive unchanged).
         g_ext = by_type(G_EXT_AMPA)
-        group.g_ext_ampa = g_ext * (1 - share) * b2.nS
-        group.g_ext_nmda = g_ext * share * TAU_AMPA / TAU_NMDA_DECAY / jahr_stevens_block(NMDA_DRIVE_VOLTAGE) * b2.nS
+        self._ext_ampa_nS = (g_ext * (1 - share))[:n]
+        self._ext_nmda_nS_per_ms = (
+            g_ext * share * TAU_AMPA / TAU_NMDA_DECAY / jahr_stevens_block(NMDA_DRIVE_VOLTAGE) / TAU_NMDA_RISE
+        )[:n]
         group.ext_n_ampa = np.where(share < 1, int(N_EXT), 0)
         group.ext_n_nmda = np.where(share > 0, int(N_EXT), 0)
         # Placeholders; every run sets them from run_args.
@@ -315,9 +339,8 @@ class CompiledPFC:
         group.v = E_L * b2.mV
         # PoissonInput's slot ("synapses"), drawn from the copy's own hashed stream.
         group.run_regularly(
-            "g_ampa += g_ext_ampa / exc_scale * ext_count(noise_key_ampa, t_in_timesteps, ext_p0, ext_odds, ext_n_ampa)\n"
-            "x_nmda += g_ext_nmda / (exc_scale * tau_nmda_rise)"
-            " * ext_count(noise_key_nmda, t_in_timesteps, ext_p0, ext_odds, ext_n_nmda)",
+            "g_ampa += ext_w_ampa * ext_count(noise_key_ampa, t_in_timesteps, ext_p0, ext_odds, ext_n_ampa)\n"
+            "x_nmda += ext_w_nmda * ext_count(noise_key_nmda, t_in_timesteps, ext_p0, ext_odds, ext_n_nmda)",
             when="synapses", name="background",
         )
 
@@ -373,12 +396,15 @@ class CompiledPFC:
         inputs = [copy_inputs(int(s), config) for s in seeds]
         pre_e = np.concatenate([x["pre_e"] + k * n for k, x in enumerate(inputs)])
         pre_i = np.concatenate([x["pre_i"] + shape.n_exc + k * n for k, x in enumerate(inputs)])
+        scale = np.repeat([c.exc_scale for c in conditions], n).astype(float)
         for name, pre in (("exc", pre_e), ("inh", pre_i)):
             pre.astype(np.int32).tofile(self.directory / _pre_file(name))
         run_args = {
             self._group.v: np.concatenate([x["v_mV"] for x in inputs]) * b2.mV,
             self._group.nmda_gain: np.concatenate([_condition_gain(c, self._is_exc_local) for c in conditions]),
-            self._group.exc_scale: np.repeat([c.exc_scale for c in conditions], n).astype(float),
+            self._group.exc_scale: scale,
+            self._group.ext_w_ampa: np.tile(self._ext_ampa_nS, shape.copies) / scale * b2.nS,
+            self._group.ext_w_nmda: np.tile(self._ext_nmda_nS_per_ms, shape.copies) / scale * b2.nS / b2.ms,
             self._group.noise_key_ampa: np.concatenate([x["key_ampa"] for x in inputs]),
             self._group.noise_key_nmda: np.concatenate([x["key_nmda"] for x in inputs]),
         }
