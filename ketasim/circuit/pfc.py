@@ -419,11 +419,6 @@ def readouts_from_records(
     spike_i, spike_t = spike_i[keep], spike_t[keep]
     lfp_trace = lfp_trace[:, lfp_time >= config.warmup_s]
 
-    # One spectrum call for all copies; spikes split by copy with one sort.
-    copies = len(conditions)
-    freq, psds = welch(lfp_trace[:copies] - lfp_trace[:copies].mean(axis=1, keepdims=True), fs=1000.0,
-                       nperseg=min(256, lfp_trace.shape[1]), axis=1)
-    band = (freq >= GAMMA_BAND[0]) & (freq <= GAMMA_BAND[1])
     copy_of = spike_i // n
     readouts = []
     for k, condition in enumerate(conditions):
@@ -432,7 +427,9 @@ def readouts_from_records(
         e_spikes = local_i < n_e
         pyr_rate = e_spikes.sum() / (n_e * config.duration_s)
         int_rate = (~e_spikes).sum() / (n_i * config.duration_s)
-        psd = psds[k]
+        # One spectrum per copy (a batched FFT may round differently with the batch size).
+        freq, psd = welch(lfp_trace[k] - lfp_trace[k].mean(), fs=1000.0, nperseg=min(256, lfp_trace.shape[1]))
+        band = (freq >= GAMMA_BAND[0]) & (freq <= GAMMA_BAND[1])
         gamma = float(np.trapezoid(psd[band], freq[band]))
         readouts.append(
             CircuitReadout(
