@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
+from ketasim.circuit.compiled import simulate_circuit
+from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig
 from ketasim.config import DoseConfig, ScenarioConfig
 from ketasim.pharmacology.pd import apv_occupancy, conductance_scale, simulate_block
 from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
@@ -254,7 +255,7 @@ def simulate(
     say(f"PFC circuit ({len(scenario.moments)} moments in one run)")
     # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
     unique = list(dict.fromkeys(scenario.conditions))
-    readouts = dict(zip(unique, simulate_pfc(unique, scenario.pfc, seed=config.seed), strict=True))
+    readouts = dict(zip(unique, simulate_circuit(unique, scenario.pfc, config.seed), strict=True))
     return finish(scenario, readouts, progress)
 
 

@@ -119,3 +119,16 @@ def test_compiled_and_runtime_engines_agree_in_distribution():
         effect = np.array([d.pyr_rate_hz - f.pyr_rate_hz for f, d in zip(engine[::2], engine[1::2], strict=True)])
         assert (effect > 0).mean() >= 0.9  # disinhibition in (nearly) every seed, in both engines
     assert compiled_pfc(QUICK, COPIES).shape.copies == COPIES  # the cached network was reused throughout
+
+
+def test_without_a_compiled_network_points_run_in_runtime_mode(monkeypatch, capsys):
+    import ketasim.circuit.compiled as compiled
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(compiled, "simulate_pfc_compiled", broken)
+    spec = parse_sweep({"base": BASE, "grid": {"seed": [0]}}).with_run_options(None, True)
+    record = run_batch([(spec.points[0].hash, spec.points[0].config.resolved())], quick=True, isolate=False)[0]
+    assert record["status"] == "done" and record["metrics"]["pyr_rate_hz"] > record["metrics"]["pyr_rate_hz_drug_free"]
+    assert "runtime mode" in capsys.readouterr().err

@@ -79,7 +79,11 @@ from ketasim.circuit.pfc import (
     readouts_from_records,
 )
 
-__all__ = ["CompiledPFC", "compiled_pfc", "copy_inputs", "simulate_pfc_compiled"]
+__all__ = ["ENGINE_ENV", "CompiledPFC", "compiled_pfc", "copy_inputs", "engine", "simulate_circuit",
+           "simulate_pfc_compiled"]
+
+ENGINE_ENV = "KETASIM_ENGINE"  # "compiled" (default) or "runtime" (Brian2 runtime mode, no C++ compiler needed)
+SINGLE_RUN_COPIES = 4  # copies of the network a single scenario's run uses (its moments fit; one shape to build)
 
 # Brian2's stream is replaced by this hash so that each copy's background is a
 # function of (seed, neuron, step, channel) only. SplitMix64 (Steele et al.
@@ -437,12 +441,12 @@ _CURRENT: CompiledPFC | None = None
 
 
 def build_root() -> Path:
-    """This process's standalone projects: inside its worker build directory when it has one."""
+    """This process's standalone projects: inside its worker build directory (claimed if it has none)."""
     base = os.environ.get("KETASIM_STANDALONE_DIR") or os.environ.get("KETASIM_CYTHON_CACHE")
     if not base:
-        from ketasim.sweep.runner import default_cache_root
+        from ketasim.sweep.runner import claim_build_dir
 
-        base = default_cache_root() / f"standalone-{os.getpid()}"
+        base = claim_build_dir()  # a persistent slot: the next process with this shape reuses the binary
     return Path(base) / "standalone"
 
 
@@ -481,3 +485,32 @@ def simulate_pfc_compiled(
     for lo in range(0, len(conditions), copies):
         out.extend(engine.run(conditions[lo: lo + copies], seeds[lo: lo + copies]))
     return out
+
+
+def engine() -> str:
+    """The circuit engine in use: ``compiled`` unless ``$KETASIM_ENGINE`` says ``runtime``."""
+    return "runtime" if os.environ.get(ENGINE_ENV, "compiled").strip().lower() == "runtime" else "compiled"
+
+
+def simulate_circuit(conditions: Sequence[CircuitCondition], config: PFCConfig, seed: int) -> list[CircuitReadout]:
+    """One scenario's circuit conditions, all with the scenario's seed, on the engine in use.
+
+    The compiled engine gives each condition exactly what a sweep gives it
+    (per-copy streams); without a working C++ toolchain it falls back to
+    Brian2's runtime mode with a warning.
+    """
+    if engine() == "runtime":
+        from ketasim.circuit.pfc import simulate_pfc
+
+        return simulate_pfc(conditions, config, seed=seed)
+    copies = max(SINGLE_RUN_COPIES, 1 << max(0, (len(conditions) - 1).bit_length()))
+    try:
+        return simulate_pfc_compiled(conditions, [seed] * len(conditions), config, copies=min(copies, MAX_COPIES))
+    except Exception as exc:  # no compiler, or the build failed
+        import sys
+
+        from ketasim.circuit.pfc import simulate_pfc
+
+        print(f"ketasim: compiled PFC network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
+              .replace("\n", " "), file=sys.stderr)
+        return simulate_pfc(conditions, config, seed=seed)

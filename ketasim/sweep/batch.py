@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -34,14 +35,14 @@ __all__ = ["BATCHED_MODELS", "chunk_tasks", "run_batch"]
 
 BATCHED_MODELS = ("ketasim.scenario:simulate",)
 MAX_POINTS_PER_CHUNK = 48  # bounds the work an interrupted chunk loses and keeps progress moving
-ENGINE_ENV = "KETASIM_SWEEP_ENGINE"  # "compiled" (default) or "runtime" (Brian2 runtime, one point at a time)
 
 Task = tuple[str, dict[str, Any]]
 
 
 def batched(model: str) -> bool:
-    """Whether points of this model run in chunks on the compiled circuit."""
-    return model in BATCHED_MODELS and os.environ.get(ENGINE_ENV, "compiled") == "compiled"
+    """Whether points of this model run in chunks on the compiled circuit (``$KETASIM_ENGINE`` not ``runtime``)."""
+    # Same rule as ketasim.circuit.compiled.engine(), read here without importing numpy into a fresh worker.
+    return model in BATCHED_MODELS and os.environ.get("KETASIM_ENGINE", "compiled").strip().lower() != "runtime"
 
 
 def _group_key(config: dict[str, Any]) -> tuple:
@@ -112,7 +113,7 @@ def run_batch(tasks: list[Task], quick: bool, cache_root: str | None = None, iso
         except Exception as exc:  # a failed point is recorded, the chunk goes on
             records[point_hash] = {"status": "failed", "metrics": {}, "error": _error(exc)}
 
-    readouts = _simulate_circuits(list(plans.values()), copies, records, plans)
+    readouts = _simulate_circuits(list(plans.values()), copies)
     for point_hash, scenario in plans.items():
         if point_hash in records:
             continue
@@ -129,7 +130,7 @@ def run_batch(tasks: list[Task], quick: bool, cache_root: str | None = None, iso
             for h, _ in tasks]
 
 
-def _simulate_circuits(scenarios: list, copies: int | None, records: dict, plans: dict) -> dict:
+def _simulate_circuits(scenarios: list, copies: int | None) -> dict:
     """Readouts keyed by (condition, seed, network config) for every distinct copy the plans need."""
     from ketasim.circuit.compiled import auto_copies, simulate_pfc_compiled
 
@@ -143,14 +144,23 @@ def _simulate_circuits(scenarios: list, copies: int | None, records: dict, plans
         per_run = copies or _power_of_two(auto_copies(pfc, len(unique)))
         try:
             out = simulate_pfc_compiled([c for c, _ in unique], [s for _, s in unique], pfc, copies=per_run)
-        except Exception as exc:  # every point on this network fails alike
-            error = _error(exc)
-            for point_hash, scenario in plans.items():
-                if scenario.pfc == pfc and point_hash not in records:
-                    records[point_hash] = {"status": "failed", "metrics": {}, "error": error}
-            continue
+        except Exception as exc:  # no C++ compiler, or the build failed: Brian2's runtime engine instead
+            print(f"ketasim: compiled PFC network unavailable ({_error(exc)}); using Brian2 runtime mode",
+                  file=sys.stderr)
+            out = _runtime(unique, pfc)
         readouts.update({(c, s, pfc): r for (c, s), r in zip(unique, out, strict=True)})
     return readouts
+
+
+def _runtime(unique: list[tuple], pfc) -> list:
+    """The runtime engine, one network per seed (as :func:`ketasim.scenario.simulate` runs it)."""
+    from ketasim.circuit.pfc import simulate_pfc
+
+    out: dict[tuple, object] = {}
+    for seed in dict.fromkeys(s for _, s in unique):
+        conditions = [c for c, s in unique if s == seed]
+        out.update({(c, seed): r for c, r in zip(conditions, simulate_pfc(conditions, pfc, seed=seed), strict=True)})
+    return [out[key] for key in unique]
 
 
 def _power_of_two(n: int) -> int:
