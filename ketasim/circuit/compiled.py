@@ -30,10 +30,12 @@ shape only regenerates the code and finds the binary up to date.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -169,9 +171,9 @@ ext_n_ampa : integer (constant)
 ext_n_nmda : integer (constant)
 """
 
-# A copy of the runtime network has this many neurons per copy; batches below
-# it pay the binary's fixed start-up cost (loading arrays, writing results)
-# more than once per simulated neuron. Measured in benchmarks/README.md.
+# Neurons per run worth aiming for: each run of the binary pays a fixed
+# start-up cost (loading arrays, building synapses, writing results; about
+# 0.1-0.2 s, benchmarks/README.md), which 32 quick-profile copies make small.
 TARGET_NEURONS_PER_RUN = 16000
 MAX_COPIES = 32
 
@@ -270,6 +272,7 @@ class CompiledPFC:
         self.directory = Path(directory)
         self.config = PFCConfig(shape.n_exc, shape.n_inh, shape.duration_s, shape.warmup_s, shape.dt_ms)
         self.timers: dict[str, float] = {"runs": 0, "binary_s": 0.0, "loop_s": 0.0}
+        _results_in_memory(self.directory)
         b2.set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
         self.device = b2.get_device()
         self.device.reinit()
@@ -381,7 +384,6 @@ class CompiledPFC:
         net.run((shape.warmup_s + shape.duration_s) * b2.second, namespace=namespace, profile=self.profile)
         self._net = net
         self.device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
-        self._offsets = offsets
 
     def run(self, conditions: Sequence[CircuitCondition], seeds: Sequence[int]) -> list[CircuitReadout]:
         """Simulate up to ``shape.copies`` conditions, each with its own seed, in one run of the binary.
@@ -427,6 +429,27 @@ class CompiledPFC:
             np.asarray(self._lfp_monitor.lfp[:] / b2.nA), np.asarray(self._lfp_monitor.t[:] / b2.second),
         )
         return readouts
+
+
+def _results_in_memory(directory: Path) -> None:
+    """Point the project's ``results`` at a per-process directory in /dev/shm (when there is one).
+
+    Every run writes all of the network's arrays (~30 MB for 32 quick copies)
+    and ketasim reads back only spikes and the LFP; on a busy disk that
+    writeback costs more than the simulation (benchmarks/README.md).
+    """
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return
+    scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-{os.getpid()}-", dir=shm))
+    atexit.register(shutil.rmtree, scratch, True)
+    results = directory / "results"
+    directory.mkdir(parents=True, exist_ok=True)
+    if results.is_symlink() or results.is_file():
+        results.unlink()
+    elif results.is_dir():
+        shutil.rmtree(results)
+    results.symlink_to(scratch, target_is_directory=True)
 
 
 def _loop_time(results_dir: str) -> float:
