@@ -273,6 +273,18 @@ def _ratio(value: float, reference: float) -> float:
     return value / reference if reference > 0 else float("nan")
 
 
+def _run_circuit(config: ScenarioConfig, moments: list[tuple], mechanisms: dict, quick: bool) -> list[CircuitSample]:
+    """Simulate the circuit at these moments (one run, on the engine in use); for stages that need more moments."""
+    pfc, conditions = _circuit_conditions(config, moments, mechanisms, quick)
+    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
+    unique = list(dict.fromkeys(conditions))
+    readouts = dict(zip(unique, simulate_circuit(unique, pfc, config.seed), strict=True))
+    return [
+        CircuitSample(label, time, condition, readouts[condition])
+        for (label, time, *_), condition in zip(moments, conditions, strict=True)
+    ]
+
+
 def _circuit_conditions(config: ScenarioConfig, moments: list[tuple], mechanisms: dict,
                         quick: bool) -> tuple[PFCConfig, list[CircuitCondition]]:
     settings = config.circuit
