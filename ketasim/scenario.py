@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
+from ketasim.circuit.compiled import simulate_circuit
+from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig
 from ketasim.config import DoseConfig, ScenarioConfig
 from ketasim.pharmacology.pd import apv_occupancy, conductance_scale, simulate_block
 from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
 
-__all__ = ["CircuitSample", "ScenarioResult", "simulate", "time_grid"]
+__all__ = ["CircuitSample", "ScenarioPlan", "ScenarioResult", "finish", "plan", "simulate", "time_grid"]
 
 FINE_STEP_H = 1 / 60  # 1 min while a dose acts
 FINE_SPAN_H = 6.0
@@ -145,25 +146,30 @@ def _first_ketamine_window(config: ScenarioConfig) -> tuple[float, float] | None
     return starts[0], min([starts[0] + FIRST_DOSE_WINDOW_H, *later[:1]])
 
 
-def simulate(
-    config: ScenarioConfig,
-    quick: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> ScenarioResult:
-    """Run a scenario.
+@dataclass
+class ScenarioPlan:
+    """A scenario up to the PFC circuit: what it needs simulated, and everything computed before.
 
-    Parameters
-    ----------
-    config : ScenarioConfig
-        A validated scenario.
-    quick : bool
-        Use the small, short circuit profile (tests, ``--quick``).
-    progress : callable, optional
-        Called with a short message as each stage starts.
+    Sweeps plan many points, simulate all their circuit conditions together
+    (:mod:`ketasim.sweep.batch`) and :func:`finish` each point.
+    """
 
-    Returns
-    -------
-    ScenarioResult
+    config: ScenarioConfig
+    quick: bool
+    series: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    moments: list[tuple]
+    conditions: list[CircuitCondition]  # one per moment
+    pfc: PFCConfig
+    in_vitro: bool = False  # a slice scenario: no circuit moments, the in-vivo layers are skipped
+
+
+def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], None] | None = None,
+         figure_moments: bool = True) -> ScenarioPlan:
+    """Pharmacokinetics, NMDAR block and the circuit moments a scenario needs.
+
+    ``figure_moments=False`` leaves out the moments only the time-course
+    figure shows (the block's decay), which no metric reads.
     """
     say = progress or (lambda message: None)
     mechanisms = config.mechanisms.model_dump()
@@ -197,7 +203,7 @@ def simulate(
         peak = int(inside[b_int.argmax()])
         moments.append(_moment("peak", t, block, apv, peak))
         # Later moments on the way back down, for the time-course figure.
-        for fraction in (0.5, 0.2):
+        for fraction in (0.5, 0.2) if figure_moments else ():
             after = inside[(inside > peak) & (block.by_cell["interneuron"][inside] <= fraction * b_int.max())]
             if b_int.max() > 0 and after.size:
                 moments.append(_moment(f"decay_{int(fraction * 100)}", t, block, apv, int(after[0])))
@@ -206,13 +212,25 @@ def simulate(
     else:
         metrics["nmdar_block_peak_interneuron"] = 0.0
         metrics["nmdar_block_peak_pyramidal"] = 0.0
+    in_vitro = is_in_vitro(config)
+    if in_vitro:
+        moments = []  # a slice has no PFC circuit to simulate
+    pfc, conditions = _circuit_conditions(config, moments, mechanisms, quick)
+    return ScenarioPlan(config, quick, series, metrics, moments, conditions, pfc, in_vitro)
 
-    if is_in_vitro(config):
-        result = ScenarioResult(config, series, metrics, in_vitro=True)
-        return _run_stages(config, result, quick, say)
 
-    say(f"PFC circuit ({len(moments)} moments in one run)")
-    samples = _run_circuit(config, moments, mechanisms, quick)
+def finish(scenario: ScenarioPlan, readouts: dict[CircuitCondition, CircuitReadout],
+           progress: Callable[[str], None] | None = None) -> ScenarioResult:
+    """Circuit metrics from the simulated conditions, then the later stages (:data:`STAGES`)."""
+    say = progress or (lambda message: None)
+    config, metrics = scenario.config, dict(scenario.metrics)
+    if scenario.in_vitro:
+        result = ScenarioResult(config, scenario.series, metrics, in_vitro=True)
+        return _run_stages(config, result, scenario.quick, say)
+    samples = [
+        CircuitSample(label, time, condition, readouts[condition])
+        for (label, time, *_), condition in zip(scenario.moments, scenario.conditions, strict=True)
+    ]
     drug_free = samples[0].readout
     at_peak = next((s.readout for s in samples if s.label == "peak"), drug_free)
     metrics["pyr_rate_hz"] = at_peak.pyr_rate_hz
@@ -221,7 +239,7 @@ def simulate(
     metrics["int_rate_hz_drug_free"] = drug_free.int_rate_hz
     metrics["glutamate_release"] = _ratio(at_peak.glutamate_release, drug_free.glutamate_release)
     metrics["gamma_power"] = _ratio(at_peak.gamma_power, drug_free.gamma_power)
-    return _run_stages(config, ScenarioResult(config, series, metrics, samples), quick, say)
+    return _run_stages(config, ScenarioResult(config, scenario.series, metrics, samples), scenario.quick, say)
 
 
 def is_in_vitro(config: ScenarioConfig) -> bool:
@@ -239,6 +257,37 @@ def _run_stages(config: ScenarioConfig, result: ScenarioResult, quick: bool, say
         getattr(importlib.import_module(module), function)(config, result, quick, say)
     result.metrics = {k: float(v) for k, v in result.metrics.items() if np.isfinite(v)}
     return result
+
+
+def simulate(
+    config: ScenarioConfig,
+    quick: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioResult:
+    """Run a scenario.
+
+    Parameters
+    ----------
+    config : ScenarioConfig
+        A validated scenario.
+    quick : bool
+        Use the small, short circuit profile (tests, ``--quick``).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    scenario = plan(config, quick, progress)
+    say = progress or (lambda message: None)
+    readouts: dict[CircuitCondition, CircuitReadout] = {}
+    if scenario.conditions:  # none in vitro
+        say(f"PFC circuit ({len(scenario.moments)} moments in one run)")
+        # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
+        unique = list(dict.fromkeys(scenario.conditions))
+        readouts = dict(zip(unique, simulate_circuit(unique, scenario.pfc, config.seed), strict=True))
+    return finish(scenario, readouts, progress)
 
 
 def _moment(label: str, t: np.ndarray, block, apv: np.ndarray, index: int) -> tuple:
@@ -263,6 +312,30 @@ def _run_circuit(
     exc_scale: list[float] | None = None,
     release_scale: list[float] | None = None,
 ) -> list[CircuitSample]:
+    """Simulate the circuit at these moments (one run, on the engine in use); for stages that need more moments.
+
+    ``exc_scale`` and ``release_scale`` (one per moment, default 1) carry the
+    signalling cascade's synaptic strength and mGluR2 brake into the circuit.
+    """
+    pfc, conditions = _circuit_conditions(config, moments, mechanisms, quick, exc_scale, release_scale)
+    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
+    unique = list(dict.fromkeys(conditions))
+    readouts = dict(zip(unique, simulate_circuit(unique, pfc, config.seed), strict=True))
+    return [
+        CircuitSample(label, time, condition, readouts[condition])
+        for (label, time, *_), condition in zip(moments, conditions, strict=True)
+    ]
+
+
+def _circuit_conditions(
+    config: ScenarioConfig,
+    moments: list[tuple],
+    mechanisms: dict,
+    quick: bool,
+    exc_scale: list[float] | None = None,
+    release_scale: list[float] | None = None,
+) -> tuple[PFCConfig, list[CircuitCondition]]:
+    """The network settings and one circuit condition per moment."""
     settings = config.circuit
     pfc = PFCConfig.quick() if quick else PFCConfig(
         n_exc=settings.n_exc, n_inh=settings.n_inh, duration_s=settings.sample_duration * 3600.0
@@ -282,10 +355,4 @@ def _run_circuit(
             moments, exc_scale or [1.0] * len(moments), release_scale or [1.0] * len(moments), strict=True
         )
     ]
-    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
-    unique = list(dict.fromkeys(conditions))
-    readouts = dict(zip(unique, simulate_pfc(unique, pfc, seed=config.seed), strict=True))
-    return [
-        CircuitSample(label, time, condition, readouts[condition])
-        for (label, time, *_), condition in zip(moments, conditions, strict=True)
-    ]
+    return pfc, conditions

@@ -104,6 +104,14 @@ def _parse_quantity(value: object, kind: str) -> float:
         raise UnitError(f"missing unit in {value!r}; expected {expected}")
     if not isinstance(value, str):
         raise UnitError(f"expected {expected}; got {value!r}")
+    return _parse_text(value, kind)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str, kind: str) -> float:
+    """The string case of :func:`parse_quantity`, memoised (sweeps parse the same few strings many times)."""
+    spec = KINDS[kind]
+    expected = f"{spec.name} with a unit, e.g. {spec.examples}"
     text = value.strip().replace("µ", "u").replace("μ", "u")
     ureg = _registry()
     try:

@@ -384,22 +384,50 @@ def simulate_pfc(
     net = b2.Network(group, exc, inh, ext_ampa, ext_nmda, lfp, collect, lfp_monitor, spikes)
     net.run((config.warmup_s + config.duration_s) * b2.second, namespace=namespace)
 
-    spike_i = np.asarray(spikes.i[:])
-    spike_t = np.asarray(spikes.t[:] / b2.second)
+    return readouts_from_records(
+        conditions, config, np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / b2.second),
+        np.asarray(lfp_monitor.lfp[:] / b2.nA), np.asarray(lfp_monitor.t[:] / b2.second),
+    )
+
+
+def readouts_from_records(
+    conditions: Sequence[CircuitCondition],
+    config: PFCConfig,
+    spike_i: np.ndarray,
+    spike_t: np.ndarray,
+    lfp_trace: np.ndarray,
+    lfp_time: np.ndarray,
+) -> list[CircuitReadout]:
+    """Readouts of every copy from the recorded spikes and LFP (shared by the runtime and compiled engines).
+
+    Parameters
+    ----------
+    conditions : sequence of CircuitCondition
+        One per copy, in copy order (copy ``k`` holds neurons ``k*n .. (k+1)*n - 1``).
+    config : PFCConfig
+        Network size and run length.
+    spike_i, spike_t : ndarray
+        Spiking neuron indices and spike times (s).
+    lfp_trace : ndarray
+        LFP proxy (nA), one row per copy (at least ``len(conditions)`` rows).
+    lfp_time : ndarray
+        LFP sample times (s).
+    """
+    n_e, n_i = config.n_exc, config.n_inh
+    n = n_e + n_i
     keep = spike_t >= config.warmup_s
     spike_i, spike_t = spike_i[keep], spike_t[keep]
-    lfp_trace = np.asarray(lfp_monitor.lfp[:] / b2.nA)
-    lfp_time = np.asarray(lfp_monitor.t[:] / b2.second)
     lfp_trace = lfp_trace[:, lfp_time >= config.warmup_s]
 
+    copy_of = spike_i // n
     readouts = []
     for k, condition in enumerate(conditions):
-        lo = k * n
-        in_copy = (spike_i >= lo) & (spike_i < lo + n)
-        local_i = spike_i[in_copy] - lo
+        in_copy = copy_of == k
+        local_i = spike_i[in_copy] - k * n
         e_spikes = local_i < n_e
         pyr_rate = e_spikes.sum() / (n_e * config.duration_s)
         int_rate = (~e_spikes).sum() / (n_i * config.duration_s)
+        # One spectrum per copy (a batched FFT may round differently with the batch size).
         freq, psd = welch(lfp_trace[k] - lfp_trace[k].mean(), fs=1000.0, nperseg=min(256, lfp_trace.shape[1]))
         band = (freq >= GAMMA_BAND[0]) & (freq <= GAMMA_BAND[1])
         gamma = float(np.trapezoid(psd[band], freq[band]))
@@ -421,9 +449,13 @@ def _mean_cv(cell: np.ndarray, times: np.ndarray) -> float:
     """Mean CV of inter-spike intervals over cells with at least 3 spikes (NaN if none)."""
     order = np.lexsort((times, cell))
     cell, times = cell[order], times[order]
-    cvs = []
-    for c in np.unique(cell):
-        isi = np.diff(times[cell == c])
-        if isi.size >= 2 and isi.mean() > 0:
-            cvs.append(isi.std() / isi.mean())
-    return float(np.mean(cvs)) if cvs else float("nan")
+    same = cell[1:] == cell[:-1]
+    isi, owner = np.diff(times)[same], cell[1:][same]
+    if isi.size == 0:
+        return float("nan")
+    cells, index, count = np.unique(owner, return_inverse=True, return_counts=True)
+    total = np.bincount(index, isi)
+    mean = total / count
+    var = np.bincount(index, (isi - mean[index]) ** 2) / count
+    ok = (count >= 2) & (mean > 0)
+    return float(np.mean(np.sqrt(var[ok]) / mean[ok])) if ok.any() else float("nan")

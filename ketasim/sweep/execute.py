@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ketasim.config import ConfigError
+from ketasim.sweep.batch import batched, chunk_tasks, run_batch
 from ketasim.sweep.export import atomic_write, code_version, write_exports
 from ketasim.sweep.runner import identity_mismatch, run_point, worker_identity
 from ketasim.sweep.spec import SweepSpec
@@ -51,10 +52,26 @@ def _failure(point_hash: str, error: str) -> dict[str, Any]:
             "elapsed_s": 0.0, "worker": ""}
 
 
+def run_unit(tasks: list[Task], model: str, quick: bool, cache_root: str | None, isolate: bool = True,
+             expected: dict[str, str] | None = None) -> list[dict]:
+    """Run a unit of work (one point, or a chunk of points of a batched model); one record per point.
+
+    ``expected`` is the coordinator's :func:`worker_identity`; a worker that
+    differs runs nothing and returns the unit's points as failed.
+    """
+    if batched(model):
+        return run_batch(tasks, quick, cache_root, isolate=True, expected=expected)
+    return [run_point(h, c, model, quick, cache_root, isolate=isolate, expected=expected) for h, c in tasks]
+
+
+def _units(tasks: list[Task], model: str, workers: int) -> list[list[Task]]:
+    return chunk_tasks(tasks, workers) if batched(model) else [[task] for task in tasks]
+
+
 def _in_process(tasks: list[Task], model: str, quick: bool, cache_root: str | None,
                 expected: dict[str, str]) -> Iterator[dict]:
-    for point_hash, config in tasks:
-        yield run_point(point_hash, config, model, quick, cache_root, isolate=False, expected=expected)
+    for unit in _units(tasks, model, 1):
+        yield from run_unit(unit, model, quick, cache_root, isolate=False, expected=expected)
 
 
 def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_root: str | None,
@@ -75,22 +92,23 @@ def _local_pool(tasks: list[Task], model: str, quick: bool, workers: int, cache_
         shared = [t for t in pending if crashes.get(t[0], 0) < ISOLATE_AFTER_CRASHES]
         alone = [t for t in pending if crashes.get(t[0], 0) >= ISOLATE_AFTER_CRASHES]
         pending = []
-        batches = ([(shared, workers)] if shared else []) + [([task], 1) for task in alone]
-        for batch, size in batches:
-            pool = ProcessPoolExecutor(max_workers=min(size, len(batch)), mp_context=context)
+        batches = ([(_units(shared, model, workers), workers)] if shared else []) + [([[task]], 1) for task in alone]
+        for units, size in batches:
+            pool = ProcessPoolExecutor(max_workers=min(size, len(units)), mp_context=context)
             try:
-                futures = {pool.submit(run_point, h, c, model, quick, cache_root, True, expected): (h, c)
-                           for h, c in batch}
+                futures = {pool.submit(run_unit, unit, model, quick, cache_root, True, expected): unit
+                           for unit in units}
                 for future in as_completed(futures):
-                    point_hash, config = futures[future]
+                    unit = futures[future]
                     try:
-                        yield future.result()
+                        yield from future.result()
                     except BrokenProcessPool as exc:
-                        if size == 1:
-                            yield _failure(point_hash, f"the worker process died running this point ({exc})")
-                        else:
-                            crashes[point_hash] = crashes.get(point_hash, 0) + 1
-                            pending.append((point_hash, config))
+                        for point_hash, config in unit:
+                            if size == 1:
+                                yield _failure(point_hash, f"the worker process died running this point ({exc})")
+                            else:
+                                crashes[point_hash] = crashes.get(point_hash, 0) + 1
+                                pending.append((point_hash, config))
             finally:
                 # On an interrupt, drop queued points instead of finishing the whole sweep first.
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -113,18 +131,20 @@ def _dask(tasks: list[Task], model: str, quick: bool, client, cache_root: str | 
     from distributed import as_completed as dask_completed
 
     run = uuid.uuid4().hex[:8]
+    workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()))
     futures = {
-        client.submit(run_point, h, c, model, quick, cache_root, True, expected,
-                      key=f"ketasim-point-{h[:16]}-{run}", pure=False): h
-        for h, c in tasks
+        client.submit(run_unit, unit, model, quick, cache_root, True, expected,
+                      key=f"ketasim-point-{unit[0][0][:16]}-{run}", pure=False): unit
+        for unit in _units(tasks, model, workers)
     }
     try:
         for future in dask_completed(futures):
-            point_hash = futures[future]
+            unit = futures[future]
             try:
-                yield future.result()
+                yield from future.result()
             except Exception as exc:  # worker lost, killed, or the task could not be deserialised
-                yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
+                for point_hash, _ in unit:
+                    yield _failure(point_hash, f"{type(exc).__name__} on the Dask cluster: {exc}".replace("\n", " "))
     finally:
         client.cancel(list(futures))  # an interrupted sweep leaves no work queued on the cluster
 

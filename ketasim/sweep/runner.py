@@ -101,10 +101,11 @@ def code_fingerprint() -> str:
 
 
 def worker_identity() -> dict[str, str]:
-    """What decides a point's numbers besides its config: ketasim code, Brian2 version, codegen target.
+    """What decides a point's numbers besides its config: ketasim code, Brian2 version, codegen target, engine.
 
     Read without importing brian2 (the version from the package metadata, the
-    target from ``KETASIM_BRIAN_TARGET`` as :func:`ketasim.circuit.pfc.simulate_pfc` does).
+    target from ``KETASIM_BRIAN_TARGET`` as :func:`ketasim.circuit.pfc.simulate_pfc` does,
+    the circuit engine from ``KETASIM_ENGINE`` as :func:`ketasim.circuit.compiled.engine` does).
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -115,7 +116,12 @@ def worker_identity() -> dict[str, str]:
     except PackageNotFoundError:
         brian2_version = "not installed"
     return {"ketasim_version": __version__, "code_hash": code_fingerprint(), "brian2_version": brian2_version,
-            "brian_target": os.environ.get("KETASIM_BRIAN_TARGET", "cython")}
+            "brian_target": os.environ.get("KETASIM_BRIAN_TARGET", "cython"), "ketasim_engine": _engine()}
+
+
+def _engine() -> str:
+    """The circuit engine, by the rule of :func:`ketasim.circuit.compiled.engine` (no numpy import here)."""
+    return "runtime" if os.environ.get("KETASIM_ENGINE", "compiled").strip().lower() == "runtime" else "compiled"
 
 
 def identity_mismatch(found: dict[str, str] | None, expected: dict[str, str]) -> str:
@@ -132,7 +138,8 @@ def identity_mismatch(found: dict[str, str] | None, expected: dict[str, str]) ->
     if not differences:
         return ""
     return ("refused: the worker differs from the coordinator (" + "; ".join(differences) + "); its numbers would be "
-            "stored under the coordinator's hash: give workers the same ketasim, Brian2 and KETASIM_BRIAN_TARGET, "
+            "stored under the coordinator's hash: give workers the same ketasim, Brian2, KETASIM_BRIAN_TARGET and "
+            "KETASIM_ENGINE, "
             "then rerun with --retry-failed")
 
 

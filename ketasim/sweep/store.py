@@ -76,6 +76,7 @@ _EXPLAIN = {
     "code_hash": "the ketasim source code changed since this store was made",
     "brian2_version": "this store was made with a different Brian2 version",
     "brian_target": "this store was made with a different Brian2 code-generation target (KETASIM_BRIAN_TARGET)",
+    "ketasim_engine": "this store was made with a different circuit engine (KETASIM_ENGINE)",
     "model": "this store was made with a different model",
     "quick": "this store was made with a different profile (--quick or not)",
 }
