@@ -132,3 +132,37 @@ def test_without_a_compiled_network_points_run_in_runtime_mode(monkeypatch, caps
     record = run_batch([(spec.points[0].hash, spec.points[0].config.resolved())], quick=True, isolate=False)[0]
     assert record["status"] == "done" and record["metrics"]["pyr_rate_hz"] > record["metrics"]["pyr_rate_hz_drug_free"]
     assert "runtime mode" in capsys.readouterr().err
+
+
+def test_a_chunk_on_a_worker_that_differs_is_refused_point_by_point():
+    from ketasim.sweep.runner import worker_identity
+
+    spec = parse_sweep({"base": BASE, "grid": {"seed": [0, 1]}}).with_run_options(None, True)
+    tasks = [(p.hash, p.config.resolved()) for p in spec.points]
+    own = worker_identity()
+    assert own["ketasim_engine"] in ("compiled", "runtime")
+    records = run_batch(tasks, quick=True, isolate=False, copies=COPIES, expected={**own, "ketasim_engine": "other"})
+    assert [r["hash"] for r in records] == [h for h, _ in tasks]
+    for record in records:
+        assert record["status"] == "failed" and not record["metrics"] and record["identity"] == own
+        assert f"ketasim_engine {own['ketasim_engine']} on the worker, other on the coordinator" in record["error"]
+    done = run_batch(tasks[:1], quick=True, isolate=False, copies=COPIES, expected=own)[0]
+    assert done["status"] == "done" and done["identity"] == own
+
+
+def test_an_in_vitro_point_in_a_chunk_runs_no_circuit_and_matches_simulate():
+    from ketasim.config import validate_scenario
+    from ketasim.scenario import simulate
+
+    slice_only = {"duration": "3 h", "dosing": [{"drug": "ketamine", "concentration": "3 uM", "route": "bath"}],
+                  "protocol": [{"event": "slice", "at": "30 min"}]}
+    spec = parse_sweep({"base": slice_only, "grid": {"seed": [0]}}).with_run_options(None, True)
+    in_vitro = [(p.hash, p.config.resolved()) for p in spec.points]
+    in_vivo = parse_sweep({"base": BASE, "grid": {"seed": [0]}}).with_run_options(None, True).points[0]
+    records = run_batch([*in_vitro, (in_vivo.hash, in_vivo.config.resolved())], quick=True, isolate=False,
+                        copies=COPIES)
+    assert all(r["status"] == "done" for r in records), [r["error"] for r in records]
+    alone = simulate(validate_scenario(in_vitro[0][1]), quick=True)
+    assert alone.in_vitro and records[0]["metrics"] == alone.metrics
+    assert "ltp_percent" in records[0]["metrics"] and "pyr_rate_hz" not in records[0]["metrics"]
+    assert "pyr_rate_hz" in records[1]["metrics"]
