@@ -78,6 +78,19 @@ def _build_parser() -> argparse.ArgumentParser:
     window.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the resampling, >= 0 (default 0)")
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
+    reproduce = commands.add_parser("reproduce", help="run the review's effects as experiments; figures and REPORT.md")
+    reproduce.add_argument("--only", action="append", default=[], metavar="ID",
+                           help="run only this experiment (repeatable), e.g. --only E01 --only E10")
+    reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 3 seeds")
+    reproduce.add_argument("--strict", action="store_true", help="exit with status 1 if any check fails")
+    reproduce.add_argument("--out", type=Path, default=None,
+                           help="figures and REPORT.md (default: figures/ of the checkout; with --quick "
+                                "ketasim-out/reproduce-quick)")
+    reproduce.add_argument("--experiments", type=Path, default=None, metavar="DIR",
+                           help="directory of experiment scripts (default: experiments/ of the checkout)")
+    reproduce.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
+                           help="experiments run in parallel processes (default: the core count)")
+
     validate = commands.add_parser("validate", help="check a config; runs nothing")
     validate.add_argument("config", help="scenario YAML file")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -170,6 +183,25 @@ def _window(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    import os
+
+    from ketasim.reproduce.runner import reproduce
+
+    started = time.perf_counter()
+    rows, report = reproduce(args.only, quick=args.quick, out=args.out, experiments=args.experiments,
+                             workers=args.workers or os.cpu_count() or 1, progress=_progress)
+    failed = [i for i, r in rows.items() if not r["passed"]]
+    errors = [i for i, r in rows.items() if r["error"]]
+    print(f"ketasim: reproduce: {len(rows) - len(failed)} of {len(rows)} effects pass"
+          f"{' (failing: ' + ', '.join(failed) + ')' if failed else ''} in {time.perf_counter() - started:.0f} s; "
+          f"wrote {report}", file=sys.stderr)
+    if errors:
+        print(f"ketasim: error: experiments {', '.join(errors)} raised an error (see {report})", file=sys.stderr)
+        return 1
+    return 1 if args.strict and failed else 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     config = load_scenario(args.config, args.overrides)
     print(f"{args.config}: valid ({config.species}, {len(config.dosing)} dose entries, "
@@ -180,7 +212,7 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ketasim`` command; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handlers = {"run": _run, "sweep": _sweep, "window": _window, "validate": _validate}
+    handlers = {"run": _run, "sweep": _sweep, "window": _window, "reproduce": _reproduce, "validate": _validate}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -42,7 +42,7 @@ from ketasim.sweep.runner import (
     worker_identity,
 )
 
-__all__ = ["BATCHED_MODELS", "chunk_tasks", "run_batch"]
+__all__ = ["BATCHED_MODELS", "chunk_tasks", "run_batch", "simulate_circuits"]
 
 BATCHED_MODELS = ("ketasim.scenario:simulate",)
 MAX_POINTS_PER_CHUNK = 48  # bounds the work an interrupted chunk loses and keeps progress moving
@@ -134,7 +134,7 @@ def run_batch(tasks: list[Task], quick: bool, cache_root: str | None = None, iso
         except Exception as exc:  # a failed point is recorded, the chunk goes on
             records[point_hash] = {"status": "failed", "metrics": {}, "error": _error(exc)}
 
-    readouts = _simulate_circuits(list(plans.values()), copies)
+    readouts = simulate_circuits(list(plans.values()), copies)
     for point_hash, scenario in plans.items():
         if point_hash in records:
             continue
@@ -150,7 +150,7 @@ def run_batch(tasks: list[Task], quick: bool, cache_root: str | None = None, iso
     return [{"hash": h, **records[h], "elapsed_s": share, **common} for h, _ in tasks]
 
 
-def _simulate_circuits(scenarios: list, copies: int | None) -> dict:
+def simulate_circuits(scenarios: list, copies: int | None = None) -> dict:
     """Readouts keyed by (condition, seed, network config) for every distinct copy the plans need."""
     from ketasim.circuit.compiled import auto_copies, simulate_pfc_compiled
 

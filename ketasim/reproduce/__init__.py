@@ -1,0 +1,20 @@
+"""Reproducing the review's effects: experiments, checks and the report (``ketasim reproduce``).
+
+:mod:`~ketasim.reproduce.experiment` is what an experiment script uses
+(profiles, batched scenario runs, checks with stated criteria);
+:mod:`~ketasim.reproduce.runner` finds the scripts, runs them and writes
+``REPORT.md``.
+"""
+
+from ketasim.reproduce.experiment import (
+    Check,
+    Outcome,
+    Profile,
+    by_seed,
+    compare,
+    holds,
+    run_scenarios,
+    scenario,
+)
+
+__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]

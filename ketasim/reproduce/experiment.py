@@ -1,0 +1,203 @@
+"""What an experiment script uses: its profile, batched scenario runs and checks with stated criteria.
+
+An experiment (``experiments/E01_*.py``) is a module with
+
+``ID``, ``TITLE``, ``CLAIM``
+    The effect's identifier, a short title and the review's claim.
+``SOURCES``
+    The papers the claim and its criterion come from.
+``FITTED``
+    Which model parameters were fitted to this effect ("none" if none).
+``run(profile) -> Outcome``
+    Runs the scenarios it needs and returns its checks and its figure.
+
+Checks compare numbers the model produced against the claim with a stated
+criterion: a direction and a minimum effect size, and (over seeds) a 95 %
+bootstrap interval of the paired difference that excludes zero. Seeds are
+paired: the same seed gives the same random inputs under every condition
+(common random numbers), so seed-to-seed noise cancels in differences.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]
+
+CONFIDENCE = 0.95
+QUICK_SEEDS = (0, 1, 2)
+FULL_SEEDS = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How thoroughly to run: the quick profile (small networks, 3 seeds) or the full one (5 seeds).
+
+    Attributes
+    ----------
+    quick : bool
+        Small, short circuits (the ``--quick`` profile of ``ketasim run``).
+    seeds : tuple of int
+        Replicate seeds for effects that depend on noise.
+    """
+
+    quick: bool = False
+    seeds: tuple[int, ...] = FULL_SEEDS
+
+    @classmethod
+    def make(cls, quick: bool) -> Profile:
+        return cls(quick=quick, seeds=QUICK_SEEDS if quick else FULL_SEEDS)
+
+    @property
+    def name(self) -> str:
+        return "quick" if self.quick else "full"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim checked against measured numbers.
+
+    Attributes
+    ----------
+    claim : str
+        What should hold (in words).
+    criterion : str
+        The test applied (direction, minimum effect, interval).
+    measured : str
+        The numbers the model produced.
+    passed : bool
+    """
+
+    claim: str
+    criterion: str
+    measured: str
+    passed: bool
+
+
+@dataclass
+class Outcome:
+    """What an experiment returns: its checks, its figure and the numbers behind them."""
+
+    checks: list[Check]
+    figure: Any  # a matplotlib Figure
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+
+# ------------------------------------------------------------------ scenarios
+def scenario(base: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """A scenario config (plain data) from ``base`` with top-level keys replaced by ``changes``."""
+    data = copy.deepcopy(dict(base))
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
+                  progress: Callable[[str], None] | None = None) -> list:
+    """Simulate scenarios (config data) in the profile; results in input order.
+
+    The PFC circuit moments of all scenarios run together on the compiled
+    engine (batched unconnected copies, as sweeps run them); with
+    ``KETASIM_ENGINE=runtime`` each scenario runs on its own.
+    """
+    from ketasim.circuit.compiled import engine
+    from ketasim.config import validate_scenario
+    from ketasim.scenario import finish, plan, simulate
+
+    validated = [validate_scenario(dict(c), "<experiment scenario>") for c in configs]
+    if progress:
+        progress(f"{len(validated)} scenarios")
+    if engine() == "runtime":
+        return [simulate(c, quick=profile.quick) for c in validated]
+    from ketasim.sweep.batch import simulate_circuits
+
+    plans = [plan(c, profile.quick, figure_moments=False) for c in validated]
+    readouts = simulate_circuits(plans)
+    return [finish(p, {c: readouts[(c, p.config.seed, p.pfc)] for c in p.conditions}) for p in plans]
+
+
+# --------------------------------------------------------------------- checks
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1e4 else f"{x:.3e}"
+
+
+def _interval(differences: np.ndarray) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of the mean of paired differences (degenerate for one value)."""
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    if d.size < 2 or np.ptp(d) == 0:
+        return float(d.mean()), float(d.mean())
+    ci = stats.bootstrap((d,), np.mean, n_resamples=9999, confidence_level=CONFIDENCE, method="percentile",
+                         rng=np.random.default_rng(0)).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+def compare(claim: str, treatment: Iterable[float], control: Iterable[float], direction: str,
+            min_effect: float, unit: str = "", relative: bool = False) -> Check:
+    """Check that ``treatment`` differs from ``control`` (paired by seed) in ``direction`` by at least ``min_effect``.
+
+    Parameters
+    ----------
+    claim : str
+        The claim in words.
+    treatment, control : iterable of float
+        One value per seed, same seed order.
+    direction : {"lower", "higher"}
+        The claimed sign of ``treatment - control``.
+    min_effect : float
+        Smallest mean difference that counts (≥ 0), in ``unit``; with
+        ``relative`` it is a fraction of the control mean.
+    unit : str
+        Unit of the values, for the report.
+    relative : bool
+        Judge the effect as a fraction of the control mean.
+
+    The check passes when the mean paired difference has the claimed sign,
+    its size is at least ``min_effect``, and the 95 % bootstrap interval of
+    the paired differences excludes zero.
+    """
+    if direction not in ("lower", "higher"):
+        raise ValueError(f"direction must be 'lower' or 'higher', not {direction!r}")
+    t, c = np.asarray(list(treatment), float), np.asarray(list(control), float)
+    if t.shape != c.shape or t.size == 0:
+        raise ValueError("treatment and control need one value per seed each, the same seeds")
+    d = t - c
+    sign = -1.0 if direction == "lower" else 1.0
+    effect = float(d.mean())
+    low, high = _interval(d)
+    base = float(c.mean())
+    size = sign * effect / abs(base) if relative and base != 0 else sign * effect
+    excludes_zero = (high < 0) if direction == "lower" else (low > 0)
+    passed = bool(size >= min_effect and excludes_zero and math.isfinite(effect))
+    u = f" {unit}" if unit else ""
+    need = f"{min_effect * 100:.0f} % of control" if relative else f"{_fmt(min_effect)}{u}"
+    criterion = (f"{direction} by ≥ {need}, 95 % CI of the paired difference excludes 0"
+                 if t.size > 1 else f"{direction} by ≥ {need}")
+    rel = f" ({size * sign * 100:+.0f} %)" if relative else ""
+    measured = (f"{_fmt(float(t.mean()))} vs {_fmt(base)}{u}: Δ = {_fmt(effect)}{rel} "
+                f"[{_fmt(low)}, {_fmt(high)}], n = {t.size}")
+    return Check(claim, criterion, measured, passed)
+
+
+def holds(claim: str, value: float, criterion: str, passed: bool, unit: str = "") -> Check:
+    """A check of one measured number against a stated criterion (e.g. a deterministic ODE output)."""
+    u = f" {unit}" if unit else ""
+    return Check(claim, criterion, f"{_fmt(float(value))}{u}", bool(passed and math.isfinite(float(value))))
+
+
+def by_seed(results: Sequence, metric: str) -> np.ndarray:
+    """One metric from a list of results (e.g. one per seed); raises if a result lacks it."""
+    missing = [i for i, r in enumerate(results) if metric not in r.metrics]
+    if missing:
+        raise KeyError(f"metric {metric!r} missing from {len(missing)} of {len(results)} results")
+    return np.array([r.metrics[metric] for r in results], dtype=float)

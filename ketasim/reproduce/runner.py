@@ -1,0 +1,230 @@
+"""``ketasim reproduce``: run the experiments, save their figures, write ``REPORT.md``.
+
+Experiments are the modules ``E??_*.py`` of the experiments directory (the
+repository's ``experiments/`` by default). Each runs in a worker process with
+its own Brian2 build directory; its figure is saved as ``<out>/<ID>.png`` and
+its checks go into ``<out>/report.json`` and ``<out>/REPORT.md``. Running a
+subset (``--only``) updates those rows and keeps the others, each row saying
+which profile produced it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ketasim.config import ConfigError
+
+__all__ = ["default_experiments_dir", "discover", "reproduce"]
+
+_ID = re.compile(r"^(E\d\d)_\w+\.py$")
+REQUIRED = ("ID", "TITLE", "CLAIM", "SOURCES", "FITTED", "run")
+
+
+def default_experiments_dir() -> Path:
+    """``experiments/`` of the checkout ketasim runs from, else of the working directory."""
+    checkout = Path(__file__).resolve().parents[2] / "experiments"
+    return checkout if checkout.is_dir() else Path.cwd() / "experiments"
+
+
+def discover(directory: str | Path) -> dict[str, Path]:
+    """Experiment ID → script path, sorted by ID; a bad directory is a :class:`ConfigError`."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError("--experiments", str(directory), "is not a directory of experiment scripts (E01_*.py, ...)")
+    found: dict[str, Path] = {}
+    for path in sorted(directory.iterdir()):
+        match = _ID.match(path.name)
+        if match:
+            if match.group(1) in found:
+                raise ConfigError("--experiments", str(directory), f"two scripts for {match.group(1)}")
+            found[match.group(1)] = path
+    if not found:
+        raise ConfigError("--experiments", str(directory), "holds no experiment scripts (E01_*.py, ...)")
+    return found
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"ketasim_experiment_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [name for name in REQUIRED if not hasattr(module, name)]
+    if missing:
+        raise AttributeError(f"{path.name} lacks {', '.join(missing)}")
+    return module
+
+
+def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
+    """Run one experiment (in a worker); never raises: an error is recorded as a failed row."""
+    from ketasim.sweep.runner import claim_build_dir
+
+    claim_build_dir()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ketasim.reproduce.experiment import Profile
+
+    started = time.perf_counter()
+    profile = Profile.make(quick)
+    row: dict[str, Any] = {"id": Path(path).name[:3], "profile": profile.name, "seeds": list(profile.seeds)}
+    try:
+        module = _load(Path(path))
+        row.update(id=module.ID, title=module.TITLE, claim=module.CLAIM, sources=module.SOURCES, fitted=module.FITTED)
+        outcome = module.run(profile)
+        figure = Path(out) / f"{module.ID}.png"
+        outcome.figure.savefig(figure, dpi=110)
+        plt.close("all")
+        row.update(checks=[asdict(c) for c in outcome.checks], numbers=_plain(outcome.numbers),
+                   passed=outcome.passed, figure=figure.name, error="")
+    except Exception as exc:  # one broken experiment must not stop the others
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        row.update(checks=[], numbers={}, passed=False, figure="",
+                   error=f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})")
+    row["wall_s"] = round(time.perf_counter() - started, 1)
+    return row
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of numbers, arrays and nested containers."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _version() -> str:
+    try:
+        root = Path(__file__).resolve().parents[2]
+        return subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any]) -> Path:
+    """``REPORT.md`` (and ``report.json``) from the rows, written atomically."""
+    lines = [
+        "# ketasim reproduction report",
+        "",
+        "Each effect the review describes, run as an experiment (`experiments/`), with its figure and an honest "
+        "check of the claim against the numbers the model produced. Seeds are paired across conditions; where "
+        "a check spans seeds, the 95 % bootstrap interval of the paired difference must exclude 0.",
+        "",
+        f"Last run: {meta['date']}, ketasim {meta['version']}, profile(s) "
+        f"{', '.join(sorted({r['profile'] for r in rows.values()}))}, wall time of the last invocation "
+        f"{meta['wall_s'] / 60:.1f} min on {meta['cores']} cores ({meta['machine']}).",
+        "",
+        f"**{sum(r['passed'] for r in rows.values())} of {len(rows)} effects pass.**",
+        "",
+        "| ID | claim | measured | criterion | result | figure |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for key in sorted(rows):
+        r = rows[key]
+        if r["error"]:
+            measured, criterion, verdict = f"error: {r['error']}", "", "**ERROR**"
+        else:
+            measured = "<br>".join(f"{_cell(c['claim'])}: {_cell(c['measured'])}" for c in r["checks"])
+            criterion = "<br>".join(_cell(c["criterion"]) + (" ✔" if c["passed"] else " ✘") for c in r["checks"])
+            verdict = "pass" if r["passed"] else "**FAIL**"
+        figure = f"[{r['figure']}]({r['figure']})" if r["figure"] else ""
+        lines.append(f"| {r['id']} ({r['profile']}, seeds {','.join(map(str, r['seeds']))}, {r['wall_s']:.0f} s) "
+                     f"| {_cell(r.get('claim', ''))} | {measured} | {criterion} | {verdict} | {figure} |")
+    lines += ["", "## Sources and fitted parameters", ""]
+    for key in sorted(rows):
+        r = rows[key]
+        lines.append(f"- **{r['id']} {_cell(r.get('title', ''))}.** Sources: {_cell(r.get('sources', ''))}. "
+                     f"Fitted to this effect: {_cell(r.get('fitted', ''))}.")
+    for name, text in (("report.json", json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True)),
+                       ("REPORT.md", "\n".join(lines) + "\n")):
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out / name)
+    return out / "REPORT.md"
+
+
+def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | None = None,
+              experiments: str | Path | None = None, workers: int = 1,
+              progress: Callable[[str], None] | None = None) -> tuple[dict[str, dict[str, Any]], Path]:
+    """Run the experiments; returns the rows of this run and the report's path.
+
+    Parameters
+    ----------
+    only : sequence of str
+        Experiment IDs to run (default: all).
+    quick : bool
+        The quick profile (small networks, fewer seeds).
+    out : path, optional
+        Where figures and the report go (default ``figures/`` of the checkout
+        for the full profile, ``ketasim-out/reproduce-quick`` for ``--quick``).
+    experiments : path, optional
+        Directory of experiment scripts (default :func:`default_experiments_dir`).
+    workers : int
+        Experiments run in parallel processes (1 = in this process).
+    """
+    say = progress or (lambda message: None)
+    scripts = discover(experiments or default_experiments_dir())
+    unknown = [i for i in only if i not in scripts]
+    if unknown:
+        raise ConfigError("--only", ", ".join(unknown), f"unknown experiment; allowed: {', '.join(scripts)}")
+    chosen = {i: scripts[i] for i in (dict.fromkeys(only) if only else scripts)}
+    if out is None:
+        out = (Path(experiments or default_experiments_dir()).parent / "figures" if not quick
+               else Path("ketasim-out") / "reproduce-quick")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", str(out), "exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    rows: dict[str, dict[str, Any]] = {}
+
+    def done(row: dict[str, Any]) -> None:
+        rows[row["id"]] = row
+        verdict = "error" if row["error"] else ("pass" if row["passed"] else "FAIL")
+        say(f"{row['id']}: {verdict} ({row['wall_s']:.0f} s)")
+
+    if workers <= 1 or len(chosen) == 1:
+        for path in chosen.values():
+            done(_execute(str(path), quick, str(out)))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(chosen))) as pool:
+            futures = [pool.submit(_execute, str(p), quick, str(out)) for p in chosen.values()]
+            for future in futures:
+                done(future.result())
+    previous: dict[str, dict[str, Any]] = {}
+    report_json = out / "report.json"
+    if report_json.exists():
+        try:
+            previous = json.loads(report_json.read_text(encoding="utf-8")).get("rows", {})
+        except (OSError, ValueError):
+            previous = {}
+    merged = {k: v for k, v in previous.items() if k in scripts and k not in rows} | rows
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": _version(),
+            "wall_s": time.perf_counter() - started, "cores": os.cpu_count(),
+            "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers}
+    return rows, write_report(merged, out, meta)
