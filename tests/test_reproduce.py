@@ -1,0 +1,135 @@
+"""``ketasim reproduce``: the checks' statistics, the runner's report and exit codes, and real experiments (quick)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+
+from ketasim.cli import main
+from ketasim.reproduce import compare, holds
+from ketasim.reproduce.runner import discover
+
+# ------------------------------------------------------------------ checks
+
+
+def test_compare_passes_a_consistent_effect_beyond_the_minimum():
+    check = compare("x", [0.5, 0.6, 0.55], [1.0, 1.1, 1.0], "lower", 0.3)
+    assert check.passed
+    assert "Δ = -0.483" in check.measured and "n = 3" in check.measured
+
+
+def test_compare_fails_when_the_interval_includes_zero():
+    # Mean difference is large but one seed goes the other way.
+    check = compare("x", [0.2, 0.3, 1.4], [1.0, 1.0, 1.0], "lower", 0.1)
+    assert not check.passed
+
+
+def test_compare_fails_below_the_minimum_effect_and_in_the_wrong_direction():
+    assert not compare("x", [0.95, 0.96, 0.94], [1.0, 1.0, 1.0], "lower", 0.1).passed
+    assert not compare("x", [1.5, 1.6, 1.4], [1.0, 1.0, 1.0], "lower", 0.1).passed
+
+
+def test_compare_relative_effect_is_a_fraction_of_the_control():
+    assert compare("x", [12.0, 13.0], [10.0, 10.0], "higher", 0.2, relative=True).passed
+    assert not compare("x", [11.0, 11.5], [10.0, 10.0], "higher", 0.2, relative=True).passed
+
+
+def test_compare_rejects_unpaired_input():
+    with pytest.raises(ValueError):
+        compare("x", [1.0, 2.0], [1.0], "lower", 0.0)
+    with pytest.raises(ValueError):
+        compare("x", [1.0], [1.0], "down", 0.0)
+
+
+def test_holds_fails_on_nan():
+    assert not holds("x", float("nan"), "anything", True).passed
+    assert holds("x", 1.0, "≥ 1", True).passed
+
+
+# ------------------------------------------------------------------ runner
+
+_EXPERIMENT = '''
+import matplotlib.pyplot as plt
+from ketasim.reproduce import Outcome, holds
+
+ID = "{id}"
+TITLE = "synthetic"
+CLAIM = "a synthetic claim"
+SOURCES = "none"
+FITTED = "none"
+
+
+def run(profile):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return Outcome([holds("value", {value}, "≥ 1", {value} >= 1)], fig, {{"quick": profile.quick}})
+'''
+
+
+def _experiments(tmp_path, values: dict[str, float]):
+    directory = tmp_path / "experiments"
+    directory.mkdir()
+    for eid, value in values.items():
+        (directory / f"{eid}_synthetic.py").write_text(textwrap.dedent(_EXPERIMENT.format(id=eid, value=value)))
+    return directory
+
+
+def test_runner_writes_figures_and_report_and_exit_codes(tmp_path):
+    experiments = _experiments(tmp_path, {"E01": 2.0, "E02": 0.5})
+    out = tmp_path / "out"
+    args = ["reproduce", "--quick", "--experiments", str(experiments), "--out", str(out), "--workers", "1"]
+    assert main(args) == 0  # a failing check is reported, not an error
+    assert (out / "E01.png").exists() and (out / "E02.png").exists()
+    report = (out / "REPORT.md").read_text()
+    assert "**1 of 2 effects pass.**" in report and "**FAIL**" in report
+    assert main([*args, "--strict"]) == 1
+    assert main([*args, "--strict", "--only", "E01"]) == 0
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert set(rows) == {"E01", "E02"}  # --only updated E01 and kept E02's row
+
+
+def test_runner_reports_a_broken_experiment_as_an_error(tmp_path):
+    experiments = _experiments(tmp_path, {"E01": 2.0})
+    (experiments / "E02_broken.py").write_text("ID = 'E02'\n")
+    out = tmp_path / "out"
+    assert main(["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "1"]) == 1
+    assert "lacks" in (out / "REPORT.md").read_text()
+
+
+def test_runner_rejects_unknown_ids_and_bad_directories(tmp_path, capsys):
+    experiments = _experiments(tmp_path, {"E01": 2.0})
+    out = tmp_path / "out"
+    assert main(["reproduce", "--experiments", str(experiments), "--only", "E99", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "E99" in err[0] and "allowed: E01" in err[0]
+    assert not out.exists()
+    assert main(["reproduce", "--experiments", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_the_repository_has_every_effect_of_the_review():
+    from ketasim.reproduce.runner import default_experiments_dir
+
+    assert list(discover(default_experiments_dir())) == [f"E{k:02d}" for k in range(1, 15)]
+
+
+# ------------------------------------------------------- real experiments
+
+
+def test_reproduce_quick_runs_three_effects_end_to_end(tmp_path):
+    out = tmp_path / "reproduce"
+    assert main(["reproduce", "--quick", "--only", "E01", "--only", "E02", "--only", "E14", "--out", str(out),
+                 "--workers", "1"]) == 0
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert set(rows) == {"E01", "E02", "E14"}
+    for eid, row in rows.items():
+        assert row["error"] == "", row["error"]
+        assert row["checks"], eid
+        assert (out / f"{eid}.png").stat().st_size > 10_000
+    # The numbers behind the checks come from the model: disinhibition in E01.
+    numbers = rows["E01"]["numbers"]
+    int_rate, pyr_rate = np.array(numbers["int_rate_hz"]), np.array(numbers["pyr_rate_hz"])
+    assert int_rate.shape == pyr_rate.shape == (len(numbers["doses_mg_kg"]), 3)
