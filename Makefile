@@ -1,10 +1,11 @@
-# Quick start: `make demo` (set up + main job), `make test` (set up + tests).
+# Quick start: `make demo` (set up + main job: the quick reproduction), `make test` (set up + tests).
+# `make reproduce` is the full reproduction into figures/.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint docs clean
+.PHONY: demo reproduce test test-slow lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ketasim run configs/default.yaml --out out/default
+	$(BIN)/ketasim reproduce --quick --out out/reproduce-quick
+
+reproduce: $(STAMP)
+	$(BIN)/ketasim reproduce --strict
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

@@ -106,7 +106,8 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
     """Simulate scenarios (config data) in the profile; results in input order.
 
     The PFC circuit moments of all scenarios run together on the compiled
-    engine (batched unconnected copies, as sweeps run them); with
+    engine (batched unconnected copies, as sweeps run them, in the network
+    shape that the stages' own circuit runs use, so nothing compiles twice); with
     ``KETASIM_ENGINE=runtime`` each scenario runs on its own.
     """
     from ketasim.circuit.compiled import engine
@@ -118,10 +119,12 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
         progress(f"{len(validated)} scenarios")
     if engine() == "runtime":
         return [simulate(c, quick=profile.quick) for c in validated]
+    from ketasim.circuit.compiled import SINGLE_RUN_COPIES
     from ketasim.sweep.batch import simulate_circuits
 
     plans = [plan(c, profile.quick, figure_moments=False) for c in validated]
-    readouts = simulate_circuits(plans)
+    # The copies a single scenario's later stages use: one compiled network shape serves both.
+    readouts = simulate_circuits(plans, copies=SINGLE_RUN_COPIES)
     return [finish(p, {c: readouts[(c, p.config.seed, p.pfc)] for c in p.conditions}) for p in plans]
 
 
