@@ -169,12 +169,18 @@ class Modulators:
         Infralimbic synaptic strength relative to baseline (PFC spines).
     bla_strength : float
         BLA excitatory synaptic strength relative to baseline (stress raises it).
+    context_strength : float
+        Hippocampal synaptic strength relative to baseline: scales the context
+        afferents' rate, since the BLA's context representation arrives from the
+        hippocampus (Phillips & LeDoux 1992 Behav Neurosci 106:274; Maren &
+        Fanselow 1995 J Neurosci 15:7548).
     """
 
     nmda_gain: float = 1.0
     learning_gate: float = 1.0
     il_strength: float = 1.0
     bla_strength: float = 1.0
+    context_strength: float = 1.0
     cck: float = 1.0
     cckbr: float = 1.0
 
@@ -360,7 +366,7 @@ class BLANetwork:
         for k, trial in enumerate(trials):
             start = k * per_trial
             ctx = self._n_cs_total + (0 if trial.context == "A" else n_ctx)
-            aff[start:start + per_trial, ctx:ctx + n_ctx] = RATE_CONTEXT
+            aff[start:start + per_trial, ctx:ctx + n_ctx] = RATE_CONTEXT * modulators.context_strength
             if trial.cs is not None:
                 fibres = self._cs_plus if trial.cs == "plus" else self._cs_minus
                 aff[start + n_iti:start + per_trial, fibres] = RATE_CS_ON

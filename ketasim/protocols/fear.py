@@ -9,7 +9,8 @@ event, in time order:
    the ``mtor`` switch) and the plasticity gate ``G(t) = (1 − BLA NMDAR
    block) · cck · cckbr``;
 2. the BLA circuit runs the session with the traces' weights and the
-   moment's modulators (NMDAR block, IL and BLA synaptic strength);
+   moment's modulators (NMDAR block, IL, BLA and hippocampal synaptic
+   strength: the last scales the context input);
 3. learning sessions write their weight change into the labile traces; a
    reactivation also destabilises the reactivated CS's stable trace.
 
@@ -89,6 +90,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     bla_mtor = _signal(result, "bla_mtor")
     il_strength = _signal(result, "pfc_synaptic_strength")
     bla_strength = _signal(result, "bla_synaptic_strength")
+    context_strength = _signal(result, "hpc_synaptic_strength")
 
     blockers = _inhibitor_signals(config, result)
 
@@ -124,6 +126,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
             nmda_gain=float(1.0 - block(np.array(at))),
             il_strength=float(il_strength(np.array(at))),
             bla_strength=float(bla_strength(np.array(at))),
+            context_strength=float(context_strength(np.array(at))),
             cck=mech.cck,
             cckbr=mech.cckbr,
         )
