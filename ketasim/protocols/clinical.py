@@ -279,6 +279,6 @@ def clinical_figure(result):
             shown.add(dose.drug)
             top.axvline(start / 24.0, color=colours.get(dose.drug, "0.5"), lw=1, ls=":", label=label)
             bottom.axvline(start / 24.0, color=colours.get(dose.drug, "0.5"), lw=1, ls=":")
-    top.legend(frameon=False, fontsize=8, loc="lower right")
+    top.legend(frameon=False, fontsize=8, loc="upper right", ncol=2)
     bottom.legend(frameon=False, fontsize=8)
     return fig
