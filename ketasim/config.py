@@ -86,6 +86,9 @@ class Subject(_Strict):
     """The simulated subject."""
 
     bdnf_genotype: Literal["val/val", "val/met", "met/met"] = "val/val"
+    # Starting condition (ketasim.protocols.clinical): chronic_ptsd = lowered PFC/hippocampal
+    # synaptic strength and a consolidated, generalised trauma memory; human subjects only.
+    condition: Literal["healthy", "chronic_ptsd"] = "healthy"
 
 
 MechanismScale = Annotated[float, Field(ge=0.0, le=10.0, strict=True, allow_inf_nan=False)]
@@ -229,6 +232,9 @@ class ScenarioConfig(_Strict):
                     f"{dose.drug} by {dose.route!r} has no model for species {self.species!r}; "
                     f"allowed: {', '.join(allowed) or 'none'}",
                 )
+        if self.subject.condition != "healthy" and self.species != "human":
+            raise _KeyedError("subject.condition", f"{self.subject.condition!r} is a clinical start state "
+                              f"for species 'human' only; allowed for {self.species!r}: 'healthy'")
         if self.duration is not None and self.duration < self.last_event_h():
             raise _KeyedError("duration", f"must cover the last event at {self.last_event_h():g} h")
         return self
