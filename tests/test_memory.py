@@ -9,6 +9,7 @@ from ketasim.protocols.memory import (
     TAU_LABILE_H,
     MemoryTrace,
     consolidate,
+    consolidate_course,
     destabilise,
 )
 
@@ -36,6 +37,25 @@ def test_constant_rates_match_the_closed_form():
     s_expected = K_CONSOLIDATE * 0.5 * (np.exp(-lam * 10) - np.exp(-a * 10)) / (a - lam)
     np.testing.assert_allclose(trace.labile, l_expected, rtol=1e-10)
     np.testing.assert_allclose(trace.stable, s_expected, rtol=1e-10)
+
+
+def test_a_course_through_many_times_equals_consolidating_interval_by_interval():
+    synthesis = lambda t: 1 + 0.8 * np.sin(t / 3)  # noqa: E731
+    gate = lambda t: np.abs(np.cos(t / 5))  # noqa: E731
+    times = np.array([0.0, 0.3, 0.3, 2.0, 7.5, 30.0, 200.0])
+    stepwise, course = learned(), learned()
+    course.stable += 0.05  # a stable part too
+    stepwise.stable += 0.05
+    means = consolidate_course(course, times, synthesis, gate)
+    expected = [stepwise.weights().mean() / stepwise.w_init.mean()]
+    for t0, t1 in zip(times[:-1], times[1:], strict=True):
+        consolidate(stepwise, t0, t1, synthesis, gate)
+        expected.append(stepwise.weights().mean() / stepwise.w_init.mean())
+    np.testing.assert_allclose(means, expected, rtol=1e-12)
+    np.testing.assert_allclose(course.labile, stepwise.labile, rtol=1e-12)
+    np.testing.assert_allclose(course.stable, stepwise.stable, rtol=1e-12)
+    with pytest.raises(ValueError):
+        consolidate_course(course, np.array([1.0, 0.5]), synthesis, gate)
 
 
 def test_nothing_is_created_and_nothing_goes_negative():

@@ -28,7 +28,7 @@ import numpy as np
 from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, TrialReadout
 from ketasim.config import ScenarioConfig
 from ketasim.protocols import fear_events
-from ketasim.protocols.memory import MemoryTrace, consolidate, destabilise
+from ketasim.protocols.memory import MemoryTrace, consolidate_course, destabilise
 
 __all__ = ["FEAR_EVENTS", "run"]
 
@@ -107,20 +107,18 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     traces = {p: MemoryTrace.naive(_KIND[p], w) for p, w in network.weights().items()}
     time = result.timeseries["time_h"]
     memory = {p: np.empty(time.size) for p in ("cs_fear", "cs_ext")}
-    recorded = 0  # grid points whose memory state is written
-    now = 0.0
+    for states in memory.values():
+        states[0] = 1.0  # naive at the grid's start, t = 0
+    recorded = 1  # grid points whose memory state is written
+    now = float(time[0])
     tests: list[list[TrialReadout]] = []
     log: list[tuple[float, fear_events.FearSession, list[TrialReadout]]] = []
     for at, session in events:
         # Consolidate up to the session, recording the traces on the time grid.
-        for t_next in [*time[(time > now) & (time <= at)], at]:
-            for trace in traces.values():
-                consolidate(trace, now, t_next, synthesis, gate)
-            now = t_next
-            while recorded < time.size and time[recorded] <= now:
-                for p in memory:
-                    memory[p][recorded] = traces[p].weights().mean() / traces[p].w_init.mean()
-                recorded += 1
+        grid = time[(time > now) & (time <= at)]
+        _consolidate(traces, memory, recorded, np.concatenate([[now], grid, [at]]), grid.size, synthesis, gate)
+        recorded += grid.size
+        now = at
         network.set_weights({p: tr.weights() for p, tr in traces.items()})
         modulators = Modulators(
             nmda_gain=float(1.0 - block(np.array(at))),
@@ -142,17 +140,24 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
             tests.append(readouts)
         log.append((at, session, readouts))
     # The rest of the timeline after the last session.
-    for t_next in time[recorded:]:
-        for trace in traces.values():
-            consolidate(trace, now, t_next, synthesis, gate)
-        now = t_next
-        for p in memory:
-            memory[p][recorded] = traces[p].weights().mean() / traces[p].w_init.mean()
-        recorded += 1
+    _consolidate(traces, memory, recorded, np.concatenate([[now], time[recorded:]]), time.size - recorded,
+                 synthesis, gate)
     result.timeseries["bla_fear_memory"] = memory["cs_fear"]
     result.timeseries["bla_extinction_memory"] = memory["cs_ext"]
     result.metrics.update(_test_metrics(tests))
     result.figures["fear.png"] = lambda: _figure(result, log)
+
+
+def _consolidate(traces, memory, recorded: int, times: np.ndarray, n_grid: int, synthesis, gate) -> None:
+    """Consolidate every trace through ``times`` (``times[0]`` = now) and record the memory states.
+
+    ``times[1:n_grid + 1]`` are the grid points from index ``recorded`` on; a
+    session time off the grid may follow them.
+    """
+    for pathway, trace in traces.items():
+        means = consolidate_course(trace, times, synthesis, gate)
+        if pathway in memory:
+            memory[pathway][recorded:recorded + n_grid] = means[1:n_grid + 1]
 
 
 def _freezing_by_cue(readouts: list[TrialReadout]) -> dict[str, float]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ketasim.parameters import param
 
-__all__ = ["MemoryTrace", "consolidate", "destabilise"]
+__all__ = ["MemoryTrace", "consolidate", "consolidate_course", "destabilise"]
 
 _P = "protocols"
 TAU_LABILE_H = param(
@@ -100,42 +100,71 @@ def consolidate(
     gate: Callable[[np.ndarray], np.ndarray],
     step_h: float = 1 / 12,
 ) -> None:
-    """Evolve a trace from ``t0_h`` to ``t1_h`` in place.
+    """Evolve a trace from ``t0_h`` to ``t1_h`` in place (see :func:`consolidate_course`)."""
+    if t1_h > t0_h:
+        consolidate_course(trace, np.array([t0_h, t1_h]), synthesis, gate, step_h)
+
+
+def consolidate_course(
+    trace: MemoryTrace,
+    times_h: np.ndarray,
+    synthesis: Callable[[np.ndarray], np.ndarray],
+    gate: Callable[[np.ndarray], np.ndarray],
+    step_h: float = 1 / 12,
+) -> np.ndarray:
+    """Evolve a trace through increasing ``times_h`` (the first is now) in place; its mean weight at each time.
 
     The equations are linear in (labile, stable) for given ``P(t) G(t)``; each
-    step holds the rate at its midpoint value and is solved exactly, so the
-    traces stay non-negative and nothing is created: ``labile + stable`` only
-    decays.
+    step (intervals split evenly into steps of at most ``step_h``) holds the
+    rate at its midpoint value and is solved exactly, so the traces stay
+    non-negative and nothing is created: ``labile + stable`` only decays.
+    Every synapse of a trace shares the rate, so the whole course is three
+    scalar coefficients per step (labile from labile, stable from labile,
+    stable from stable), computed with cumulative products and sums.
 
     Parameters
     ----------
+    times_h : array
+        Increasing times (h); ``times_h[0]`` is the trace's present.
     synthesis, gate : callable
         Vectorised functions of time (h) giving ``P(t)`` and ``G(t)`` (≥ 0).
     step_h : float
         Largest step (h); drug effects last hours, so 5 min resolves them.
+
+    Returns
+    -------
+    ndarray
+        Mean weight at each of ``times_h`` relative to the naive mean weight.
     """
-    if t1_h <= t0_h:
-        return
-    n = max(1, int(np.ceil((t1_h - t0_h) / step_h)))
-    edges = np.linspace(t0_h, t1_h, n + 1)
-    mids = 0.5 * (edges[1:] + edges[:-1])
+    times = np.asarray(times_h, dtype=float)
+    if times.size < 2 or np.any(np.diff(times) < 0):
+        raise ValueError("times_h must be increasing, with at least two values")
+    span = np.diff(times)
+    steps = np.where(span > 0, np.maximum(1, np.ceil(span / step_h)), 0).astype(int)
+    # Step edges: every interval split evenly into its number of steps.
+    owner = np.repeat(np.arange(span.size), steps)
+    within = np.arange(owner.size) - np.repeat(np.cumsum(steps) - steps, steps)
+    dt = span[owner] / steps[owner]
+    mids = times[owner] + (within + 0.5) * dt
     rate = K_CONSOLIDATE * np.clip(synthesis(mids), 0, None) * np.clip(gate(mids), 0, None)
-    dt = np.diff(edges)
     lam_l = 1.0 / TAU_LABILE_H
     lam_s = 1.0 / TAU_FORGET[trace.kind]
-    labile, stable = trace.labile, trace.stable
-    for k in range(n):
-        a = lam_l + rate[k]  # total loss rate of the labile trace
-        decay_l = np.exp(-a * dt[k])
-        decay_s = np.exp(-lam_s * dt[k])
-        # Exact solution of ds/dt = rate l - lam_s s with l = l0 exp(-a t).
-        if abs(a - lam_s) > 1e-12:
-            gain = rate[k] * labile * (decay_s - decay_l) / (a - lam_s)
-        else:
-            gain = rate[k] * labile * dt[k] * decay_l
-        stable = stable * decay_s + gain
-        labile = labile * decay_l
-    trace.labile, trace.stable = labile, stable
+    a = lam_l + rate  # total loss rate of the labile trace
+    decay_l = np.exp(-a * dt)
+    decay_s = np.exp(-lam_s * dt)
+    # Exact gain of the stable trace over a step, per unit labile trace at its start.
+    close = np.abs(a - lam_s) <= 1e-12
+    gain = np.where(close, rate * dt * decay_l, rate * (decay_s - decay_l) / np.where(close, 1.0, a - lam_s))
+    labile_coef = np.concatenate([[1.0], np.cumprod(decay_l)])  # labile(t_k) / labile(t_0)
+    stable_coef = np.concatenate([[1.0], np.cumprod(decay_s)])  # stable(t_k) / stable(t_0), without gains
+    cross_coef = stable_coef * np.concatenate([[0.0], np.cumsum(gain * labile_coef[:-1] / stable_coef[1:])])
+    at = np.concatenate([[0], np.cumsum(steps)])  # step-edge index of each requested time
+    labile0, stable0 = trace.labile, trace.stable
+    means = (trace.w_init.mean() + stable_coef[at] * stable0.mean()
+             + (labile_coef[at] + cross_coef[at]) * labile0.mean()) / trace.w_init.mean()
+    trace.labile = labile_coef[-1] * labile0
+    trace.stable = stable_coef[-1] * stable0 + cross_coef[-1] * labile0
+    return means
 
 
 def destabilise(trace: MemoryTrace, mask: np.ndarray, fraction: float | None = None) -> None:
