@@ -1,0 +1,50 @@
+"""E05 — Prophylactic ketamine a week before stress: an inverted U over dose.
+
+Mouse: one dose (10, 30 or 90 mg/kg, or saline) a week before 21 days of
+daily stress, forced-swim test the day after the last session.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ketasim.reproduce import Outcome, by_seed, compare, holds, run_scenarios, scenario
+
+ID = "E05"
+TITLE = "Prophylactic ketamine (inverted U)"
+CLAIM = ("Prophylactic ketamine 30 mg/kg (one week before stress) attenuates depressive-like behaviour, while "
+         "10 mg/kg and 90 mg/kg do not (an inverted U).")
+SOURCES = ("Brachman et al. 2016 Biol Psychiatry 79:776 (30 mg/kg one week before social defeat or learned "
+           "helplessness protects; 10 and 90 mg/kg do not); McGowan et al. 2017 Neuropsychopharmacology 42:1577")
+FITTED = "none"
+
+DOSES = (0.0, 10.0, 30.0, 90.0)
+STRESS = {"event": "stress", "at": "7 d", "kind": "chronic", "sessions": 21, "every": "24 h", "duration": "2 h"}
+
+
+def run(profile):
+    base = {"species": "mouse", "protocol": [STRESS, {"event": "forced_swim", "at": "29 d"}]}
+    configs = [scenario(base, seed=s, dosing=[{"drug": "ketamine" if d else "saline", "dose": f"{d} mg/kg",
+                                                "route": "ip", "at": "0 h"}])
+               for d in DOSES for s in profile.seeds]
+    results = run_scenarios(configs, profile)
+    n = len(profile.seeds)
+    immobility = {d: by_seed(results[k * n:(k + 1) * n], "immobility_fst") for k, d in enumerate(DOSES)}
+    protect = {d: float((immobility[0.0] - immobility[d]).mean()) for d in DOSES[1:]}
+    checks = [
+        compare("immobility after stress, 30 mg/kg a week before vs saline", immobility[30.0], immobility[0.0],
+                "lower", 0.05),
+        holds("protection (saline − dose immobility) at 10 mg/kg as a fraction of that at 30 mg/kg",
+              protect[10.0] / protect[30.0] if protect[30.0] > 0 else float("nan"), "< 0.5",
+              protect[30.0] > 0 and protect[10.0] < 0.5 * protect[30.0]),
+        holds("protection at 90 mg/kg as a fraction of that at 30 mg/kg",
+              protect[90.0] / protect[30.0] if protect[30.0] > 0 else float("nan"), "< 0.5",
+              protect[30.0] > 0 and protect[90.0] < 0.5 * protect[30.0]),
+    ]
+    fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
+    values = np.array([immobility[d] for d in DOSES])
+    ax.errorbar(range(len(DOSES)), 100 * values.mean(axis=1), 100 * values.std(axis=1), fmt="o-", color="C3",
+                capsize=3)
+    ax.set_xticks(range(len(DOSES)), ["saline", *[f"{d:g}" for d in DOSES[1:]]])
+    ax.set(xlabel="ketamine one week before stress (mg/kg i.p.)", ylabel="immobility after stress (%)")
+    ax.set_title(f"{ID}: {TITLE} (mean ± SD, {n} seeds)", fontsize=10)
+    return Outcome(checks, fig, {"doses_mg_kg": DOSES, "immobility": values})

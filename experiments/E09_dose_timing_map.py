@@ -1,0 +1,73 @@
+"""E09 — Where ketamine helps and where it harms: a dose × timing map around a trauma.
+
+Mouse: a trauma (five CS–US pairings) at 0 h, a test on day 6, extinction
+on day 7 and a spontaneous-recovery test on day 21, the PTSD-like outcome
+(fear that persists after extinction). One ketamine dose from
+sub-anaesthetic to anaesthetic, given right after the trauma (15 min), the
+next day (24 h) or late (day 6, the day before extinction), against saline
+with the same seed.
+"""
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ketasim.reproduce import Outcome, by_seed, compare, holds, run_scenarios, scenario
+
+ID = "E09"
+TITLE = "Dose × timing map around a trauma"
+CLAIM = ("Ketamine near the time of trauma, or at anaesthetic/sedative doses, can worsen PTSD-like outcomes; a "
+         "delayed sub-anaesthetic dose does not (a dose × timing map showing where it helps and where it harms).")
+SOURCES = ("Schönenberg et al. 2005/2008 and the review's observational report (ketamine within 3 days of injury, "
+           "more acute stress disorder and PTSD); McGhee et al. 2008 (intra-operative ketamine, less PTSD); "
+           "Juven-Wetzler et al. 2014 Eur Neuropsychopharmacol 24:469 (rats: ketamine right after stress, worse)")
+FITTED = "none"
+
+DOSES = (10.0, 30.0, 100.0, 200.0)
+QUICK_DOSES = (10.0, 100.0)
+TIMES_H = (0.25, 24.0, 144.0)
+PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
+            {"event": "test", "at": "6 d", "cues": ["plus", "minus"]},
+            {"event": "extinction", "at": "7 d", "trials": 16},
+            {"event": "test", "at": "21 d", "cues": ["plus"]}]
+HARM = 0.05  # freezing (fraction) above saline that counts as harm; also the non-inferiority margin
+
+
+def run(profile):
+    doses = QUICK_DOSES if profile.quick else DOSES
+    base = {"species": "mouse", "protocol": PROTOCOL}
+    configs = [scenario(base, seed=s) for s in profile.seeds]
+    cells = list(itertools.product(doses, TIMES_H))
+    configs += [scenario(base, seed=s, dosing=[{"drug": "ketamine", "dose": f"{d} mg/kg", "route": "ip",
+                                                 "at": f"{t} h"}])
+                for d, t in cells for s in profile.seeds]
+    results = run_scenarios(configs, profile)
+    n = len(profile.seeds)
+    saline = by_seed(results[:n], "freezing_cs_plus")
+    outcome = {cell: by_seed(results[(k + 1) * n:(k + 2) * n], "freezing_cs_plus") for k, cell in enumerate(cells)}
+    effect = np.array([[outcome[(d, t)].mean() - saline.mean() for t in TIMES_H] for d in doses])
+
+    # Harm: near the trauma (15 min) or at the highest (anaesthetic) dose, the worst cell of the map.
+    harmful_cells = [(d, t) for d, t in cells if t == TIMES_H[0] or d == doses[-1]]
+    worst = max(harmful_cells, key=lambda c: outcome[c].mean() - saline.mean())
+    delayed = outcome[(doses[0], TIMES_H[-1])]
+    margin = float((delayed - saline).mean())
+    checks = [
+        compare(f"day-21 CS+ freezing, worst near-trauma or anaesthetic cell ({worst[0]:g} mg/kg at "
+                f"{worst[1]:g} h) vs saline", outcome[worst], saline, "higher", HARM),
+        holds(f"day-21 CS+ freezing, delayed sub-anaesthetic dose ({doses[0]:g} mg/kg at day {TIMES_H[-1] / 24:g}) "
+              "minus saline", margin, f"< {HARM} (not worse)", margin < HARM),
+    ]
+    fig, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
+    limit = max(0.1, float(np.abs(effect).max()))
+    image = ax.imshow(effect, cmap="RdBu_r", vmin=-limit, vmax=limit, origin="lower", aspect="auto")
+    ax.set_xticks(range(len(TIMES_H)), [f"{t:g} h" for t in TIMES_H])
+    ax.set_yticks(range(len(doses)), [f"{d:g}" for d in doses])
+    ax.set(xlabel="dose given after the trauma at", ylabel="ketamine (mg/kg i.p.)")
+    for (i, j), value in np.ndenumerate(effect):
+        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(image, label="day-21 CS+ freezing − saline\n(red: harm, blue: help)")
+    ax.set_title(f"{ID}: {TITLE} ({n} seeds)", fontsize=10)
+    return Outcome(checks, fig, {"doses_mg_kg": doses, "times_h": TIMES_H, "effect": effect,
+                                 "saline": saline})
