@@ -40,6 +40,7 @@ STAGES: tuple[str, ...] = (
     "ketasim.signalling.stage:run",
     "ketasim.plasticity.stage:run",
     "ketasim.protocols.fear:run",
+    "ketasim.protocols.forced_swim:run",
 )
 
 
