@@ -144,7 +144,9 @@ def stress_figure(result, stresses, scores):
         for start in dose.times_h():
             for ax in (top, middle, bottom):
                 ax.axvline(start / 24.0, color="C4", lw=1.0, ls=":")
-            top.annotate(f"{dose.drug} {dose.dose or dose.concentration or 0:g}", (start / 24.0, 1.0),
-                         xycoords=("data", "axes fraction"), fontsize=7, rotation=90, va="top", color="C4")
+            amount = f" {dose.dose:g} mg/kg" if dose.dose else ""
+            top.annotate(f"{dose.drug}{amount}", (start / 24.0, 0.02),
+                         xycoords=("data", "axes fraction"), fontsize=7, rotation=90, va="bottom", ha="right",
+                         color="C4")
     fig.suptitle(f"Stress and forced swim ({result.config.species})")
     return fig
