@@ -204,3 +204,12 @@ def test_config_runs_end_to_end(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 < metrics["immobility_fst"] < 1.0
     assert (out / "stress.png").exists()
+
+
+@pytest.mark.slow
+def test_stress_before_conditioning_raises_fear_through_the_connectivity_shift(run_quick):
+    """Weaker IL input and stronger BLA synapses after chronic stress: more CS+ freezing at test."""
+    fear = [{"event": "conditioning", "at": "21 d", "trials": 5}, {"event": "test", "at": "22 d", "cues": ["plus"]}]
+    control = run_quick(scenario(*fear)).metrics["freezing_cs_plus"]
+    stressed = run_quick(scenario(CHRONIC, *fear)).metrics["freezing_cs_plus"]
+    assert stressed > control + 0.03
