@@ -213,3 +213,9 @@ def test_stress_before_conditioning_raises_fear_through_the_connectivity_shift(r
     control = run_quick(scenario(*fear)).metrics["freezing_cs_plus"]
     stressed = run_quick(scenario(CHRONIC, *fear)).metrics["freezing_cs_plus"]
     assert stressed > control + 0.03
+
+
+def test_stress_of_the_wrong_shape_is_refused():
+    t = np.linspace(0.0, 24.0, 11)
+    with pytest.raises(ValueError, match="stress needs one value per time point"):
+        simulate_cascade(t, np.ones_like(t), np.zeros_like(t), stress=np.zeros(5))

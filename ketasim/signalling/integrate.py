@@ -109,10 +109,10 @@ def simulate_cascade(
     blk = np.atleast_2d(np.asarray(block, dtype=float))
     if glu.shape != blk.shape or glu.shape[1] != t.size or t.size < 2:
         raise ValueError("glutamate and block need one value per time point (and per batch item)")
-    load = np.zeros_like(glu) if stress is None else np.broadcast_to(
-        np.atleast_2d(np.asarray(stress, dtype=float)), glu.shape)
-    if load.shape[1] != t.size:
+    load = np.zeros_like(glu) if stress is None else np.atleast_2d(np.asarray(stress, dtype=float))
+    if load.shape[1] != t.size or load.shape[0] not in (1, glu.shape[0]):
         raise ValueError("stress needs one value per time point (and per batch item)")
+    load = np.broadcast_to(load, glu.shape)
     regions = tuple(regions)
     gains = np.array([REGION_PARAMS[r].drive_gain for r in regions])
     sensitivity = np.array([REGION_PARAMS[r].stress_spines for r in regions])
