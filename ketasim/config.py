@@ -207,6 +207,13 @@ class ProtocolEvent(BaseModel):
                 raise _KeyedError(getattr(exc, "field", "event"), getattr(exc, "message", str(exc))) from None
         return self
 
+    def end_h(self) -> float:
+        """When the event ends (h): ``at`` plus its span (e.g. the last session of chronic stress)."""
+        from ketasim.protocols import EVENT_SPANS
+
+        span = EVENT_SPANS.get(self.event)
+        return self.at + (span(dict(self.model_extra or {})) if span else 0.0)
+
 
 class ScenarioConfig(_Strict):
     """A whole scenario: subject, doses, mechanisms and timeline."""
@@ -241,7 +248,7 @@ class ScenarioConfig(_Strict):
 
     def last_event_h(self) -> float:
         """End of the last dose or protocol event (h)."""
-        ends = [d.end_h() for d in self.dosing] + [e.at for e in self.protocol]
+        ends = [d.end_h() for d in self.dosing] + [e.end_h() for e in self.protocol]
         return max(ends, default=0.0)
 
     def span_h(self) -> float:

@@ -41,6 +41,7 @@ STAGES: tuple[str, ...] = (
     "ketasim.plasticity.stage:run",
     "ketasim.protocols.fear:run",
     "ketasim.protocols.clinical:run",
+    "ketasim.protocols.forced_swim:run",
 )
 
 

@@ -9,6 +9,9 @@ EVENT_TYPES: dict[str, str] = {}
 EVENT_VALIDATORS: dict = {}
 """Event type → function checking that event's extra fields (raises ``EventFieldError``)."""
 
+EVENT_SPANS: dict = {}
+"""Event type → function of the event's extra fields giving how long it lasts after ``at`` (h); default 0."""
+
 from ketasim.protocols import plasticity_events as _plasticity_events  # noqa: E402
 
 EVENT_TYPES["slice"] = (
@@ -28,3 +31,14 @@ EVENT_VALIDATORS["conditioning"] = _fear_events.parse_conditioning
 EVENT_VALIDATORS["test"] = _fear_events.parse_test
 EVENT_VALIDATORS["extinction"] = _fear_events.parse_extinction
 EVENT_VALIDATORS["reactivation"] = _fear_events.parse_reactivation
+
+from ketasim.protocols import stress_events as _stress_events  # noqa: E402
+
+EVENT_TYPES["stress"] = (
+    "stress: `kind` acute (1 session) or chronic (21 daily sessions from `at`); `sessions`, `every`, "
+    "`duration` (per session, default 2 h), `intensity` (0-3, default 1)"
+)
+EVENT_TYPES["forced_swim"] = "forced-swim test at `at` (6 min, last 4 min scored): metric immobility_fst"
+EVENT_VALIDATORS["stress"] = _stress_events.parse_stress
+EVENT_VALIDATORS["forced_swim"] = _stress_events.parse_forced_swim
+EVENT_SPANS["stress"] = _stress_events.stress_span_h

@@ -15,6 +15,9 @@ Inputs at time ``t``:
     it: ``G = g (1 + beta) / (1 + beta * mglur2 * g)``.
 ``block``
     Fraction of NMDARs blocked at rest on pyramidal cells (ketamine and APV).
+``stress``
+    Stress (allostatic) load ``L`` (:mod:`ketasim.signalling.stress`; none = 0).
+    It scales each region's spine-formation target by ``exp(s_region L)``.
 
 Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
 ``mech``)::
@@ -28,7 +31,7 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
     dN/dt   = (s - N) / tau_nascent                           nascent synaptic proteins
               s = ((1 - phi) + phi M^n (1 + K^n) / (M^n + K^n)) ((1 - w5) + w5 mglur5 H)
     dP/dt   = (N - P) / tau_proteins                          synaptic proteins (GluA1, PSD-95, synapsin)
-    dS/dt   = (P^q R_A - S) / tau_spines - k_ret D S          spine density (formation ∝ P^q R_A, retraction)
+    dS/dt   = (P^q R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (formation ∝ P^q R_A, retraction)
     dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
     dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
               D = max(block - theta, 0) / (1 - theta)
@@ -112,6 +115,8 @@ def rhs(
     gains: np.ndarray,
     p: SignallingParams,
     mech: Switches,
+    stress: np.ndarray | None = None,
+    stress_sensitivity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Time derivatives (1/h) of the cascade.
 
@@ -128,6 +133,10 @@ def rhs(
         Each region's share of the PFC glutamate surge.
     p : SignallingParams
     mech : Switches
+    stress : array, shape (n_batch,), optional
+        Stress load (0 = none, the default).
+    stress_sensitivity : array, shape (n_regions,), optional
+        Each region's log-change of the spine-formation target per unit load.
 
     Returns
     -------
@@ -158,8 +167,12 @@ def rhs(
     d[P] = (y[N] - y[P]) / p.tau_proteins
     theta = p.downregulation_threshold
     drive = np.maximum(b - theta, 0.0) / (1.0 - theta)
-    d[S] = (np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA] - y[S]) / p.tau_spines - (
-        p.retraction_rate * drive * y[S])
+    formation = np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA]
+    if stress is not None and stress_sensitivity is not None:
+        # Stress shifts the formation target multiplicatively, so spine density stays positive.
+        load = np.asarray(stress)[None, :] * np.asarray(stress_sensitivity)[:, None]
+        formation = formation * np.exp(load.reshape(load.shape + extra))
+    d[S] = (formation - y[S]) / p.tau_spines - p.retraction_rate * drive * y[S]
     d[RN] = (1.0 - y[RN]) / p.tau_receptor_recovery - p.downregulation_rate_nmdar * drive * y[RN]
     d[RA] = (1.0 - y[RA]) / p.tau_receptor_recovery - p.downregulation_rate_ampar * drive * y[RA]
     return d

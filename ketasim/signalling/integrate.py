@@ -77,6 +77,7 @@ def simulate_cascade(
     regions: Sequence[str] = REGIONS,
     params: SignallingParams = DEFAULT,
     breakpoints: Iterable[float] = (),
+    stress: np.ndarray | None = None,
 ) -> CascadeResult:
     """Integrate the cascade, starting from the subject's drug-free steady state.
 
@@ -95,6 +96,8 @@ def simulate_cascade(
     params : SignallingParams
     breakpoints : iterable of float
         Times (h) where the inputs change abruptly (dose starts and ends).
+    stress : array, shape (n_t,) or (n_batch, n_t), optional
+        Stress load (:mod:`ketasim.signalling.stress`); default zeros (no stress).
 
     Returns
     -------
@@ -106,15 +109,22 @@ def simulate_cascade(
     blk = np.atleast_2d(np.asarray(block, dtype=float))
     if glu.shape != blk.shape or glu.shape[1] != t.size or t.size < 2:
         raise ValueError("glutamate and block need one value per time point (and per batch item)")
+    load = np.zeros_like(glu) if stress is None else np.atleast_2d(np.asarray(stress, dtype=float))
+    if load.shape[1] != t.size or load.shape[0] not in (1, glu.shape[0]):
+        raise ValueError("stress needs one value per time point (and per batch item)")
+    load = np.broadcast_to(load, glu.shape)
     regions = tuple(regions)
     gains = np.array([REGION_PARAMS[r].drive_gain for r in regions])
+    sensitivity = np.array([REGION_PARAMS[r].stress_spines for r in regions])
     n_regions, n_batch = len(regions), glu.shape[0]
     shape = (N_STATES, n_regions, n_batch)
-    glu_at, blk_at = _interpolator(t, glu), _interpolator(t, blk)
+    glu_at, blk_at, load_at = _interpolator(t, glu), _interpolator(t, blk), _interpolator(t, load)
+    stressed = bool(np.any(load))
 
     def fun(time: float, y: np.ndarray) -> np.ndarray:
         states = y.reshape(shape + (-1,))
-        return rhs(states, glu_at(time), blk_at(time), gains, params, switches).reshape(y.shape)
+        extra = (load_at(time), sensitivity) if stressed else (None, None)
+        return rhs(states, glu_at(time), blk_at(time), gains, params, switches, *extra).reshape(y.shape)
 
     # Only states of the same region and batch item interact.
     sparsity = csr_matrix(kron(np.ones((N_STATES, N_STATES)), np.eye(n_regions * n_batch)))

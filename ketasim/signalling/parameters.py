@@ -7,6 +7,7 @@ drug-free steady state.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ketasim.parameters import param
@@ -213,26 +214,55 @@ DEFAULT = SignallingParams(
 
 @dataclass(frozen=True)
 class RegionParams:
-    """How strongly a region's glutamate surge follows the PFC circuit's."""
+    """How strongly a region's glutamate surge follows the PFC circuit's, and how stress shifts its spines.
+
+    ``stress_spines`` is the log-change of the spine-formation target per unit
+    stress load: at a sustained load ``L`` spine density settles at
+    ``exp(stress_spines * L)`` of its unstressed value.
+    """
 
     drive_gain: float
+    stress_spines: float = 0.0
 
 
 REGION_PARAMS = {
-    "pfc": RegionParams(drive_gain=1.0),
+    "pfc": RegionParams(
+        drive_gain=1.0,
+        stress_spines=math.log(1.0 - param(
+            _P, "pfc.stress_spine_loss", 0.16, "1",
+            "Radley et al. 2006 Cereb Cortex 16:313 (21 d of daily restraint, 6 h/d: apical spine density of layer "
+            "II/III mPFC pyramidal cells about 16 % lower; value recalled from the abstract, not re-read); Li et al. "
+            "2011 Biol Psychiatry 69:754 report fewer layer V spines after 21 d of chronic unpredictable stress",
+            "Fractional spine loss at a sustained stress load of 1 (21 daily sessions): stress_spines = ln(1 - loss).",
+        )),
+    ),
     "hpc": RegionParams(
         drive_gain=param(
             _P, "hpc.drive_gain", 1.0, "1",
             "fitted: ketamine raises hippocampal glutamate and BDNF/mTOR signalling as in PFC (Autry et al. 2011, "
             "hippocampus; Moghaddam et al. 1997 J Neurosci 17:2921 for the cortical surge); assumed equal",
             "Fraction of the PFC circuit's relative glutamate surge seen by the region (no hippocampal circuit yet).",
-        )
+        ),
+        stress_spines=math.log(1.0 - param(
+            _P, "hpc.stress_spine_loss", 0.2, "1",
+            "fitted: CA3 apical dendritic atrophy (fewer branch points, shorter apical dendrites) after 21 d of "
+            "restraint (Magarinos & McEwen 1995 Neuroscience 69:83; magnitude of about -20 to -30 % recalled, not "
+            "re-read); spines per neuron taken to fall with dendritic length (density itself changes little)",
+            "Fractional loss of synapses per neuron at a sustained stress load of 1.",
+        )),
     ),
     "bla": RegionParams(
         drive_gain=param(
             _P, "bla.drive_gain", 0.5, "1",
             "fitted: assumption; ketamine's disinhibition is weaker in amygdala than cortex (no direct measurement "
             "located; Asim et al. 2020 Neurosci Bull show BDNF changes in BLA after 30 mg/kg)",
-        )
+        ),
+        stress_spines=math.log(1.0 + param(
+            _P, "bla.stress_spine_gain", 0.25, "1",
+            "fitted: BLA spiny neurons gain spines after chronic immobilisation stress (Mitra et al. 2005 PNAS "
+            "102:9371, 10 d; Vyas et al. 2006 Neuroscience 143:387, 21 d, with longer dendrites: Vyas et al. 2002 "
+            "J Neurosci 22:6810); direction from the abstracts, magnitude (+20 to +30 %) recalled, not re-read",
+            "Fractional spine gain at a sustained stress load of 1: stress_spines = ln(1 + gain).",
+        )),
     ),
 }

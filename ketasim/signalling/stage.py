@@ -47,6 +47,16 @@ def _breakpoints(config: ScenarioConfig) -> list[float]:
     return times
 
 
+def scenario_stress_load(config: ScenarioConfig, t: np.ndarray) -> np.ndarray:
+    """Stress load on the time grid from the scenario's ``stress`` events (zeros without any)."""
+    from ketasim.protocols.stress_events import stress_protocols
+    from ketasim.signalling.stress import stress_load
+
+    sessions = [(start, stress.duration_h, stress.intensity)
+                for at, stress in stress_protocols(config) for start in stress.starts_h(at)]
+    return stress_load(t, sessions)
+
+
 def signalling_figure(result):
     from ketasim.signalling.figure import signalling_figure as draw
 
@@ -63,7 +73,11 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     switches = Switches.from_config(config.mechanisms.model_dump(), config.subject.bdnf_genotype)
     loss, release = glutamate_relation(result.circuit)
     glutamate = glutamate_drive(resting_block(series, "interneuron"), loss, release)
-    cascade = simulate_cascade(t, glutamate, resting_block(series), switches, REGIONS, DEFAULT, _breakpoints(config))
+    load = scenario_stress_load(config, t)
+    cascade = simulate_cascade(t, glutamate, resting_block(series), switches, REGIONS, DEFAULT, _breakpoints(config),
+                               stress=load if load.any() else None)
+    if load.any():
+        series["stress_load"] = load
     series["pfc_glutamate_drive"] = effective_glutamate(glutamate, DEFAULT, switches) / float(
         effective_glutamate(np.float64(1.0), DEFAULT, switches)
     )
