@@ -10,6 +10,9 @@ An experiment (``experiments/E01_*.py``) is a module with
     Which model parameters were fitted to this effect ("none" if none).
 ``run(profile) -> Outcome``
     Runs the scenarios it needs and returns its checks and its figure.
+``NOTE`` (optional)
+    What the report should say besides the numbers, e.g. why a claim is
+    left failing rather than bending the model.
 
 Checks compare numbers the model produced against the claim with a stated
 criterion: a direction and a minimum effect size, and (over seeds) a 95 %

@@ -83,7 +83,8 @@ def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
     row: dict[str, Any] = {"id": Path(path).name[:3], "profile": profile.name, "seeds": list(profile.seeds)}
     try:
         module = _load(Path(path))
-        row.update(id=module.ID, title=module.TITLE, claim=module.CLAIM, sources=module.SOURCES, fitted=module.FITTED)
+        row.update(id=module.ID, title=module.TITLE, claim=module.CLAIM, sources=module.SOURCES, fitted=module.FITTED,
+                   note=getattr(module, "NOTE", ""))
         outcome = module.run(profile)
         figure = Path(out) / f"{module.ID}.png"
         outcome.figure.savefig(figure, dpi=110)
@@ -158,8 +159,9 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
     lines += ["", "## Sources and fitted parameters", ""]
     for key in sorted(rows):
         r = rows[key]
+        note = f" Note: {_cell(r['note'])}" if r.get("note") else ""
         lines.append(f"- **{r['id']} {_cell(r.get('title', ''))}.** Sources: {_cell(r.get('sources', ''))}. "
-                     f"Fitted to this effect: {_cell(r.get('fitted', ''))}.")
+                     f"Fitted to this effect: {_cell(r.get('fitted', ''))}.{note}")
     for name, text in (("report.json", json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True)),
                        ("REPORT.md", "\n".join(lines) + "\n")):
         tmp = out / f".{name}.tmp"
