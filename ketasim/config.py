@@ -183,6 +183,12 @@ class CircuitSettings(_Strict):
     sample_duration: CircuitTimeH = "2 s"  # type: ignore[assignment]
 
 
+class FearSettings(_Strict):
+    """The BLA fear circuit: ``cs_overlap`` is the fraction of CS afferent fibres that CS+ and CS− share (0–1)."""
+
+    cs_overlap: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.35
+
+
 class ProtocolEvent(BaseModel):
     """A timeline event; its type-specific fields are checked by :mod:`ketasim.protocols`."""
 
@@ -226,6 +232,7 @@ class ScenarioConfig(_Strict):
     mechanisms: Mechanisms = Mechanisms()
     protocol: list[ProtocolEvent] = []
     circuit: CircuitSettings = CircuitSettings()
+    fear: FearSettings = FearSettings()
 
     @model_validator(mode="after")
     def _routes_for_species(self) -> ScenarioConfig:

@@ -31,6 +31,7 @@ from ketasim.parameters import param
 
 __all__ = [
     "BLAConfig",
+    "CS_OVERLAP",
     "BLANetwork",
     "Modulators",
     "PLASTIC_PATHWAYS",
@@ -83,10 +84,21 @@ W_INIT = param(_P, "bla.w_init", 0.5, "1",
 OMISSION_GAIN = param(_P, "bla.omission_gain", 0.05, "1",
                       "fitted: extinction over 10-20 CS-alone trials is gradual (Quirk 2002 Learn Mem 9:402)",
                       "Strength of the omitted-US (dopamine) third factor on extinction neurons; the US factor is 1.")
+TAU_EXPECT = param(_P, "bla.tau_expectation", 100.0, "ms",
+                   "Schultz 1998 J Neurophysiol 80:1 (phasic dopamine responses last 100-200 ms)",
+                   "Smoothing of the fear population's rate that sets the expected US at an omission.")
+EXPECT_REF = param(_P, "bla.expectation_rate_ref", 7.0, "Hz",
+                   "the fear-neuron CS response that gives 50 % freezing (bla.freezing_half_rate): expectation 1 there",
+                   "Fear-population rate at which the omission signal reaches OMISSION_GAIN (capped there).")
 LTP_RATE_BLA = param(_P, "bla.ltp_rate", 1.0, "1/s", _FIT_COND,
                      "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
 FREEZE_R50 = param(_P, "bla.freezing_half_rate", 7.0, "Hz",
                    "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
+CS_OVERLAP = param(_P, "bla.cs_overlap", 0.35, "1",
+                   "fitted: CS- freezing about half of CS+ freezing a day after five pairings (default config "
+                   "fear.cs_overlap); discriminative tone conditioning in mice spans CS-/CS+ from about 0.3 in "
+                   "discriminators to about 1 in generalisers (Likhtik et al. 2014 Nat Neurosci 17:106, Fig. 1)",
+                   "Fraction of CS afferent fibres shared by CS+ and CS-; set per scenario by fear.cs_overlap.")
 FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing")
 
 PLASTIC_PATHWAYS = ("cs_fear", "cs_ext", "ctx_fear", "ctx_ext")
@@ -128,14 +140,14 @@ class BLAConfig:
     n_inh: int = 30
     n_cs: int = 40
     n_context: int = 40
-    cs_overlap: float = 0.35
+    cs_overlap: float = CS_OVERLAP
     cs_duration_s: float = 1.0
     iti_s: float = 0.5
     us_duration_s: float = 0.3
     dt_ms: float = 0.25
 
     @classmethod
-    def quick(cls, cs_overlap: float = 0.35) -> BLAConfig:
+    def quick(cls, cs_overlap: float = CS_OVERLAP) -> BLAConfig:
         return cls(n_fear=30, n_ext=30, n_inh=15, n_cs=24, n_context=20, cs_overlap=cs_overlap,
                    cs_duration_s=0.6, iti_s=0.3, us_duration_s=0.25, dt_ms=0.5)
 
@@ -202,6 +214,7 @@ dg_ampa/dt = -g_ampa / tau_ampa : siemens
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
 g_nmda = g_nmda_unit * nmda_avail * nmda_open / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k) : siemens
 is_fear : 1 (constant)
+dexpectation/dt = -expectation / tau_expect : 1
 """
 
 _SIMPLE = """
@@ -248,6 +261,7 @@ class BLANetwork:
             "g_L": G_L_NS * b2.nS, "E_L": V_REST * b2.mV, "E_exc": 0 * b2.mV, "E_inh": E_INH * b2.mV,
             "C_m": C_M_PF * b2.pF, "tau_ampa": TAU_AMPA * b2.ms, "tau_gaba": TAU_GABA * b2.ms,
             "g_nmda_unit": G_NMDA_NS * b2.nS, "ltp_rate": LTP_RATE_BLA / b2.second,
+            "tau_expect": TAU_EXPECT * b2.ms,
         }
         n_f, n_x, n_i = config.n_fear, config.n_ext, config.n_inh
         spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=TREF_BLA * b2.ms, method="euler")
@@ -255,9 +269,13 @@ class BLANetwork:
         # Third factors: noradrenaline released by the US permits LTP on fear
         # neurons (Johansen et al. 2014 PNAS 111:E5584); the dopamine signal of an
         # omitted US permits it on extinction neurons (Luo et al. 2018 Nat Commun 9:1576).
+        # The omission signal is a prediction error: it scales with the US the
+        # fear population still predicts and fades as extinction proceeds
+        # (Salinas-Hernandez et al. 2018 eLife 7:e38818), so extinction learning
+        # stops once fear is suppressed in the extinction context.
         principal = b2.NeuronGroup(
             n_f + n_x,
-            _NEURON + equations.gate_equations("is_fear * ne(t - t_start) + (1 - is_fear) * omission(t - t_start)"),
+            _NEURON + equations.gate_equations("is_fear * ne(t - t_start) + (1 - is_fear) * omission(t - t_start) * clip(expectation, 0, 1)"),
             name="principal", **spiking,
         )
         principal.v = (V_REST + 10 * rng.random(n_f + n_x)) * b2.mV
@@ -308,6 +326,12 @@ class BLANetwork:
             connect(ext, itc, "g_ampa", G_ITC_NS, "ext_itc"),
             connect(itc, fear, "g_gaba", G_ITC_F_NS, "itc_fear"),
         ]
+        # Every fear spike raises the expectation read by extinction neurons:
+        # expectation = fear-population rate / EXPECT_REF, smoothed over tau_expect.
+        expect = b2.Synapses(fear, ext, on_pre=f"expectation_post += {1.0 / (n_f * EXPECT_REF * TAU_EXPECT * 1e-3)!r}",
+                             name="fear_expectation")
+        expect.connect()
+        local.append(expect)
         self._il = [connect(il, target, "g_ampa", G_IL_NS, f"il_{name}", shared=True)
                     for name, target in (("ext", ext), ("inh", inh), ("itc", itc))]
         self._spikes = b2.SpikeMonitor(principal, name="bla_spikes")

@@ -103,7 +103,8 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     def gate(t: np.ndarray) -> np.ndarray:
         return (1.0 - block(t)) * mech.cck * mech.cckbr
 
-    network = BLANetwork(BLAConfig.quick() if quick else BLAConfig(), seed=config.seed)
+    overlap = config.fear.cs_overlap
+    network = BLANetwork(BLAConfig.quick(overlap) if quick else BLAConfig(cs_overlap=overlap), seed=config.seed)
     traces = {p: MemoryTrace.naive(_KIND[p], w) for p, w in network.weights().items()}
     time = result.timeseries["time_h"]
     memory = {p: np.empty(time.size) for p in ("cs_fear", "cs_ext")}
