@@ -132,4 +132,4 @@ def test_reproduce_quick_runs_three_effects_end_to_end(tmp_path):
     # The numbers behind the checks come from the model: disinhibition in E01.
     numbers = rows["E01"]["numbers"]
     int_rate, pyr_rate = np.array(numbers["int_rate_hz"]), np.array(numbers["pyr_rate_hz"])
-    assert int_rate.shape == pyr_rate.shape == (len(numbers["doses_mg_kg"]), 3)
+    assert int_rate.shape == pyr_rate.shape == (len(numbers["doses_mg_kg"]), len(rows["E01"]["seeds"]))

@@ -1,0 +1,66 @@
+"""E06 — Ketamine 22 h after conditioning and fear generalisation.
+
+Mouse: five CS+–US pairings, ketamine (7.5, 15 or 30 mg/kg) or saline 22 h
+later, tests of CS+ and CS− (8 presentations each) 24 h after the dose.
+The generalisation index is CS− freezing / CS+ freezing (0 = perfect
+discrimination, 1 = complete generalisation).
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ketasim.reproduce import Outcome, by_seed, compare, holds, run_scenarios, scenario
+
+ID = "E06"
+TITLE = "Fear generalisation after a dose 22 h later"
+CLAIM = "15-30 mg/kg given 22 h after conditioning suppresses fear generalisation; 7.5 mg/kg does not."
+SOURCES = ("Asim et al. 2020 Neurosci Bull 36:153 (30 mg/kg i.p. 22 h after conditioning lowers generalisation, "
+           "dose-dependently; generalised mice have less BDNF and more GluN2B in BLA and IL, which ketamine reverses)")
+FITTED = "none"
+NOTE = ("Not reproduced, and left failing. In the model a dose 22 h after conditioning acts on the test through "
+        "IL strength (PFC spines), BLA strength and nothing else: 15 mg/kg raises IL input by about 10 %, too little "
+        "to separate the cues, and 30 mg/kg pushes pyramidal NMDAR block past the spine-retraction threshold, so IL "
+        "input is weaker, not stronger, and the rise in BLA strength raises fear to both cues. Conditioning does not "
+        "lower IL BDNF or raise GluN2B in the model, so the generalised state Asim et al. find ketamine reversing "
+        "does not exist here. Building it would need IL/BLA BDNF and GluN2B changes driven by conditioning, which "
+        "the review describes but gives no numbers for.")
+
+DOSES = (0.0, 7.5, 15.0, 30.0)
+QUICK_DOSES = (0.0, 7.5, 30.0)
+PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
+            {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8}]
+MIN_DROP = 0.1  # lower generalisation index by at least 0.1 (of 0-1)
+
+
+def run(profile):
+    doses = QUICK_DOSES if profile.quick else DOSES
+    configs = [scenario({"species": "mouse", "protocol": PROTOCOL}, seed=s,
+                        dosing=[{"drug": "ketamine" if d else "saline", "dose": f"{d} mg/kg", "route": "ip",
+                                 "at": "22 h"}])
+               for d in doses for s in profile.seeds]
+    results = run_scenarios(configs, profile)
+    n = len(profile.seeds)
+    gi = {d: by_seed(results[k * n:(k + 1) * n], "generalization_index") for k, d in enumerate(doses)}
+    plus = {d: by_seed(results[k * n:(k + 1) * n], "freezing_cs_plus") for k, d in enumerate(doses)}
+    minus = {d: by_seed(results[k * n:(k + 1) * n], "freezing_cs_minus") for k, d in enumerate(doses)}
+    low_change = float((gi[7.5] - gi[0.0]).mean())
+    checks = [compare(f"generalisation index after {d:g} mg/kg vs saline", gi[d], gi[0.0], "lower", MIN_DROP)
+              for d in doses if d >= 15.0]
+    checks.append(holds("generalisation index change after 7.5 mg/kg (seed mean)", low_change,
+                        f"> −{MIN_DROP} (no suppression)", low_change > -MIN_DROP))
+    fig, (ax_gi, ax_fr) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    x = np.arange(len(doses))
+    values = np.array([gi[d] for d in doses])
+    ax_gi.bar(x, values.mean(axis=1), yerr=values.std(axis=1), color=["0.5", *["C3"] * (len(doses) - 1)], capsize=3)
+    for k in range(n):
+        ax_gi.plot(x, values[:, k], "k.-", lw=0.5, ms=4, alpha=0.6)
+    ax_gi.set_xticks(x, ["saline", *[f"{d:g}" for d in doses[1:]]])
+    ax_gi.set(xlabel="ketamine 22 h after conditioning (mg/kg)", ylabel="generalisation index (CS−/CS+)", ylim=(0, 1.2))
+    width = 0.38
+    ax_fr.bar(x - width / 2, [plus[d].mean() for d in doses], width, color="C3", label="CS+")
+    ax_fr.bar(x + width / 2, [minus[d].mean() for d in doses], width, color="C0", label="CS−")
+    ax_fr.set_xticks(x, ["saline", *[f"{d:g}" for d in doses[1:]]])
+    ax_fr.set(xlabel="dose (mg/kg)", ylabel="freezing at test", ylim=(0, 1))
+    ax_fr.legend(frameon=False, fontsize=8)
+    fig.suptitle(f"{ID}: {TITLE} (mouse, {n} seeds; lines: one seed across doses)")
+    return Outcome(checks, fig, {"doses_mg_kg": doses, "generalization_index": values})

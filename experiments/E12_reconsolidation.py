@@ -1,0 +1,60 @@
+"""E12 — Ketamine inside versus outside the reconsolidation window.
+
+Mouse: conditioning, a brief reactivation a day later (the memory turns
+labile for hours), ketamine 30 mg/kg 15 min after the reactivation (inside
+the window) or 6 h after it (outside), saline, and anisomycin inside the
+window as the positive control (Nader et al. 2000); test two days later.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ketasim.reproduce import Outcome, by_seed, compare, holds, run_scenarios, scenario
+
+ID = "E12"
+TITLE = "Reconsolidation window"
+CLAIM = ("Reconsolidation: ketamine given inside the window after a reactivation weakens the trauma memory; given "
+         "outside it, it does not (a model prediction the review calls for).")
+SOURCES = ("Nader, Schafe & LeDoux 2000 Nature 406:722 (anisomycin after reactivation, not 6 h later); "
+           "Przybyslawski & Sara 1997 (NMDAR antagonist after reactivation impairs reconsolidation); the review's "
+           "call for ketamine during reconsolidation")
+FITTED = "memory.k_consolidate, memory.tau_labile (fitted to Schafe & LeDoux 2000 and Nader 2000 windows)"
+NOTE = ("The model's prediction is that ketamine does not weaken the memory inside the window: an i.p. dose blocks "
+        "BLA NMDARs (and so the CCK-B gate that restabilisation needs) for 1-2 h and only partly, while the "
+        "memory stays labile for about 6 h, and ketamine raises BLA mTORC1 at the same time. Anisomycin, which "
+        "stops protein synthesis for hours, does weaken it: the window itself works. Left failing rather than "
+        "lengthening ketamine's action beyond its measured pharmacokinetics.")
+
+REACTIVATION_H = 24.0
+PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
+            {"event": "reactivation", "at": f"{REACTIVATION_H} h"},
+            {"event": "test", "at": "72 h", "cues": ["plus"], "trials": 4}]
+ARMS = (("saline", "saline", "0 mg/kg", 0.25), ("ketamine inside (+15 min)", "ketamine", "30 mg/kg", 0.25),
+        ("ketamine outside (+6 h)", "ketamine", "30 mg/kg", 6.0),
+        ("anisomycin inside (+15 min)", "anisomycin", "150 mg/kg", 0.25))
+MIN_EFFECT = 0.05  # freezing (0-1); also the margin for "does not"
+
+
+def run(profile):
+    configs = [scenario({"species": "mouse", "protocol": PROTOCOL}, seed=s,
+                        dosing=[{"drug": drug, "dose": dose, "route": "ip", "at": f"{REACTIVATION_H + after} h"}])
+               for _, drug, dose, after in ARMS for s in profile.seeds]
+    results = run_scenarios(configs, profile)
+    n = len(profile.seeds)
+    freezing = [by_seed(results[k * n:(k + 1) * n], "freezing_cs_plus") for k in range(len(ARMS))]
+    outside = float((freezing[2] - freezing[0]).mean())
+    checks = [
+        compare("CS+ freezing, anisomycin inside the window vs saline (the window works)", freezing[3], freezing[0],
+                "lower", MIN_EFFECT),
+        compare("CS+ freezing, ketamine inside the window vs saline", freezing[1], freezing[0], "lower", MIN_EFFECT),
+        holds("CS+ freezing, ketamine outside the window minus saline (seed mean)", outside,
+              f"> −{MIN_EFFECT} (no weakening)", outside > -MIN_EFFECT),
+    ]
+    fig, ax = plt.subplots(figsize=(7, 3.6), constrained_layout=True)
+    x = np.arange(len(ARMS))
+    values = np.array(freezing)
+    ax.bar(x, values.mean(axis=1), yerr=values.std(axis=1), color=["0.5", "C3", "C1", "C2"], capsize=3)
+    ax.set_xticks(x, [name for name, *_ in ARMS], rotation=12, fontsize=8)
+    ax.set(ylabel="CS+ freezing at test", ylim=(0, 1))
+    ax.set_title(f"{ID}: {TITLE} (mouse, {n} seeds)", fontsize=10)
+    return Outcome(checks, fig, {"arms": [a[0] for a in ARMS], "freezing": values})
