@@ -33,6 +33,7 @@ NOTE = ("The harm half is not reproduced, and left failing. In the model ketamin
 DOSES = (10.0, 30.0, 100.0, 200.0)
 QUICK_DOSES = (10.0, 100.0)
 TIMES_H = (0.25, 24.0, 144.0)
+QUICK_TIMES_H = (0.25, 144.0)
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
             {"event": "test", "at": "6 d", "cues": ["plus", "minus"]},
             {"event": "extinction", "at": "7 d", "trials": 16},
@@ -42,9 +43,10 @@ HARM = 0.05  # freezing (fraction) above saline that counts as harm; also the no
 
 def run(profile):
     doses = QUICK_DOSES if profile.quick else DOSES
+    times = QUICK_TIMES_H if profile.quick else TIMES_H
     base = {"species": "mouse", "protocol": PROTOCOL}
     configs = [scenario(base, seed=s) for s in profile.seeds]
-    cells = list(itertools.product(doses, TIMES_H))
+    cells = list(itertools.product(doses, times))
     configs += [scenario(base, seed=s, dosing=[{"drug": "ketamine", "dose": f"{d} mg/kg", "route": "ip",
                                                  "at": f"{t} h"}])
                 for d, t in cells for s in profile.seeds]
@@ -52,28 +54,28 @@ def run(profile):
     n = len(profile.seeds)
     saline = by_seed(results[:n], "freezing_cs_plus")
     outcome = {cell: by_seed(results[(k + 1) * n:(k + 2) * n], "freezing_cs_plus") for k, cell in enumerate(cells)}
-    effect = np.array([[outcome[(d, t)].mean() - saline.mean() for t in TIMES_H] for d in doses])
+    effect = np.array([[outcome[(d, t)].mean() - saline.mean() for t in times] for d in doses])
 
     # Harm: near the trauma (15 min) or at the highest (anaesthetic) dose, the worst cell of the map.
-    harmful_cells = [(d, t) for d, t in cells if t == TIMES_H[0] or d == doses[-1]]
+    harmful_cells = [(d, t) for d, t in cells if t == times[0] or d == doses[-1]]
     worst = max(harmful_cells, key=lambda c: outcome[c].mean() - saline.mean())
-    delayed = outcome[(doses[0], TIMES_H[-1])]
+    delayed = outcome[(doses[0], times[-1])]
     margin = float((delayed - saline).mean())
     checks = [
         compare(f"day-21 CS+ freezing, worst near-trauma or anaesthetic cell ({worst[0]:g} mg/kg at "
                 f"{worst[1]:g} h) vs saline", outcome[worst], saline, "higher", HARM),
-        holds(f"day-21 CS+ freezing, delayed sub-anaesthetic dose ({doses[0]:g} mg/kg at day {TIMES_H[-1] / 24:g}) "
+        holds(f"day-21 CS+ freezing, delayed sub-anaesthetic dose ({doses[0]:g} mg/kg at day {times[-1] / 24:g}) "
               "minus saline", margin, f"< {HARM} (not worse)", margin < HARM),
     ]
     fig, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
     limit = max(0.1, float(np.abs(effect).max()))
     image = ax.imshow(effect, cmap="RdBu_r", vmin=-limit, vmax=limit, origin="lower", aspect="auto")
-    ax.set_xticks(range(len(TIMES_H)), [f"{t:g} h" for t in TIMES_H])
+    ax.set_xticks(range(len(times)), [f"{t:g} h" for t in times])
     ax.set_yticks(range(len(doses)), [f"{d:g}" for d in doses])
     ax.set(xlabel="dose given after the trauma at", ylabel="ketamine (mg/kg i.p.)")
     for (i, j), value in np.ndenumerate(effect):
         ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=8)
     fig.colorbar(image, label="day-21 CS+ freezing − saline\n(red: harm, blue: help)")
     ax.set_title(f"{ID}: {TITLE} ({n} seeds)", fontsize=10)
-    return Outcome(checks, fig, {"doses_mg_kg": doses, "times_h": TIMES_H, "effect": effect,
+    return Outcome(checks, fig, {"doses_mg_kg": doses, "times_h": times, "effect": effect,
                                  "saline": saline})

@@ -20,7 +20,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,16 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
     return out / "REPORT.md"
 
 
+def _last_wall_s(eid: str, out: Path, script: Path) -> float:
+    """Wall time of the experiment's last recorded run (this output's report, else the committed one), or 0."""
+    for report in (out / "report.json", script.parent.parent / "figures" / "report.json"):
+        try:
+            return float(json.loads(report.read_text(encoding="utf-8"))["rows"][eid]["wall_s"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return 0.0
+
+
 def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | None = None,
               experiments: str | Path | None = None, workers: int = 1,
               progress: Callable[[str], None] | None = None) -> tuple[dict[str, dict[str, Any]], Path]:
@@ -214,9 +224,11 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
         for path in chosen.values():
             done(_execute(str(path), quick, str(out)))
     else:
+        # Longest first (by the last recorded run), so that no long experiment starts last.
+        order = sorted(chosen, key=lambda i: -_last_wall_s(i, out, scripts[i]))
         with ProcessPoolExecutor(max_workers=min(workers, len(chosen))) as pool:
-            futures = [pool.submit(_execute, str(p), quick, str(out)) for p in chosen.values()]
-            for future in futures:
+            futures = {pool.submit(_execute, str(chosen[i]), quick, str(out)): i for i in order}
+            for future in as_completed(futures):
                 done(future.result())
     previous: dict[str, dict[str, Any]] = {}
     report_json = out / "report.json"
