@@ -6,6 +6,12 @@ on day 7 and a spontaneous-recovery test on day 21, the PTSD-like outcome
 sub-anaesthetic to anaesthetic, given right after the trauma (15 min), the
 next day (24 h) or late (day 6, the day before extinction), against saline
 with the same seed.
+
+The map is 13 scenarios per seed, each with four BLA sessions; in the full
+run it uses three seeds and, like the quick run, the quick circuit profiles
+(the full-size BLA network would take about half an hour for this map
+alone on two cores). The full run differs from the quick one in the map's
+size and in the seeds.
 """
 
 import itertools
@@ -13,7 +19,7 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ketasim.reproduce import Outcome, by_seed, compare, holds, run_scenarios, scenario
+from ketasim.reproduce import Outcome, Profile, by_seed, compare, holds, run_scenarios, scenario
 
 ID = "E09"
 TITLE = "Dose × timing map around a trauma"
@@ -44,14 +50,15 @@ HARM = 0.05  # freezing (fraction) above saline that counts as harm; also the no
 def run(profile):
     doses = QUICK_DOSES if profile.quick else DOSES
     times = QUICK_TIMES_H if profile.quick else TIMES_H
+    seeds = profile.seeds[:3]
     base = {"species": "mouse", "protocol": PROTOCOL}
-    configs = [scenario(base, seed=s) for s in profile.seeds]
+    configs = [scenario(base, seed=s) for s in seeds]
     cells = list(itertools.product(doses, times))
     configs += [scenario(base, seed=s, dosing=[{"drug": "ketamine", "dose": f"{d} mg/kg", "route": "ip",
                                                  "at": f"{t} h"}])
-                for d, t in cells for s in profile.seeds]
-    results = run_scenarios(configs, profile)
-    n = len(profile.seeds)
+                for d, t in cells for s in seeds]
+    results = run_scenarios(configs, Profile(quick=True, seeds=seeds))
+    n = len(seeds)
     saline = by_seed(results[:n], "freezing_cs_plus")
     outcome = {cell: by_seed(results[(k + 1) * n:(k + 2) * n], "freezing_cs_plus") for k, cell in enumerate(cells)}
     effect = np.array([[outcome[(d, t)].mean() - saline.mean() for t in times] for d in doses])
