@@ -132,7 +132,14 @@ class BLAConfig:
     cs_duration_s, iti_s, us_duration_s : float
         Trial timing (s): the US ends with the CS.
     dt_ms : float
-        Integration step (ms).
+        Integration step of neurons and spikes (ms).
+    plasticity_dt_ms : float
+        Integration step of the plastic synapses' slow states (NMDAR
+        Ca²⁺, eligibility, weight, CCK release; time constants 50 ms and
+        longer), at least ``dt_ms``. Spikes reach the synapses at ``dt_ms``.
+        Numerical, not physiological: 1 ms halves the full network's run
+        time and changes freezing by less than seed-to-seed noise
+        (``benchmarks/README.md``).
     """
 
     n_fear: int = 60
@@ -145,6 +152,7 @@ class BLAConfig:
     iti_s: float = 0.5
     us_duration_s: float = 0.3
     dt_ms: float = 0.25
+    plasticity_dt_ms: float = 1.0
 
     @classmethod
     def quick(cls, cs_overlap: float = CS_OVERLAP) -> BLAConfig:
@@ -302,8 +310,12 @@ class BLANetwork:
         backgrounds = [b2.PoissonInput(g, "g_ampa", int(N_BACKGROUND), 5 * b2.Hz, weight=G_BACKGROUND_NS * b2.nS)
                        for g in (principal, inh, itc)]
 
-        plastic = b2.Synapses(afferents, principal, model=equations.synapse_model(True),
-                              on_pre=equations.synapse_on_pre(), method="euler", name="plastic")
+        plastic = b2.Synapses(afferents, principal, model=equations.synapse_model(True, sampled_release=True),
+                              on_pre=equations.synapse_on_pre(), method="euler", name="plastic",
+                              dt=max(config.plasticity_dt_ms, config.dt_ms) * b2.ms)
+        # Spikes are delivered on the afferents' (finer) clock, as intended.
+        b2.BrianLogger.suppress_name("synapses_dt_mismatch")
+        release = plastic.run_regularly(equations.release_update(), when="after_groups", name="plastic_release")
         plastic.connect(p=P_CONN)
         plastic.U = _release_fractions(rng, len(plastic))
         plastic.x = 1.0
@@ -337,7 +349,7 @@ class BLANetwork:
         self._spikes = b2.SpikeMonitor(principal, name="bla_spikes")
         self._principal, self._afferents = principal, afferents
         self._n_f, self._n_x = n_f, n_x
-        self.net = b2.Network(principal, inh, itc, afferents, us, il, *backgrounds, plastic, *local, *self._il,
+        self.net = b2.Network(principal, inh, itc, afferents, us, il, *backgrounds, plastic, release, *local, *self._il,
                               self._spikes)
         pre, post = np.asarray(plastic.i[:]), np.asarray(plastic.j[:])
         cs, on_fear = pre < n_cs_total, post < n_f

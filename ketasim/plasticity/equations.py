@@ -36,19 +36,34 @@ from __future__ import annotations
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.plasticity import params as p
 
-__all__ = ["gate_equations", "namespace", "synapse_model", "synapse_on_pre"]
+__all__ = ["gate_equations", "namespace", "release_update", "synapse_model", "synapse_on_pre"]
 
 
-def synapse_model(plastic: bool = True) -> str:
+# CCK release rate of one synapse (relative): a steep Hill function of its NMDAR Ca²⁺.
+_RELEASE = "ca**cck_hill / (ca**cck_hill + cck_ca_half**cck_hill)"
+
+
+def synapse_model(plastic: bool = True, sampled_release: bool = False) -> str:
     """Per-synapse Brian2 model: STP, NMDAR Ca²⁺, eligibility, weight, summed drives.
 
     The postsynaptic group must define ``v`` (volt), ``nmda_avail`` (1),
     ``nmda_tonic`` (1, bath agonist occupancy), ``cckb_gate`` (1) and the
     summed targets ``nmda_open`` and ``cck_drive`` (both ``1``).
+
+    With ``sampled_release`` each synapse's CCK release rate is a variable,
+    ``cck_release``, that :func:`release_update` refreshes on the synapses'
+    own (coarser) clock, instead of the Hill function being evaluated inside
+    the sum at every step of the postsynaptic group: the Ca²⁺ it reads
+    changes with ``tau_ca`` (50 ms), and in a network with thousands of
+    plastic synapses the Hill function is most of the cost.
     """
     weight = (
         "dw/dt = ltp_rate * cckb_gate_post * elig * (w_max - w) : 1 (clock-driven)"
         if plastic else "w : 1 (constant)"
+    )
+    release = (
+        "cck_release : 1\ncck_drive_post = cck_release : 1 (summed)"
+        if sampled_release else f"cck_drive_post = {_RELEASE} : 1 (summed)"
     )
     return f"""
 U : 1 (constant)
@@ -61,8 +76,13 @@ dca/dt = (nmda_avail_post * clip(s_nmda + nmda_tonic_post, 0, 1) * mg_unblock - 
 delig/dt = -elig / tau_e : 1 (clock-driven)
 {weight}
 nmda_open_post = s_nmda : 1 (summed)
-cck_drive_post = ca**cck_hill / (ca**cck_hill + cck_ca_half**cck_hill) : 1 (summed)
+{release}
 """
+
+
+def release_update() -> str:
+    """The statement that refreshes ``cck_release`` (see :func:`synapse_model`)."""
+    return f"cck_release = {_RELEASE}"
 
 
 def synapse_on_pre() -> str:
