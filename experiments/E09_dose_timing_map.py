@@ -57,7 +57,8 @@ def run(profile):
     configs += [scenario(base, seed=s, dosing=[{"drug": "ketamine", "dose": f"{d} mg/kg", "route": "ip",
                                                  "at": f"{t} h"}])
                 for d, t in cells for s in seeds]
-    results = run_scenarios(configs, Profile(quick=True, seeds=seeds))
+    circuits = Profile(quick=True, seeds=seeds)
+    results = run_scenarios(configs, circuits)
     n = len(seeds)
     saline = by_seed(results[:n], "freezing_cs_plus")
     outcome = {cell: by_seed(results[(k + 1) * n:(k + 2) * n], "freezing_cs_plus") for k, cell in enumerate(cells)}
@@ -85,4 +86,4 @@ def run(profile):
     fig.colorbar(image, label="day-21 CS+ freezing − saline\n(red: harm, blue: help)")
     ax.set_title(f"{ID}: {TITLE} ({n} seeds)", fontsize=10)
     return Outcome(checks, fig, {"doses_mg_kg": doses, "times_h": times, "effect": effect,
-                                 "saline": saline})
+                                 "saline": saline}, ran_as=circuits)

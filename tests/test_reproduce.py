@@ -99,6 +99,19 @@ def test_runner_reports_a_broken_experiment_as_an_error(tmp_path):
     assert "lacks" in (out / "REPORT.md").read_text()
 
 
+def test_a_row_names_the_profile_and_seeds_an_experiment_actually_ran(tmp_path):
+    experiments = _experiments(tmp_path, {"E01": 2.0})
+    (experiments / "E02_own_profile.py").write_text(textwrap.dedent(_EXPERIMENT.format(id="E02", value=2.0)).replace(
+        "profile.quick})", "profile.quick}, ran_as=Profile(quick=True, seeds=(7, 8)))").replace(
+        "import Outcome, holds", "import Outcome, Profile, holds"))
+    out = tmp_path / "out"
+    assert main(["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "1"]) == 0
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert rows["E01"]["profile"] == "full" and rows["E01"]["seeds"] == [0, 1, 2, 3, 4]
+    assert rows["E02"]["profile"] == "full, quick circuits" and rows["E02"]["seeds"] == [7, 8]
+    assert "E02 (full, quick circuits, seeds 7,8," in (out / "REPORT.md").read_text()
+
+
 def test_runner_rejects_unknown_ids_and_bad_directories(tmp_path, capsys):
     experiments = _experiments(tmp_path, {"E01": 2.0})
     out = tmp_path / "out"

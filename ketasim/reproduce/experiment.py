@@ -90,6 +90,7 @@ class Outcome:
     checks: list[Check]
     figure: Any  # a matplotlib Figure
     numbers: dict[str, Any] = field(default_factory=dict)
+    ran_as: Profile | None = None  # the profile the scenarios ran in, if not the one the experiment was given
 
     @property
     def passed(self) -> bool:

@@ -91,6 +91,8 @@ def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
         plt.close("all")
         row.update(checks=[asdict(c) for c in outcome.checks], numbers=_plain(outcome.numbers),
                    passed=outcome.passed, figure=figure.name, error="")
+        if outcome.ran_as is not None and outcome.ran_as != profile:
+            row.update(profile=f"{profile.name}, {outcome.ran_as.name} circuits", seeds=list(outcome.ran_as.seeds))
     except Exception as exc:  # one broken experiment must not stop the others
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         row.update(checks=[], numbers={}, passed=False, figure="",
