@@ -190,3 +190,39 @@ def test_drug_free_control_keeps_the_scenario_mechanisms(run_quick):
     assert no_mtor["ltp_percent"] < 0.9 * intact["ltp_percent"]
     assert no_mtor["ltp_percent_drug_free"] == pytest.approx(no_mtor["ltp_percent"], rel=1e-9)
     assert no_mtor_ket["ltp_percent_drug_free"] == pytest.approx(no_mtor["ltp_percent"], rel=1e-9)
+
+
+def _hfs_with(sampled_release: bool, synapse_dt_ms: float | None = None):
+    """One HFS train onto one slice compartment; CCK released (nM) and final weights."""
+    from ketasim.plasticity import equations
+    from ketasim.plasticity.slice import _build, _release_fractions, stimulus_times
+
+    times = stimulus_times(Induction())
+    b2, namespace, post, _ = _build([SliceCondition()], 1, 0, plastic=True, clamp=False)
+    stim = b2.SpikeGeneratorGroup(1, np.zeros(times.size, dtype=int), times * b2.second)
+    clock = {"dt": synapse_dt_ms * b2.ms} if synapse_dt_ms else {}
+    syn = b2.Synapses(stim, post, model=equations.synapse_model(True, sampled_release=sampled_release),
+                      on_pre=equations.synapse_on_pre(), method="euler", namespace=namespace, **clock)
+    n_syn = int(p.N_SYNAPSES)
+    syn.connect(i=0, j=np.zeros(n_syn, dtype=int))
+    syn.U = _release_fractions(np.random.default_rng(0), n_syn)
+    syn.x, syn.w = 1.0, 1.0
+    objects = [stim, post, syn]
+    if sampled_release:
+        objects.append(syn.run_regularly(equations.release_update(), when="after_groups"))
+    b2.Network(*objects).run((times[-1] + 0.5) * b2.second, namespace=namespace)
+    return float(post.cck_released[0]), np.asarray(syn.w[:])
+
+
+def test_sampled_cck_release_equals_the_summed_hill_function_on_the_same_clock():
+    # The BLA refreshes each synapse's release on the synapses' clock instead of inside the sum
+    # (benchmarks/README.md, item 7): on the postsynaptic clock the two are the same computation.
+    released, weights = _hfs_with(sampled_release=False)
+    sampled, sampled_weights = _hfs_with(sampled_release=True)
+    assert released > 0 and weights.mean() > 1.01
+    assert sampled == pytest.approx(released, rel=1e-9)
+    np.testing.assert_allclose(sampled_weights, weights, rtol=1e-9)
+    # On a 1 ms synapse clock (the BLA's) release and potentiation rise by 1.2 and 0.7 % (HFS, seed 0).
+    coarse, coarse_weights = _hfs_with(sampled_release=True, synapse_dt_ms=1.0)
+    assert coarse == pytest.approx(released, rel=0.03)
+    np.testing.assert_allclose(coarse_weights - 1, weights - 1, rtol=0.03)

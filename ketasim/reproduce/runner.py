@@ -139,7 +139,7 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         "a check spans seeds, the 95 % bootstrap interval of the paired difference must exclude 0.",
         "",
         f"Last run: {meta['date']}, ketasim {meta['version']}, profile(s) "
-        f"{', '.join(sorted({r['profile'] for r in rows.values()}))}, wall time of the last invocation "
+        f"{', '.join(sorted({r['profile'].split(',')[0] for r in rows.values()}))}, wall time of the last invocation "
         f"{meta['wall_s'] / 60:.1f} min on {meta['cores']} cores ({meta['machine']}).",
         "",
         f"**{sum(r['passed'] for r in rows.values())} of {len(rows)} effects pass.**",
