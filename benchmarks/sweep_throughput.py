@@ -51,7 +51,7 @@ def baseline_point(config, target: str) -> dict[str, float]:
     from ketasim.circuit.pfc import simulate_pfc
     from ketasim.scenario import finish, plan
 
-    scenario = plan(config, quick=True, figure_moments=False)
+    scenario = plan(config, quick=True)
     unique = list(dict.fromkeys(scenario.conditions))
     readouts = simulate_pfc(unique, scenario.pfc, seed=config.seed, target=target)
     return finish(scenario, dict(zip(unique, readouts, strict=True))).metrics

@@ -38,11 +38,13 @@ IN_VITRO_EVENTS = frozenset({"slice"})
 
 STAGES: tuple[str, ...] = (
     "ketasim.signalling.stage:run",
+    "ketasim.signalling.stage:later_circuit_moment",
     "ketasim.plasticity.stage:run",
     "ketasim.protocols.fear:run",
     "ketasim.protocols.clinical:run",
     "ketasim.protocols.forced_swim:run",
 )
+LATER_CIRCUIT_STAGE = "ketasim.signalling.stage:later_circuit_moment"
 
 
 @dataclass
@@ -166,12 +168,14 @@ class ScenarioPlan:
     in_vitro: bool = False  # a slice scenario: no circuit moments, the in-vivo layers are skipped
 
 
-def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], None] | None = None,
-         figure_moments: bool = True) -> ScenarioPlan:
+def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], None] | None = None) -> ScenarioPlan:
     """Pharmacokinetics, NMDAR block and the circuit moments a scenario needs.
 
-    ``figure_moments=False`` leaves out the moments only the time-course
-    figure shows (the block's decay), which no metric reads.
+    The moments are drug-free, the block's peak and two on its way back down
+    (half and a fifth of the peak): the signalling stage reads release
+    against interneuron NMDAR loss from all of them
+    (:func:`ketasim.signalling.drive.glutamate_relation`), and the
+    time-course figure shows them.
     """
     say = progress or (lambda message: None)
     mechanisms = config.mechanisms.model_dump()
@@ -204,8 +208,8 @@ def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], 
         metrics["nmdar_block_peak_pyramidal"] = float(block.by_cell["pyramidal"][inside].max())
         peak = int(inside[b_int.argmax()])
         moments.append(_moment("peak", t, block, apv, peak))
-        # Later moments on the way back down, for the time-course figure.
-        for fraction in (0.5, 0.2) if figure_moments else ():
+        # Moments on the way back down: the shape of the release-vs-loss relation.
+        for fraction in (0.5, 0.2):
             after = inside[(inside > peak) & (block.by_cell["interneuron"][inside] <= fraction * b_int.max())]
             if b_int.max() > 0 and after.size:
                 moments.append(_moment(f"decay_{int(fraction * 100)}", t, block, apv, int(after[0])))
@@ -222,13 +226,19 @@ def plan(config: ScenarioConfig, quick: bool = False, progress: Callable[[str], 
 
 
 def finish(scenario: ScenarioPlan, readouts: dict[CircuitCondition, CircuitReadout],
-           progress: Callable[[str], None] | None = None) -> ScenarioResult:
-    """Circuit metrics from the simulated conditions, then the later stages (:data:`STAGES`)."""
+           progress: Callable[[str], None] | None = None, later_circuit: bool = True) -> ScenarioResult:
+    """Circuit metrics from the simulated conditions, then the later stages (:data:`STAGES`).
+
+    ``later_circuit=False`` leaves out the stage that simulates the circuit
+    again at +24 h, for a caller that batches that moment over many
+    scenarios (:func:`ketasim.sweep.batch.finish_scenarios`).
+    """
     say = progress or (lambda message: None)
+    skip = () if later_circuit else (LATER_CIRCUIT_STAGE,)
     config, metrics = scenario.config, dict(scenario.metrics)
     if scenario.in_vitro:
         result = ScenarioResult(config, scenario.series, metrics, in_vitro=True)
-        return _run_stages(config, result, scenario.quick, say)
+        return _run_stages(config, result, scenario.quick, say, skip)
     samples = [
         CircuitSample(label, time, condition, readouts[condition])
         for (label, time, *_), condition in zip(scenario.moments, scenario.conditions, strict=True)
@@ -241,7 +251,7 @@ def finish(scenario: ScenarioPlan, readouts: dict[CircuitCondition, CircuitReado
     metrics["int_rate_hz_drug_free"] = drug_free.int_rate_hz
     metrics["glutamate_release"] = _ratio(at_peak.glutamate_release, drug_free.glutamate_release)
     metrics["gamma_power"] = _ratio(at_peak.gamma_power, drug_free.gamma_power)
-    return _run_stages(config, ScenarioResult(config, scenario.series, metrics, samples), scenario.quick, say)
+    return _run_stages(config, ScenarioResult(config, scenario.series, metrics, samples), scenario.quick, say, skip)
 
 
 def is_in_vitro(config: ScenarioConfig) -> bool:
@@ -253,8 +263,10 @@ def is_in_vitro(config: ScenarioConfig) -> bool:
     )
 
 
-def _run_stages(config: ScenarioConfig, result: ScenarioResult, quick: bool, say) -> ScenarioResult:
+def _run_stages(config: ScenarioConfig, result: ScenarioResult, quick: bool, say, skip=()) -> ScenarioResult:
     for path in STAGES:
+        if path in skip:
+            continue
         module, function = path.split(":")
         getattr(importlib.import_module(module), function)(config, result, quick, say)
     result.metrics = {k: float(v) for k, v in result.metrics.items() if np.isfinite(v)}
@@ -304,29 +316,6 @@ def _moment(label: str, t: np.ndarray, block, apv: np.ndarray, index: int) -> tu
 
 def _ratio(value: float, reference: float) -> float:
     return value / reference if reference > 0 else float("nan")
-
-
-def _run_circuit(
-    config: ScenarioConfig,
-    moments: list[tuple],
-    mechanisms: dict,
-    quick: bool,
-    exc_scale: list[float] | None = None,
-    release_scale: list[float] | None = None,
-) -> list[CircuitSample]:
-    """Simulate the circuit at these moments (one run, on the engine in use); for stages that need more moments.
-
-    ``exc_scale`` and ``release_scale`` (one per moment, default 1) carry the
-    signalling cascade's synaptic strength and mGluR2 brake into the circuit.
-    """
-    pfc, conditions = _circuit_conditions(config, moments, mechanisms, quick, exc_scale, release_scale)
-    # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
-    unique = list(dict.fromkeys(conditions))
-    readouts = dict(zip(unique, simulate_circuit(unique, pfc, config.seed), strict=True))
-    return [
-        CircuitSample(label, time, condition, readouts[condition])
-        for (label, time, *_), condition in zip(moments, conditions, strict=True)
-    ]
 
 
 def _circuit_conditions(

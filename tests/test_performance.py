@@ -79,6 +79,13 @@ def test_sweep_chunk_gives_each_point_the_metrics_it_gets_alone():
     for (point_hash, config), record in zip(tasks[1:3], together[1:3], strict=True):
         alone = run_batch([(point_hash, config)], quick=True, isolate=False, copies=COPIES)[0]
         assert alone["metrics"] == record["metrics"]
+    # The +24 h circuit moment, batched over the chunk, equals the scenario run on its own.
+    from ketasim.config import validate_scenario
+    from ketasim.scenario import simulate
+
+    single = simulate(validate_scenario(tasks[2][1], "<test>"), quick=True).metrics
+    assert "pyr_rate_hz_24h" in together[2]["metrics"]
+    assert together[2]["metrics"] == single
     # A dose-0 point is its seed's drug-free copy, shared with the dosed points of that seed.
     assert together[0]["metrics"]["pyr_rate_hz"] == together[2]["metrics"]["pyr_rate_hz_drug_free"]
     assert together[0]["metrics"]["pyr_rate_hz"] == together[4]["metrics"]["pyr_rate_hz_drug_free"]

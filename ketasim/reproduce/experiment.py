@@ -116,7 +116,7 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
     """
     from ketasim.circuit.compiled import engine
     from ketasim.config import validate_scenario
-    from ketasim.scenario import finish, plan, simulate
+    from ketasim.scenario import plan, simulate
 
     validated = [validate_scenario(dict(c), "<experiment scenario>") for c in configs]
     if progress:
@@ -124,12 +124,15 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
     if engine() == "runtime":
         return [simulate(c, quick=profile.quick) for c in validated]
     from ketasim.circuit.compiled import SINGLE_RUN_COPIES
-    from ketasim.sweep.batch import simulate_circuits
+    from ketasim.sweep.batch import finish_scenarios
 
-    plans = [plan(c, profile.quick, figure_moments=False) for c in validated]
-    # The copies a single scenario's later stages use: one compiled network shape serves both.
-    readouts = simulate_circuits(plans, copies=SINGLE_RUN_COPIES)
-    return [finish(p, {c: readouts[(c, p.config.seed, p.pfc)] for c in p.conditions}) for p in plans]
+    plans = [plan(c, profile.quick) for c in validated]
+    # The copies a single scenario's run uses: stages that simulate on their own share its compiled shape.
+    results = finish_scenarios(plans, copies=SINGLE_RUN_COPIES)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results
 
 
 # --------------------------------------------------------------------- checks

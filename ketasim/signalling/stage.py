@@ -19,7 +19,8 @@ from ketasim.signalling.equations import Switches, effective_glutamate
 from ketasim.signalling.integrate import CascadeResult, simulate_cascade
 from ketasim.signalling.parameters import DEFAULT, REGIONS
 
-__all__ = ["run", "synaptic_strength", "OUTPUT_STATES"]
+__all__ = ["OUTPUT_STATES", "later_circuit_moment", "later_circuit_request", "record_later_circuit", "run",
+           "synaptic_strength"]
 
 # Time-series columns per region: output name -> cascade state.
 OUTPUT_STATES = {
@@ -64,7 +65,7 @@ def signalling_figure(result):
 
 
 def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
-    """Add the signalling cascade's series, metrics and a later circuit moment to ``result``."""
+    """Add the signalling cascade's series and metrics to ``result`` (its circuit moment is the next stage)."""
     if result.in_vitro:
         return  # a slice has no in-vivo cascade to drive
     progress("signalling cascade")
@@ -90,7 +91,6 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     for state in PFC_EXTRA_STATES:
         series[f"pfc_{state}"] = cascade.relative(state, "pfc")[0]
     _metrics(config, result, cascade)
-    _later_circuit_moment(config, result, quick, switches, progress)
     result.figures["signalling.png"] = lambda: signalling_figure(result)
 
 
@@ -117,28 +117,66 @@ def _metrics(config: ScenarioConfig, result, cascade: CascadeResult) -> None:
             metrics[f"{region}_{column}_end"] = float(series[f"{region}_{column}"][-1])
 
 
-def _later_circuit_moment(config, result, quick, switches: Switches, progress) -> None:
-    """Simulate the PFC circuit 24 h after the first dose with the cascade's synaptic strength."""
-    from ketasim.scenario import CircuitSample, _run_circuit
+def later_circuit_request(result, quick: bool):
+    """The circuit moments that show the cascade's synaptic strength 24 h after the first dose.
 
+    Returns ``(pfc, moments, conditions)`` (a drug-free moment and one at
+    +24 h with the cascade's synaptic strength and mGluR2 brake), or ``None``
+    when there is nothing new to simulate (no dose, too short a timeline, a
+    slice, or a circuit unchanged from drug-free). Callers simulate the
+    conditions on any engine (one scenario, or many batched) and hand the
+    readouts to :func:`record_later_circuit`.
+    """
+    from ketasim.scenario import _circuit_conditions
+
+    config = result.config
+    if result.in_vitro:
+        return None
     starts = sorted(s for d in config.dosing for s in d.times_h())
     t = result.timeseries["time_h"]
     if not starts or starts[0] + LATER_MOMENT_H > t[-1] + 1e-9:
-        return
+        return None
+    switches = Switches.from_config(config.mechanisms.model_dump(), config.subject.bdnf_genotype)
     when = starts[0] + LATER_MOMENT_H
     strength = float(np.interp(when, t, result.timeseries["pfc_synaptic_strength"]))
     release = float(effective_glutamate(np.float64(1.0), DEFAULT, switches))
     if abs(strength - 1.0) < 1e-3 and abs(release - 1.0) < 1e-9:
-        return  # the same circuit as drug-free: nothing new to simulate
+        return None  # the same circuit as drug-free: nothing new to simulate
     index = int(np.searchsorted(t, when))
     moments = [("drug_free", float("nan"), 0.0, 0.0, 0.0),
                ("synaptic_24h", when, float(result.timeseries["nmdar_block_pyramidal"][index]),
                 float(result.timeseries["nmdar_block_interneuron"][index]), 0.0)]
-    progress("PFC circuit with the cascade's synaptic strength (+24 h)")
-    free, later = _run_circuit(config, moments, config.mechanisms.model_dump(), quick,
-                               exc_scale=[1.0, strength], release_scale=[1.0, release])
-    result.circuit.append(CircuitSample(later.label, later.time_h, later.condition, later.readout))
+    pfc, conditions = _circuit_conditions(config, moments, config.mechanisms.model_dump(), quick,
+                                          exc_scale=[1.0, strength], release_scale=[1.0, release])
+    return pfc, moments, conditions
+
+
+def record_later_circuit(result, moments: list[tuple], conditions: list, readouts: list) -> None:
+    """Add the +24 h circuit moment (from :func:`later_circuit_request`'s conditions) to ``result``."""
+    from ketasim.scenario import CircuitSample
+
+    free, later = (CircuitSample(label, time, condition, readout)
+                   for (label, time, *_), condition, readout in zip(moments, conditions, readouts, strict=True))
+    result.circuit.append(later)
     result.metrics["pyr_rate_hz_24h"] = later.readout.pyr_rate_hz
     result.metrics["int_rate_hz_24h"] = later.readout.int_rate_hz
     if free.readout.glutamate_release > 0:
         result.metrics["glutamate_release_24h"] = later.readout.glutamate_release / free.readout.glutamate_release
+
+
+def later_circuit_moment(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
+    """Stage: simulate the PFC circuit 24 h after the first dose with the cascade's synaptic strength.
+
+    A sweep or a reproduction batches this moment over all its scenarios
+    instead (:func:`ketasim.sweep.batch.finish_scenarios`).
+    """
+    from ketasim.circuit.compiled import simulate_circuit
+
+    request = later_circuit_request(result, quick)
+    if request is None:
+        return
+    pfc, moments, conditions = request
+    progress("PFC circuit with the cascade's synaptic strength (+24 h)")
+    unique = list(dict.fromkeys(conditions))  # identical conditions share one copy
+    out = dict(zip(unique, simulate_circuit(unique, pfc, config.seed), strict=True))
+    record_later_circuit(result, moments, conditions, [out[c] for c in conditions])

@@ -42,7 +42,7 @@ from ketasim.sweep.runner import (
     worker_identity,
 )
 
-__all__ = ["BATCHED_MODELS", "chunk_tasks", "run_batch", "simulate_circuits"]
+__all__ = ["BATCHED_MODELS", "chunk_tasks", "finish_scenarios", "run_batch", "simulate_circuits"]
 
 BATCHED_MODELS = ("ketasim.scenario:simulate",)
 MAX_POINTS_PER_CHUNK = 48  # bounds the work an interrupted chunk loses and keeps progress moving
@@ -126,44 +126,91 @@ def run_batch(tasks: list[Task], quick: bool, cache_root: str | None = None, iso
 
     _import_brian2_in_worker_thread()  # Dask runs tasks in a worker thread, where brian2's import would fail
     from ketasim.config import validate_scenario
-    from ketasim.scenario import finish, plan
+    from ketasim.scenario import plan
 
     for point_hash, data in tasks:
         try:
-            plans[point_hash] = plan(validate_scenario(data, "<sweep point>"), quick, figure_moments=False)
+            plans[point_hash] = plan(validate_scenario(data, "<sweep point>"), quick)
         except Exception as exc:  # a failed point is recorded, the chunk goes on
             records[point_hash] = {"status": "failed", "metrics": {}, "error": _error(exc)}
 
-    readouts = simulate_circuits(list(plans.values()), copies)
-    for point_hash, scenario in plans.items():
-        if point_hash in records:
-            continue
-        try:
-            key = scenario.config.seed
-            result = finish(scenario, {c: readouts[(c, key, scenario.pfc)] for c in scenario.conditions})
+    finished = finish_scenarios(list(plans.values()), copies)
+    for point_hash, result in zip(plans, finished, strict=True):
+        if isinstance(result, Exception):
+            records[point_hash] = {"status": "failed", "metrics": {}, "error": _error(result)}
+        else:
             metrics = {str(k): float(v) for k, v in result.metrics.items() if math.isfinite(float(v))}
             records[point_hash] = {"status": "done", "metrics": metrics, "error": ""}
-        except Exception as exc:
-            records[point_hash] = {"status": "failed", "metrics": {}, "error": _error(exc)}
 
     share = (time.perf_counter() - clock) / max(len(tasks), 1)
     return [{"hash": h, **records[h], "elapsed_s": share, **common} for h, _ in tasks]
 
 
-def simulate_circuits(scenarios: list, copies: int | None = None) -> dict:
-    """Readouts keyed by (condition, seed, network config) for every distinct copy the plans need."""
-    from ketasim.circuit.compiled import auto_copies, simulate_pfc_compiled
+def finish_scenarios(plans: list, copies: int | None = None) -> list:
+    """Finish planned scenarios with every circuit run batched over all of them.
 
+    The plans' circuit moments run first (:func:`simulate_circuits`), each
+    scenario is finished without its +24 h circuit moment, and those moments
+    then run together too, in the same network shape: per scenario, the
+    results equal :func:`ketasim.scenario.simulate`'s. Items are results, or
+    the exception that stopped that scenario (the others go on).
+    """
+    from ketasim.scenario import finish
+    from ketasim.signalling.stage import later_circuit_request, record_later_circuit
+
+    chosen: dict = {}
+    readouts = simulate_circuits(plans, copies, chosen)
+    results: list = []
+    requests: dict[int, tuple] = {}
+    for k, scenario in enumerate(plans):
+        try:
+            result = finish(scenario, {c: readouts[(c, scenario.config.seed, scenario.pfc)]
+                                       for c in scenario.conditions}, later_circuit=False)
+            request = later_circuit_request(result, scenario.quick)
+        except Exception as exc:  # recorded; the other scenarios go on
+            result, request = exc, None
+        results.append(result)
+        if request is not None:
+            requests[k] = request
+    wanted: dict = {}
+    for k, (pfc, _, conditions) in requests.items():
+        seed = results[k].config.seed
+        wanted.setdefault(pfc, []).extend((c, seed) for c in conditions if (c, seed, pfc) not in readouts)
+    readouts.update(_simulate_by_shape(wanted, copies, chosen))
+    for k, (pfc, moments, conditions) in requests.items():
+        result = results[k]
+        try:
+            record_later_circuit(result, moments, conditions,
+                                 [readouts[(c, result.config.seed, pfc)] for c in conditions])
+        except Exception as exc:
+            results[k] = exc
+    return results
+
+
+def simulate_circuits(scenarios: list, copies: int | None = None, chosen: dict | None = None) -> dict:
+    """Readouts keyed by (condition, seed, network config) for every distinct copy the plans need.
+
+    ``chosen`` (filled in) maps each network config to the copies per run
+    used for it, so that a later batch of the same network reuses its shape.
+    """
     by_shape: dict[Any, list[tuple]] = {}
     for scenario in scenarios:
         wanted = by_shape.setdefault(scenario.pfc, [])
         wanted.extend((c, scenario.config.seed) for c in scenario.conditions)
+    return _simulate_by_shape(by_shape, copies, chosen)
+
+
+def _simulate_by_shape(by_shape: dict, copies: int | None, chosen: dict | None = None) -> dict:
+    from ketasim.circuit.compiled import auto_copies, simulate_pfc_compiled
+
+    chosen = {} if chosen is None else chosen
     readouts = {}
     for pfc, wanted in by_shape.items():
         unique = list(dict.fromkeys(wanted))
         if not unique:  # only in-vitro points of this shape: no circuit to run
             continue
-        per_run = copies or _power_of_two(auto_copies(pfc, len(unique)))
+        per_run = copies or chosen.get(pfc) or _power_of_two(auto_copies(pfc, len(unique)))
+        chosen[pfc] = per_run
         try:
             out = simulate_pfc_compiled([c for c, _ in unique], [s for _, s in unique], pfc, copies=per_run)
         except Exception as exc:  # no C++ compiler, or the build failed: Brian2's runtime engine instead
