@@ -47,14 +47,21 @@ def make_spec(doses: int, seeds: int):
 
 
 def baseline_point(config, target: str) -> dict[str, float]:
-    """The naive loop's body: one runtime Brian2 network for this point, then its metrics."""
+    """The naive loop's body: runtime Brian2 networks for this point (its moments, then +24 h), its metrics."""
     from ketasim.circuit.pfc import simulate_pfc
     from ketasim.scenario import finish, plan
+    from ketasim.signalling.stage import later_circuit_request, record_later_circuit
 
     scenario = plan(config, quick=True)
     unique = list(dict.fromkeys(scenario.conditions))
     readouts = simulate_pfc(unique, scenario.pfc, seed=config.seed, target=target)
-    return finish(scenario, dict(zip(unique, readouts, strict=True))).metrics
+    result = finish(scenario, dict(zip(unique, readouts, strict=True)), later_circuit=False)
+    request = later_circuit_request(result, quick=True)
+    if request is not None:  # the +24 h moment, also in runtime mode (finish would use the compiled engine)
+        pfc, moments, conditions = request
+        record_later_circuit(result, moments, conditions, simulate_pfc(conditions, pfc, seed=config.seed,
+                                                                       target=target))
+    return result.metrics
 
 
 def time_sweep(spec, workers: int, cache_root: str | None) -> tuple[float, list[dict]]:

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in one line and exits with status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"ketasim: error: {message} (see 'ketasim {self.prog.split()[-1]} --help')\n")
+        self.exit(EXIT_USAGE, f"ketasim: error: {message} (see '{self.prog} --help')\n")  # "ketasim [command]"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -79,9 +79,9 @@ def _build_parser() -> argparse.ArgumentParser:
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
     reproduce = commands.add_parser("reproduce", help="run the review's effects as experiments; figures and REPORT.md")
-    reproduce.add_argument("--only", action="append", default=[], metavar="ID",
-                           help="run only this experiment (repeatable), e.g. --only E01 --only E10")
-    reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 3 seeds")
+    reproduce.add_argument("--only", action="extend", nargs="+", default=[], metavar="ID",
+                           help="run only these experiments, e.g. --only E01 E10 (repeatable)")
+    reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 2 seeds")
     reproduce.add_argument("--strict", action="store_true", help="exit with status 1 if any check fails")
     reproduce.add_argument("--out", type=Path, default=None,
                            help="figures and REPORT.md (default: figures/ of the checkout; with --quick "
