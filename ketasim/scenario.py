@@ -36,15 +36,15 @@ FIRST_DOSE_WINDOW_H = 24.0
 # drugs) skips the in-vivo layers.
 IN_VITRO_EVENTS = frozenset({"slice"})
 
+LATER_CIRCUIT_STAGE = "ketasim.signalling.stage:later_circuit_moment"
 STAGES: tuple[str, ...] = (
     "ketasim.signalling.stage:run",
-    "ketasim.signalling.stage:later_circuit_moment",
+    LATER_CIRCUIT_STAGE,
     "ketasim.plasticity.stage:run",
     "ketasim.protocols.fear:run",
     "ketasim.protocols.clinical:run",
     "ketasim.protocols.forced_swim:run",
 )
-LATER_CIRCUIT_STAGE = "ketasim.signalling.stage:later_circuit_moment"
 
 
 @dataclass
@@ -298,9 +298,8 @@ def simulate(
     readouts: dict[CircuitCondition, CircuitReadout] = {}
     if scenario.conditions:  # none in vitro
         say(f"PFC circuit ({len(scenario.moments)} moments in one run)")
-        # Identical conditions share one simulated copy (e.g. a 0 mg/kg dose).
-        unique = list(dict.fromkeys(scenario.conditions))
-        readouts = dict(zip(unique, simulate_circuit(unique, scenario.pfc, config.seed), strict=True))
+        readouts = dict(zip(scenario.conditions, simulate_circuit(scenario.conditions, scenario.pfc, config.seed),
+                            strict=True))
     return finish(scenario, readouts, progress)
 
 

@@ -518,10 +518,18 @@ def engine() -> str:
 def simulate_circuit(conditions: Sequence[CircuitCondition], config: PFCConfig, seed: int) -> list[CircuitReadout]:
     """One scenario's circuit conditions, all with the scenario's seed, on the engine in use.
 
-    The compiled engine gives each condition exactly what a sweep gives it
-    (per-copy streams); without a working C++ toolchain it falls back to
-    Brian2's runtime mode with a warning.
+    Identical conditions (e.g. a 0 mg/kg dose and drug-free) share one
+    simulated copy; the readouts follow ``conditions``. The compiled engine
+    gives each condition exactly what a sweep gives it (per-copy streams);
+    without a working C++ toolchain it falls back to Brian2's runtime mode
+    with a warning.
     """
+    unique = list(dict.fromkeys(conditions))
+    readouts = dict(zip(unique, _simulate_distinct(unique, config, seed), strict=True))
+    return [readouts[c] for c in conditions]
+
+
+def _simulate_distinct(conditions: list[CircuitCondition], config: PFCConfig, seed: int) -> list[CircuitReadout]:
     if engine() == "runtime":
         from ketasim.circuit.pfc import simulate_pfc
 

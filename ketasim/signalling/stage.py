@@ -177,6 +177,4 @@ def later_circuit_moment(config: ScenarioConfig, result, quick: bool, progress: 
         return
     pfc, moments, conditions = request
     progress("PFC circuit with the cascade's synaptic strength (+24 h)")
-    unique = list(dict.fromkeys(conditions))  # identical conditions share one copy
-    out = dict(zip(unique, simulate_circuit(unique, pfc, config.seed), strict=True))
-    record_later_circuit(result, moments, conditions, [out[c] for c in conditions])
+    record_later_circuit(result, moments, conditions, simulate_circuit(conditions, pfc, config.seed))
