@@ -18,10 +18,11 @@ SOURCES = ("Brachman et al. 2016 Biol Psychiatry 79:776 (30 mg/kg one week befor
 FITTED = "none"
 NOTE = ("Not reproduced, and left failing. One dose's synaptic effects in the model (spines, time constant 3 d; "
         "receptor expression) have faded a week later, so nothing carries protection into the stress period, at "
-        "any dose. Brachman et al. attribute the protection to lasting changes in ventral hippocampal CA3 activity "
-        "(Mastrodonato et al. 2018 Biol Psychiatry 84:846), a mechanism the model lacks; giving the cascade a "
-        "week-long memory of one dose would contradict the spine time courses it is fitted to "
-        "(Phoumthipphavong 2016, Moda-Sava 2019).")
+        "any dose. The protection lasts more than a week and less than a month (McGowan et al. 2017) and needs "
+        "DeltaFosB in ventral CA3, which rises only when stress follows the dose (Mastrodonato et al. 2018 Biol "
+        "Psychiatry 84:846: necessary and sufficient); the model has no ventral hippocampal circuit. A longer "
+        "spine memory alone would not give the claim either: PFC spines rise after 10 as well as 30 mg/kg "
+        "(E02), so it would protect at the low dose too, not as an inverted U.")
 
 DOSES = (0.0, 10.0, 30.0, 90.0)
 STRESS = {"event": "stress", "at": "7 d", "kind": "chronic", "sessions": 21, "every": "24 h", "duration": "2 h"}

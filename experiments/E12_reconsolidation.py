@@ -24,7 +24,10 @@ NOTE = ("The model's prediction is that ketamine inside the window weakens the m
         "restabilisation needs) for 1-2 h and only partly, while the memory stays labile for about 6 h, and "
         "ketamine raises BLA mTORC1 at the same time. Anisomycin, which stops protein synthesis for hours, does "
         "weaken it: the window itself works. Left failing rather than lengthening ketamine's action beyond its "
-        "measured pharmacokinetics.")
+        "measured pharmacokinetics. The rodent data disagree with each other: for cued fear, as here, ketamine "
+        "right after reactivation had no effect in rats (Honsberger, Taylor & Corlett 2015 Schizophr Res 164:227, "
+        "abstract), while it disrupted contextual fear reconsolidation in Duclot et al. 2016 Neuropharmacology "
+        "109:293 (no freezing numbers read); the model sides with the cued result.")
 
 REACTIVATION_H = 24.0
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},

