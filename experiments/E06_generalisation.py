@@ -17,15 +17,16 @@ CLAIM = "15-30 mg/kg given 22 h after conditioning suppresses fear generalisatio
 SOURCES = ("Asim et al. 2020 Neurosci Bull 36:153 (30 mg/kg i.p. 22 h after conditioning lowers generalisation, "
            "dose-dependently; generalised mice have less BDNF and more GluN2B in BLA and IL, which ketamine reverses)")
 FITTED = "none"
-NOTE = ("Not reproduced, and left failing. In the full profile every dose lowers the index a little (by less "
-        "than the 0.1 criterion), 15 mg/kg most, and 30 mg/kg no more than 7.5 mg/kg; the quick profile's small "
-        "network generalises more (index about 0.6) and shows no effect. A dose 22 h before the test acts on it "
-        "only through synaptic strength a day later: IL (PFC) input x1.06, x1.16 and x1.00 after 7.5, 15 and 30 "
-        "mg/kg, BLA strength x1.03, x1.09 and x0.90 (full profile, seed 0; the highest dose's longer pyramidal "
-        "NMDAR block crosses the spine-retraction threshold). Conditioning does not lower IL BDNF or raise GluN2B "
-        "in the model, so the generalised state Asim et al. find ketamine reversing does not exist here. Building "
-        "it would need conditioning-driven IL/BLA BDNF and GluN2B changes, which the review describes but gives "
-        "no numbers for.")
+NOTE = ("Half reproduced, and left failing. In the full profile 15 mg/kg lowers the index by more than the "
+        "0.1 criterion and 7.5 mg/kg does not, but 30 mg/kg falls just short (about -0.09); the quick profile's "
+        "small network generalises more (index about 0.6) and shows no effect. A dose 22 h before the test acts "
+        "on it only through synaptic strength a day later: IL (PFC) input x1.08, x1.24 and x1.13 after 7.5, 15 "
+        "and 30 mg/kg, BLA strength x1.04, x1.12 and x0.96 (full profile, seed 0; the highest dose's longer "
+        "pyramidal NMDAR block crosses the spine-retraction threshold). Conditioning does not lower IL BDNF or "
+        "raise GluN2B in the model, so the generalised state Asim et al. find ketamine reversing does not exist "
+        "here; in their mice IL GluN2B carries it (ifenprodil into IL, not BLA, lowers generalisation) and "
+        "ketamine's effect needs TrkB. Building it would need the size of those conditioning-driven BDNF and "
+        "GluN2B changes, which neither the review nor the abstracts give.")
 
 DOSES = (0.0, 7.5, 15.0, 30.0)
 QUICK_DOSES = (0.0, 7.5, 30.0)

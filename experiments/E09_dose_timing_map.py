@@ -34,7 +34,10 @@ NOTE = ("The harm half is not reproduced, and left failing. In the model ketamin
         "strength, and PFC (IL) strength; an anaesthetic dose's spine retraction has recovered by extinction a week "
         "later. The routes by which peri-trauma ketamine is thought to harm (a sympathetic and HPA-axis surge "
         "that strengthens amygdala consolidation, dissociation at induction, McGaugh 2004) are not modelled, and "
-        "no cited source gives their size. The map still shows where doses help or do nothing.")
+        "no cited source gives their size. Mouse and rat studies disagree with the harm: ketamine right after "
+        "contextual fear conditioning left later fear unchanged (McGowan et al. 2017 Neuropsychopharmacology "
+        "42:1577, 30 mg/kg; Clifton, Thomas & Hall 2018 J Psychopharmacol 32:156, 25 mg/kg), as in the model. "
+        "The map still shows where doses help or do nothing.")
 
 DOSES = (10.0, 30.0, 100.0, 200.0)
 QUICK_DOSES = (10.0, 100.0)
