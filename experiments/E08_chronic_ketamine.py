@@ -30,9 +30,9 @@ NOTE = ("The receptor and spine changes are reproduced in both profiles; the mem
         "costs 0.35-0.44 of freezing, with the full sizes and the quick timing none (seeds 0-2). Conductances are "
         "not rescaled with the number of inputs per cell, so the quick network is another operating point, not "
         "a noisier copy of the full one (van Albada, Helias & Diesmann 2015 PLoS Comput Biol 11:e1004490). No "
-        "cited source "
-        "gives the size of the impairment (Amann et al. 2009 Neurobiol Dis 35:311 report that chronic ketamine "
-        "impairs fear conditioning; their numbers were not read), so nothing was fitted to make the two agree.")
+        "cited source gives the size of the impairment (Amann et al. 2009 Neurobiol Dis 35:311 report that "
+        "chronic ketamine impairs fear conditioning; their numbers were not read), so nothing was fitted to make "
+        "the two agree.")
 
 DAYS = 28
 

@@ -22,8 +22,7 @@ NOTE = ("Ketamine and APV cut the bursts in both profiles, but neither profile p
         "conductances were fitted drug-free to a sizeable minority of bursting cells, not to these numbers. Yang et "
         "al. bathed slices in more ketamine than 10 uM (recalled as 100 uM, not verified); the model blocks 66 % "
         "of LHb NMDARs at 10 uM and 95 % at 100 uM, close to APV's 97 %, and 100 uM removes 84 % of burst spikes "
-        "(seed 0). The check stays at 10 uM, the brain "
-        "level after an antidepressant dose (Zanos et al. 2016).")
+        "(seed 0). The check stays at 10 uM, the brain level after an antidepressant dose (Zanos et al. 2016).")
 
 CONCENTRATIONS = (1.0, 3.0, 10.0)
 QUICK_CONCENTRATIONS = (3.0, 10.0)

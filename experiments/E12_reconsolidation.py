@@ -19,16 +19,16 @@ SOURCES = ("Nader, Schafe & LeDoux 2000 Nature 406:722 (anisomycin after reactiv
            "Przybyslawski & Sara 1997 (NMDAR antagonist after reactivation impairs reconsolidation); the review's "
            "call for ketamine during reconsolidation")
 FITTED = "memory.k_consolidate, memory.tau_labile (fitted to Schafe & LeDoux 2000 and Nader 2000 windows)"
-NOTE = ("The model's prediction is that ketamine inside the window weakens the memory only slightly (less than "
+NOTE = ("The model's prediction is that ketamine inside the window weakens the memory only slightly: less than "
         "the 0.05 of freezing the check asks for, and no more than the same dose outside the window, where the "
-        "30 mg/kg dose's spine retraction lowers BLA strength at the test): an i.p. dose blocks BLA NMDARs (and so the CCK-B gate that "
-        "restabilisation needs) for 1-2 h and only partly, while the memory stays labile for about 6 h, and "
-        "ketamine raises BLA mTORC1 at the same time. Anisomycin, which stops protein synthesis for hours, does "
-        "weaken it: the window itself works. Left failing rather than lengthening ketamine's action beyond its "
-        "measured pharmacokinetics. The rodent data disagree with each other: for cued fear, as here, ketamine "
-        "right after reactivation had no effect in rats (Honsberger, Taylor & Corlett 2015 Schizophr Res 164:227, "
-        "abstract), while it disrupted contextual fear reconsolidation in Duclot et al. 2016 Neuropharmacology "
-        "109:293 (no freezing numbers read); the model sides with the cued result.")
+        "30 mg/kg dose's spine retraction lowers BLA strength at the test. An i.p. dose blocks BLA NMDARs (and so "
+        "the CCK-B gate that restabilisation needs) for 1-2 h and only partly, while the memory stays labile for "
+        "about 6 h, and ketamine raises BLA mTORC1 at the same time. Anisomycin, which stops protein synthesis "
+        "for hours, does weaken it: the window itself works. Left failing rather than lengthening ketamine's "
+        "action beyond its measured pharmacokinetics. The rodent data disagree with each other: for cued fear, "
+        "as here, ketamine right after reactivation had no effect in rats (Honsberger, Taylor & Corlett 2015 "
+        "Schizophr Res 164:227, abstract), while it disrupted contextual fear reconsolidation in Duclot et al. "
+        "2016 Neuropharmacology 109:293 (no freezing numbers read); the model sides with the cued result.")
 
 REACTIVATION_H = 24.0
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
