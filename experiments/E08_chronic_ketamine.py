@@ -2,8 +2,9 @@
 
 Mouse, 25 mg/kg i.p. (the middle of 20-30 mg/kg) or saline once a day for
 28 days; fear conditioning the day after the last dose and a test a day
-later. Daily doses push the NMDAR block past the down-regulation threshold
-for hours every day, so receptor expression and spines fall; the weakened
+later. Daily doses keep the running mean of pyramidal NMDAR block (over
+about 2 days) above the down-regulation threshold, which no single dose of
+up to 30 mg/kg reaches, so receptor expression and spines fall; the weakened
 synapses (hippocampal context input, BLA afferents) learn less.
 """
 
@@ -19,7 +20,7 @@ CLAIM = ("Chronic daily 20-30 mg/kg for 28 days lowers hippocampal NMDAR and AMP
 SOURCES = ("Ding et al. 2016 Sci Rep 6:38771 (GluA1/GluN subunits after chronic ketamine); Tan et al. 2011 PLoS One "
            "6:e21328; Li et al. 2019 / Luo et al. (spatial and fear memory impaired after weeks of daily ketamine), "
            "as summarised in the review")
-FITTED = ("signalling receptors.block_threshold, receptors.downregulation_rate.*, spines.retraction_rate "
+FITTED = ("signalling receptors.exposure_threshold, receptors.downregulation_rate.*, spines.retraction_rate "
           "(fitted to the size of these chronic changes: no primary source with numbers was located)")
 NOTE = ("The receptor and spine changes are reproduced in both profiles; the memory impairment depends on the "
         "network's size and is left failing in the full run. The model's only routes from 28 daily doses to a "

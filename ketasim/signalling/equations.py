@@ -34,7 +34,13 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
     dS/dt   = (P^q R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (formation ∝ P^q R_A, retraction)
     dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
     dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
-              D = max(block - theta, 0) / (1 - theta)
+    dX/dt   = (block - X) / tau_exposure                      recent mean NMDAR block (exposure)
+              D = max(X - theta, 0) / theta
+
+Down-regulation (D) follows the block's running mean over days, not its
+momentary level: homeostatic receptor changes build up over 1-2 days of a
+sustained change in activity, so daily dosing accumulates exposure while a
+single dose of any sub-anaesthetic size stays below threshold.
 """
 
 from __future__ import annotations
@@ -59,9 +65,10 @@ STATES = (
     "spine_density",
     "nmdar_expression",
     "ampar_expression",
+    "block_exposure",
 )
 N_STATES = len(STATES)
-(E, T, B, M, H, N, P, S, RN, RA) = range(N_STATES)
+(E, T, B, M, H, N, P, S, RN, RA, X) = range(N_STATES)
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def rhs(
     d[N] = (synthesis - y[N]) / p.tau_nascent
     d[P] = (y[N] - y[P]) / p.tau_proteins
     theta = p.downregulation_threshold
-    drive = np.maximum(b - theta, 0.0) / (1.0 - theta)
+    drive = np.maximum(y[X] - theta, 0.0) / theta
     formation = np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA]
     if stress is not None and stress_sensitivity is not None:
         # Stress shifts the formation target multiplicatively, so spine density stays positive.
@@ -175,6 +182,7 @@ def rhs(
     d[S] = (formation - y[S]) / p.tau_spines - p.retraction_rate * drive * y[S]
     d[RN] = (1.0 - y[RN]) / p.tau_receptor_recovery - p.downregulation_rate_nmdar * drive * y[RN]
     d[RA] = (1.0 - y[RA]) / p.tau_receptor_recovery - p.downregulation_rate_ampar * drive * y[RA]
+    d[X] = (b - y[X]) / p.tau_exposure
     return d
 
 
@@ -185,6 +193,7 @@ def steady_state(p: SignallingParams, mech: Switches) -> np.ndarray:
     """
     y = np.empty(N_STATES)
     y[RN] = y[RA] = 1.0
+    y[X] = 0.0
     g = float(effective_glutamate(np.float64(1.0), p, mech))
     y[E] = mech.eef2k * float(resting_nmdar_signal(np.float64(0.0), mech))
     k = p.eef2_suppression

@@ -62,6 +62,7 @@ class SignallingParams:
     tau_receptor_recovery: float
     retraction_rate: float
     downregulation_threshold: float
+    tau_exposure: float
     downregulation_rate_nmdar: float
     downregulation_rate_ampar: float
 
@@ -188,27 +189,41 @@ DEFAULT = SignallingParams(
         "measurement located, see docs/mechanisms.md)",
     ),
     retraction_rate=param(
-        _P, "spines.retraction_rate", 2.0, "1/h",
+        _P, "spines.retraction_rate", 0.0095, "1/h",
         "fitted: spine density -15 to -30 % after 4 weeks of daily 25-30 mg/kg (prior from the literature notes, "
         "no verified primary source); retraction of distal apical tuft branches the day after ketamine "
         "(Phoumthipphavong et al. 2016 eNeuro) is the observed form of acute structural loss",
-        "Extra spine elimination per unit supra-threshold NMDAR block (same threshold as receptor loss).",
+        "Extra spine elimination per unit down-regulation drive D (the same drive as receptor loss). Fitted to "
+        "-15 % hippocampal spine density at day 31 of E08 (full profile).",
     ),
     downregulation_threshold=param(
-        _P, "receptors.block_threshold", 0.5, "1",
-        "fitted: a single antidepressant dose (10 mg/kg, peak pyramidal block about 0.4) leaves receptor "
-        "expression intact while daily 25-30 mg/kg lowers it (Tan et al. 2011 PLoS One 6:e21328; Ding et al. "
-        "2016 Sci Rep 6:38771; direction only)",
-        "Only pyramidal NMDAR block above this fraction drives down-regulation.",
+        _P, "receptors.exposure_threshold", 0.0125, "1",
+        "fitted: a running-mean pyramidal block of 1.25 % lies between daily 10 mg/kg (about 1.0 %; assumed to "
+        "leave expression intact, no source located) and daily 15-20 mg/kg (1.4-1.6 %), so daily 20-30 mg/kg "
+        "lowers receptor expression (Tan et al. 2011 PLoS One 6:e21328; Ding et al. 2016 Sci Rep 6:38771; "
+        "direction only) while one dose of up to 30 mg/kg (running mean at most 1.0 %) does not: single 10-30 "
+        "mg/kg doses are antidepressant or protective in mice (Zanos et al. 2016 Nature 533:481; McGowan et al. "
+        "2017 Neuropsychopharmacology 42:1577; Asim et al. 2020 Neurosci Bull 36:153); one 90 mg/kg dose "
+        "(1.7 %) crosses it briefly",
+        "Down-regulation drive D = max(X - theta, 0) / theta, X the running mean of pyramidal NMDAR block.",
+    ),
+    tau_exposure=param(
+        _P, "receptors.exposure_tau", 2 * 24.0, "h",
+        "homeostatic receptor changes build up over 1-2 d of a sustained change in activity (Turrigiano et al. 1998 "
+        "Nature 391:892, 48 h of TTX or bicuculline; Wierenga, Ibata & Turrigiano 2005 J Neurosci 25:2895, AMPAR "
+        "accumulation rising progressively over 2 d of blockade); the time scale only, the direction of "
+        "chronic ketamine's change comes from the chronic studies above",
+        "Time constant of the running mean X of pyramidal NMDAR block that drives down-regulation.",
     ),
     downregulation_rate_nmdar=param(
-        _P, "receptors.downregulation_rate.nmdar", 1.2, "1/h",
+        _P, "receptors.downregulation_rate.nmdar", 0.0053, "1/h",
         "fitted: about -20 to -40 % NMDAR subunit protein after 4 weeks of daily 25-30 mg/kg (prior from the "
         "literature notes, no verified primary source)",
-        "Rate per unit supra-threshold block; acts on expression multiplicatively (stays positive).",
+        "Rate per unit down-regulation drive D; acts on expression multiplicatively (stays positive). Fitted "
+        "to -20 % at day 31 of E08 (3 d after the last of 28 daily 25 mg/kg doses; about -32 % at the last dose).",
     ),
     downregulation_rate_ampar=param(
-        _P, "receptors.downregulation_rate.ampar", 1.2, "1/h",
+        _P, "receptors.downregulation_rate.ampar", 0.0053, "1/h",
         "fitted: as for NMDARs (GluA1 changes after chronic ketamine, Ding et al. 2016 Sci Rep 6:38771; "
         "magnitude assumed)",
     ),
