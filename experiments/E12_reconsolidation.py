@@ -20,8 +20,8 @@ SOURCES = ("Nader, Schafe & LeDoux 2000 Nature 406:722 (anisomycin after reactiv
            "call for ketamine during reconsolidation")
 FITTED = "memory.k_consolidate, memory.tau_labile (fitted to Schafe & LeDoux 2000 and Nader 2000 windows)"
 NOTE = ("The model's prediction is that ketamine inside the window weakens the memory only slightly: less than "
-        "the 0.05 of freezing the check asks for, and no more than the same dose outside the window, where the "
-        "30 mg/kg dose's spine retraction lowers BLA strength at the test. An i.p. dose blocks BLA NMDARs (and so "
+        "the 0.05 of freezing the check asks for, and about as much as the same dose outside the window (-0.03 "
+        "both, full profile). An i.p. dose blocks BLA NMDARs (and so "
         "the CCK-B gate that restabilisation needs) for 1-2 h and only partly, while the memory stays labile for "
         "about 6 h, and ketamine raises BLA mTORC1 at the same time. Anisomycin, which stops protein synthesis "
         "for hours, does weaken it: the window itself works. Left failing rather than lengthening ketamine's "

@@ -85,7 +85,12 @@ def test_stress_batches_like_the_other_inputs():
     load = np.stack([np.zeros_like(t), np.ones_like(t)])
     both = simulate_cascade(t, ones, 0 * ones, stress=load)
     alone = simulate_cascade(t, ones[1], 0 * ones[1], stress=load[1])
-    np.testing.assert_allclose(both.states[..., 1, :], alone.states[..., 0, :], rtol=1e-5, atol=1e-8)
+    # Batching changes the BDF steps (one error norm over the batch), not the equations: both runs sit within
+    # the solver's global error of each other, which at RTOL 1e-6 is up to about 2e-5 relative here (measured
+    # against an RTOL 1e-10 reference). A wiring error (the wrong item's load) would differ by about 0.1.
+    np.testing.assert_allclose(both.states[..., 1, :], alone.states[..., 0, :], rtol=5e-5, atol=1e-8)
+    np.testing.assert_allclose(both.states[..., 0, :], simulate_cascade(t, ones[0], 0 * ones[0]).states[..., 0, :],
+                               rtol=5e-5, atol=1e-8)
 
 
 # --- event fields -------------------------------------------------------------------------------------------------

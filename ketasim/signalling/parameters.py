@@ -191,8 +191,8 @@ DEFAULT = SignallingParams(
     retraction_rate=param(
         _P, "spines.retraction_rate", 0.0095, "1/h",
         "fitted: spine density -15 to -30 % after 4 weeks of daily 25-30 mg/kg (prior from the literature notes, "
-        "no verified primary source); retraction of distal apical tuft branches the day after ketamine "
-        "(Phoumthipphavong et al. 2016 eNeuro) is the observed form of acute structural loss",
+        "no verified primary source); the retraction of distal apical tuft branches the day after one dose "
+        "(Phoumthipphavong et al. 2016 eNeuro) is not represented",
         "Extra spine elimination per unit down-regulation drive D (the same drive as receptor loss). Fitted to "
         "-15 % hippocampal spine density at day 31 of E08 (full profile).",
     ),
