@@ -8,7 +8,7 @@ import pytest
 from ketasim.config import validate_scenario
 from ketasim.pharmacology.pd import simulate_block
 from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
-from ketasim.scenario import simulate
+from ketasim.scenario import plan, simulate
 from ketasim.signalling import (
     DEFAULT,
     REGIONS,
@@ -176,8 +176,6 @@ def test_chronic_daily_high_dose_ends_below_saline_in_hippocampus(run_quick):
 
 def _receptor_expression(dose_mg_kg: float, repeat: int, days: int) -> np.ndarray:
     """Hippocampal NMDAR expression under mouse i.p. dosing, from the block alone (glutamate held at rest)."""
-    from ketasim.scenario import plan
-
     dosing = {"drug": "ketamine", "dose": f"{dose_mg_kg} mg/kg", "route": "ip", "at": "0 h"}
     if repeat > 1:
         dosing.update(repeat=repeat, every="24 h")
