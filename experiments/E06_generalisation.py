@@ -19,7 +19,7 @@ SOURCES = ("Asim et al. 2020 Neurosci Bull 36:153 (30 mg/kg i.p. 22 h after cond
 FITTED = "none"
 NOTE = ("Reproduced in the full profile, where 15 and 30 mg/kg lower the index by more than the 0.1 criterion "
         "and 7.5 mg/kg does not; the quick profile's small network generalises more (index about 0.6) and shows "
-        "no effect. A dose 22 h before the test acts on it only through synaptic strength a day later: IL (PFC) "
+        "a smaller effect (-0.07 at 30 mg/kg, seeds 0-1). A dose 22 h before the test acts on it only through synaptic strength a day later: IL (PFC) "
         "input x1.08, x1.24 and x1.49 after 7.5, 15 and 30 mg/kg, BLA strength x1.04, x1.12 and x1.25 (full "
         "profile, seed 0). Until the chronic down-regulation was made to follow a 2-day running mean of NMDAR "
         "block, one 30 mg/kg dose crossed a momentary block threshold and retracted spines (IL x1.13, BLA x0.96), "
