@@ -38,14 +38,14 @@ def _ones(n_batch: int = 1) -> np.ndarray:
 def test_rhs_with_exposure_above_threshold_matches_hand_values():
     p = DEFAULT
     y = _ones()
-    y[IDX["block_exposure"]] = 1.5 * p.downregulation_threshold  # drive D = (1.5 theta - theta) / theta = 1/2
+    y[IDX["block_exposure"]] = 1.5 * p.exposure_threshold  # drive D = (1.5 theta - theta) / theta = 1/2
     d = rhs(y, np.array([1.0]), np.array([0.75]), GAINS, p, Switches())
     # p-eEF2 relaxes to R_N (1 - block) = 0.25; receptors lose k D = k / 2.
     assert d[IDX["p_eef2"], 0, 0] == pytest.approx((0.25 - 1.0) / p.tau_eef2)
     assert d[IDX["nmdar_expression"], 1, 0] == pytest.approx(-0.5 * p.downregulation_rate_nmdar)
     assert d[IDX["ampar_expression"], 2, 0] == pytest.approx(-0.5 * p.downregulation_rate_ampar)
     assert d[IDX["spine_density"], 0, 0] == pytest.approx(-0.5 * p.retraction_rate)  # retraction only
-    assert d[IDX["block_exposure"], 0, 0] == pytest.approx((0.75 - 1.5 * p.downregulation_threshold) / p.tau_exposure)
+    assert d[IDX["block_exposure"], 0, 0] == pytest.approx((0.75 - 1.5 * p.exposure_threshold) / p.tau_exposure)
     for state in ("bdnf_protein", "bdnf", "mtor", "homer1a", "nascent_proteins", "synaptic_proteins"):
         assert d[IDX[state]] == pytest.approx(0.0, abs=1e-12), state
 
@@ -181,7 +181,7 @@ def _receptor_expression(dose_mg_kg: float, repeat: int, days: int) -> np.ndarra
         dosing.update(repeat=repeat, every="24 h")
     config = validate_scenario({"species": "mouse", "duration": f"{days} d", "dosing": [dosing]})
     planned = plan(config, quick=True)
-    block = planned.series["nmdar_block_pyramidal"]
+    block = resting_block(planned.series)  # what the signalling stage feeds the cascade
     cascade = simulate_cascade(planned.series["time_h"], np.ones_like(block), block, Switches(), ("hpc",),
                                DEFAULT, _breakpoints(config))
     return cascade.relative("nmdar_expression", "hpc")[0]

@@ -172,7 +172,7 @@ def rhs(
     )
     d[N] = (synthesis - y[N]) / p.tau_nascent
     d[P] = (y[N] - y[P]) / p.tau_proteins
-    theta = p.downregulation_threshold
+    theta = p.exposure_threshold
     drive = np.maximum(y[X] - theta, 0.0) / theta
     formation = np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA]
     if stress is not None and stress_sensitivity is not None:

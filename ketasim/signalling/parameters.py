@@ -61,7 +61,7 @@ class SignallingParams:
     spine_formation_gain: float
     tau_receptor_recovery: float
     retraction_rate: float
-    downregulation_threshold: float
+    exposure_threshold: float
     tau_exposure: float
     downregulation_rate_nmdar: float
     downregulation_rate_ampar: float
@@ -196,7 +196,7 @@ DEFAULT = SignallingParams(
         "Extra spine elimination per unit down-regulation drive D (the same drive as receptor loss). Fitted to "
         "-15 % hippocampal spine density at day 31 of E08 (full profile).",
     ),
-    downregulation_threshold=param(
+    exposure_threshold=param(
         _P, "receptors.exposure_threshold", 0.0125, "1",
         "fitted: a running-mean pyramidal block of 1.25 % lies between daily 10 mg/kg (about 1.0 %; assumed to "
         "leave expression intact, no source located) and daily 15-20 mg/kg (1.4-1.6 %), so daily 20-30 mg/kg "
