@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from ketasim.config import ConfigError, validate_scenario
+from ketasim.protocols.fear import available_nmdar_signal
 
 CONDITION = {"event": "conditioning", "at": "1 h", "trials": 5}
 
@@ -56,6 +59,17 @@ def test_memory_series_are_on_the_grid(conditioning):
     assert ts["bla_fear_memory"].shape == ts["time_h"].shape
     assert ts["bla_fear_memory"][-1] > 1.2 and ts["bla_extinction_memory"].max() > 1.2
     assert "fear.png" in conditioning.figures
+
+
+def test_down_regulated_nmdars_count_like_a_partial_block():
+    time = np.array([0.0, 10.0, 20.0])
+    result = SimpleNamespace(timeseries={"time_h": time, "nmdar_block_pyramidal": np.array([0.0, 0.5, 0.0]),
+                                         "bla_nmdar_expression": np.array([1.0, 0.8, 0.6])})
+    available = available_nmdar_signal(result)
+    assert available(time) == pytest.approx([1.0, 0.5 * 0.8, 0.6])
+    assert available(np.array(5.0)) == pytest.approx(0.75 * 0.9)  # both series interpolated in time
+    # A scenario without the signalling layer (or without a drug) has every receptor available.
+    assert available_nmdar_signal(SimpleNamespace(timeseries={"time_h": time}))(time) == pytest.approx(1.0)
 
 
 TEST = {"event": "test", "at": "72 h", "cues": ["plus"]}

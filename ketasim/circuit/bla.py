@@ -179,8 +179,9 @@ class Modulators:
     Attributes
     ----------
     nmda_gain : float
-        Unblocked NMDAR fraction in BLA (1 − block): scales NMDA current and
-        the NMDAR Ca²⁺ that releases CCK.
+        Available NMDAR conductance in BLA relative to an untreated animal
+        ((1 − block) × receptor expression): scales NMDA current and the
+        NMDAR Ca²⁺ that releases CCK.
     learning_gate : float
         Extra scale on plasticity (0 = none; e.g. a protein-synthesis-independent block).
     cck, cckbr : float

@@ -6,11 +6,12 @@ event, in time order:
 1. the memory traces consolidate from the previous session up to this one
    (:func:`ketasim.protocols.memory.consolidate`) with protein synthesis
    ``P(t)`` (BLA mTORC1 activity from the signalling layer when present, times
-   the ``mtor`` switch) and the plasticity gate ``G(t) = (1 − BLA NMDAR
-   block) · cck · cckbr``;
+   the ``mtor`` switch) and the plasticity gate ``G(t) = N(t) · cck · cckbr``,
+   where ``N(t) = (1 − BLA NMDAR block) · BLA NMDAR expression`` is the
+   available NMDAR conductance relative to an untreated animal;
 2. the BLA circuit runs the session with the traces' weights and the
-   moment's modulators (NMDAR block, IL, BLA and hippocampal synaptic
-   strength: the last scales the context input);
+   moment's modulators (available NMDARs ``N``, IL, BLA and hippocampal
+   synaptic strength: the last scales the context input);
 3. learning sessions write their weight change into the labile traces; a
    reactivation also destabilises the reactivated CS's stable trace.
 
@@ -50,6 +51,19 @@ def _signal(result, name: str, default: float = 1.0) -> Callable[[np.ndarray], n
     return lambda t: np.interp(t, time, series)
 
 
+def available_nmdar_signal(result) -> Callable[[np.ndarray], np.ndarray]:
+    """BLA NMDAR conductance available at time t (h), relative to an untreated animal.
+
+    ``(1 − NMDAR block) × BLA NMDAR expression``: chronic exposure
+    down-regulates the receptors (signalling layer), and fewer receptors pass
+    less current and less of the Ca²⁺ that releases CCK, as a partial block
+    does. Either series defaults to its drug-free value when absent.
+    """
+    block = _signal(result, "nmdar_block_pyramidal", 0.0)
+    expression = _signal(result, "bla_nmdar_expression")
+    return lambda t: (1.0 - block(t)) * expression(t)
+
+
 def _inhibitor_signals(config: ScenarioConfig, result) -> list[Callable[[np.ndarray], np.ndarray]]:
     """Time courses of anisomycin / rapamycin inhibition of protein synthesis, one per drug given."""
     from ketasim.pharmacology.inhibitors import INHIBITORS, inhibition
@@ -86,7 +100,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
         return
     progress(f"BLA fear circuit ({len(events)} sessions)")
     mech = config.mechanisms
-    block = _signal(result, "nmdar_block_pyramidal", 0.0)
+    available_nmdar = available_nmdar_signal(result)
     bla_mtor = _signal(result, "bla_mtor")
     il_strength = _signal(result, "pfc_synaptic_strength")
     bla_strength = _signal(result, "bla_synaptic_strength")
@@ -101,7 +115,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
         return p
 
     def gate(t: np.ndarray) -> np.ndarray:
-        return (1.0 - block(t)) * mech.cck * mech.cckbr
+        return available_nmdar(t) * mech.cck * mech.cckbr
 
     overlap = config.fear.cs_overlap
     network = BLANetwork(BLAConfig.quick(overlap) if quick else BLAConfig(cs_overlap=overlap), seed=config.seed)
@@ -122,7 +136,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
         now = at
         network.set_weights({p: tr.weights() for p, tr in traces.items()})
         modulators = Modulators(
-            nmda_gain=float(1.0 - block(np.array(at))),
+            nmda_gain=float(available_nmdar(np.array(at))),
             il_strength=float(il_strength(np.array(at))),
             bla_strength=float(bla_strength(np.array(at))),
             context_strength=float(context_strength(np.array(at))),
