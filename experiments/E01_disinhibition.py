@@ -19,6 +19,12 @@ SOURCES = ("Homayoun & Moghaddam 2007 J Neurosci 27:11496 (interneurons slow bef
            "MK-801); Moghaddam et al. 1997 J Neurosci 17:2921 (PFC glutamate outflow rises after 30 mg/kg, "
            "not after an anaesthetic dose); Jackson et al. 2004 PNAS 101:8467")
 FITTED = "none (the block's IC50s and kinetics are sourced; the circuit is calibrated drug-free)"
+NOTE = ("The claim is reproduced for sub-anaesthetic doses. Above them the model is outside its valid range: "
+        "pyramidal firing and glutamate release keep rising up to 100 mg/kg (glutamate x6.6 at 60 and x9.0 at "
+        "100 mg/kg, full profile), whereas in rats PFC glutamate outflow rose at 10-30 mg/kg, did not change at "
+        "50 mg/kg and fell at an anaesthetic 200 mg/kg (Moghaddam et al. 1997, abstract), and 80 mg/kg did not "
+        "activate mTORC1 (Li et al. 2010). The circuit has no anaesthetic-state mechanism (docs/mechanisms.md, "
+        "known gaps), so the cascade downstream also over-reads anaesthetic doses; the checks stop at 30 mg/kg.")
 
 DOSES = (0.0, 3.0, 10.0, 30.0, 60.0, 100.0)
 QUICK_DOSES = (0.0, 3.0, 10.0, 30.0, 100.0)
