@@ -85,10 +85,16 @@ def test_runner_writes_figures_and_report_and_exit_codes(tmp_path):
     assert (out / "E01.png").exists() and (out / "E02.png").exists()
     report = (out / "REPORT.md").read_text()
     assert "**1 of 2 effects pass.**" in report and "**FAIL**" in report
+    assert "kept" not in report  # one invocation made every row
     assert main([*args, "--strict"]) == 1
     assert main([*args, "--strict", "--only", "E01"]) == 0
     rows = json.loads((out / "report.json").read_text())["rows"]
     assert set(rows) == {"E01", "E02"}  # --only updated E01 and kept E02's row
+    assert rows["E01"]["run"].keys() == rows["E02"]["run"].keys() == {"date", "version"}
+    report = (out / "REPORT.md").read_text()
+    assert "for E01; the other rows are kept from earlier runs" in report  # the header's wall time is E01's only
+    (e02_row,) = [line for line in report.splitlines() if line.startswith("| E02 ")]
+    assert f"kept from the run of {rows['E02']['run']['date']}, ketasim {rows['E02']['run']['version']}" in e02_row
 
 
 def test_runner_reports_a_broken_experiment_as_an_error(tmp_path):

@@ -5,7 +5,7 @@ repository's ``experiments/`` by default). Each runs in a worker process with
 its own Brian2 build directory; its figure is saved as ``<out>/<ID>.png`` and
 its checks go into ``<out>/report.json`` and ``<out>/REPORT.md``. Running a
 subset (``--only``) updates those rows and keeps the others, each row saying
-which profile produced it.
+which profile and which run (date, ketasim version) produced it.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
 
     started = time.perf_counter()
     profile = Profile.make(quick)
-    row: dict[str, Any] = {"id": Path(path).name[:3], "profile": profile.name, "seeds": list(profile.seeds)}
+    # "profile" is the label shown (it may name the circuits the experiment chose); "profile_name" the requested one.
+    row: dict[str, Any] = {"id": Path(path).name[:3], "profile": profile.name, "profile_name": profile.name,
+                           "seeds": list(profile.seeds)}
     try:
         module = _load(Path(path))
         row.update(id=module.ID, title=module.TITLE, claim=module.CLAIM, sources=module.SOURCES, fitted=module.FITTED,
@@ -129,8 +131,24 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _provenance(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
+    """The report's header line: which invocation produced which rows, with what, in how long."""
+    ran = [key for key in sorted(rows) if key in meta["ran"]]
+    profiles = sorted({r.get("profile_name", r["profile"].split(",")[0]) for r in rows.values()})
+    line = (f"Last run: {meta['date']}, ketasim {meta['version']}, profile(s) {', '.join(profiles)}, wall time "
+            f"{meta['wall_s'] / 60:.1f} min on {meta['cores']} cores ({meta['machine']})")
+    if len(ran) == len(rows):
+        return line + "."
+    return (line + f" for {', '.join(ran)}; the other rows are kept from earlier runs (each row says which), so "
+            "this header's wall time is not the whole reproduction's.")
+
+
 def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any]) -> Path:
-    """``REPORT.md`` (and ``report.json``) from the rows, written atomically."""
+    """``REPORT.md`` (and ``report.json``) from the rows, written atomically.
+
+    ``meta["ran"]`` lists the IDs this invocation ran; other rows are kept from earlier runs.
+    """
+    ran = set(meta["ran"])
     lines = [
         "# ketasim reproduction report",
         "",
@@ -138,9 +156,7 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         "check of the claim against the numbers the model produced. Seeds are paired across conditions; where "
         "a check spans seeds, the 95 % bootstrap interval of the paired difference must exclude 0.",
         "",
-        f"Last run: {meta['date']}, ketasim {meta['version']}, profile(s) "
-        f"{', '.join(sorted({r['profile'].split(',')[0] for r in rows.values()}))}, wall time of the last invocation "
-        f"{meta['wall_s'] / 60:.1f} min on {meta['cores']} cores ({meta['machine']}).",
+        _provenance(rows, meta),
         "",
         f"**{sum(r['passed'] for r in rows.values())} of {len(rows)} effects pass.**",
         "",
@@ -156,7 +172,9 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
             criterion = "<br>".join(_cell(c["criterion"]) + (" ✔" if c["passed"] else " ✘") for c in r["checks"])
             verdict = "pass" if r["passed"] else "**FAIL**"
         figure = f"[{r['figure']}]({r['figure']})" if r["figure"] else ""
-        lines.append(f"| {r['id']} ({r['profile']}, seeds {','.join(map(str, r['seeds']))}, {r['wall_s']:.0f} s) "
+        kept = "" if key in ran else (f", kept from the run of {r['run']['date']}, ketasim {r['run']['version']}"
+                                      if "run" in r else ", kept from an earlier run")
+        lines.append(f"| {r['id']} ({r['profile']}, seeds {','.join(map(str, r['seeds']))}, {r['wall_s']:.0f} s{kept}) "
                      f"| {_cell(r.get('claim', ''))} | {measured} | {criterion} | {verdict} | {figure} |")
     lines += ["", "## Sources and fitted parameters", ""]
     for key in sorted(rows):
@@ -239,8 +257,11 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
             previous = json.loads(report_json.read_text(encoding="utf-8")).get("rows", {})
         except (OSError, ValueError):
             previous = {}
-    merged = {k: v for k, v in previous.items() if k in scripts and k not in rows} | rows
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": _version(),
             "wall_s": time.perf_counter() - started, "cores": os.cpu_count(),
-            "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers}
+            "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers,
+            "ran": sorted(rows)}
+    for row in rows.values():
+        row["run"] = {"date": meta["date"], "version": meta["version"]}
+    merged = {k: v for k, v in previous.items() if k in scripts and k not in rows} | rows
     return rows, write_report(merged, out, meta)
