@@ -34,7 +34,8 @@ NOTE = ("Reproduced in both profiles. The new memory is weaker mainly because th
         "chronic ketamine was measured in the hippocampus, not the BLA: the model assumes every region "
         "down-regulates alike, because one exposure signal drives it. No cited source gives the size of the "
         "impairment (Amann et al. 2009 Neurobiol Dis 35:311 report that chronic ketamine impairs fear "
-        "conditioning; their numbers were not read): a smaller measured impairment would point at the LTP's "
+        "conditioning; their numbers were not read), and null results after chronic dosing exist too (Venancio et "
+        "al. 2011; O'Brien et al. 2021; docs/literature): a smaller measured impairment would point at the LTP's "
         "NMDAR dependence. The quick network (60 principal cells, short trials) loses almost all its freezing: "
         "its conductances are not rescaled with the number of inputs per cell, so it is another operating point, "
         "not a noisier copy of the full one (van Albada, Helias & Diesmann 2015 PLoS Comput Biol 11:e1004490).")
