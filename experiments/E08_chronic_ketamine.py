@@ -69,13 +69,14 @@ def run(profile):
     fig, (ax_t, ax_mem) = plt.subplots(1, 2, figsize=(11, 3.6), constrained_layout=True,
                                        gridspec_kw={"width_ratios": [3, 1]})
     t = chronic[0].timeseries["time_h"] / 24
-    for column, colour, label in (("hpc_nmdar_expression", "C0", "NMDAR expression"),
-                                  ("hpc_ampar_expression", "C1", "AMPAR expression"),
-                                  ("hpc_spine_density", "C3", "spine density")):
-        ax_t.plot(t, np.mean([r.timeseries[column] for r in chronic], axis=0), color=colour, label=label)
+    for column, colour, style, label in (("hpc_nmdar_expression", "C0", "-", "NMDAR expression"),
+                                         ("hpc_ampar_expression", "C1", "-", "AMPAR expression"),
+                                         ("hpc_spine_density", "C3", "-", "spine density"),
+                                         ("bla_nmdar_expression", "C2", "--", "BLA NMDARs (read at conditioning)")):
+        ax_t.plot(t, np.mean([r.timeseries[column] for r in chronic], axis=0), color=colour, ls=style, label=label)
     ax_t.axhline(1, color="0.6", lw=0.8, label="saline")
     ax_t.axvspan(0, DAYS, color="0.93", zorder=0)
-    ax_t.set(xlabel="day (shaded: daily 25 mg/kg)", ylabel="hippocampus (saline = 1)", title="hippocampal synapses")
+    ax_t.set(xlabel="day (shaded: daily 25 mg/kg)", ylabel="relative to saline", title="hippocampal synapses (solid), BLA")
     ax_t.legend(frameon=False, fontsize=8, ncols=2)
     for k, (group, colour) in enumerate(((saline, "0.5"), (chronic, "C3"))):
         values = by_seed(group, "freezing_cs_plus")
