@@ -233,6 +233,7 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
         raise ConfigError("--out", str(out), "exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    version = _version()  # before any output lands in the checkout (figures/ would make it "-dirty")
     rows: dict[str, dict[str, Any]] = {}
 
     def done(row: dict[str, Any]) -> None:
@@ -257,7 +258,7 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
             previous = json.loads(report_json.read_text(encoding="utf-8")).get("rows", {})
         except (OSError, ValueError):
             previous = {}
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": _version(),
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": version,
             "wall_s": time.perf_counter() - started, "cores": os.cpu_count(),
             "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers,
             "ran": sorted(rows)}
