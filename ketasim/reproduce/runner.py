@@ -133,7 +133,7 @@ def _cell(text: str) -> str:
 
 def _provenance(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
     """The report's header line: which invocation produced which rows, with what, in how long."""
-    ran = [key for key in sorted(rows) if key in meta["ran"]]
+    ran = meta["ran"]  # this invocation's IDs (sorted); every one is among the rows
     profiles = sorted({r.get("profile_name", r["profile"].split(",")[0]) for r in rows.values()})
     line = (f"Last run: {meta['date']}, ketasim {meta['version']}, profile(s) {', '.join(profiles)}, wall time "
             f"{meta['wall_s'] / 60:.1f} min on {meta['cores']} cores ({meta['machine']})")
