@@ -76,7 +76,8 @@ def run(profile):
         ax_t.plot(t, np.mean([r.timeseries[column] for r in chronic], axis=0), color=colour, ls=style, label=label)
     ax_t.axhline(1, color="0.6", lw=0.8, label="saline")
     ax_t.axvspan(0, DAYS, color="0.93", zorder=0)
-    ax_t.set(xlabel="day (shaded: daily 25 mg/kg)", ylabel="relative to saline", title="hippocampal synapses (solid), BLA")
+    ax_t.set(xlabel="day (shaded: daily 25 mg/kg)", ylabel="relative to saline",
+             title="hippocampal synapses (solid), BLA")
     ax_t.legend(frameon=False, fontsize=8, ncols=2)
     for k, (group, colour) in enumerate(((saline, "0.5"), (chronic, "C3"))):
         values = by_seed(group, "freezing_cs_plus")

@@ -29,16 +29,17 @@ SOURCES = ("Schönenberg et al. 2005/2008 and the review's observational report 
            "more acute stress disorder and PTSD); McGhee et al. 2008 (intra-operative ketamine, less PTSD); "
            "Juven-Wetzler et al. 2014 Eur Neuropsychopharmacol 24:469 (rats: ketamine right after stress, worse)")
 FITTED = "none"
-NOTE = ("The harm half is not reproduced, and left failing. In the model ketamine acts on a fresh trauma memory only "
-        "through NMDAR block of the CCK-B consolidation gate (which can only weaken it), BLA mTORC1 and synaptic "
-        "strength, and PFC (IL) strength; an anaesthetic dose's spine retraction has recovered by extinction a week "
-        "later, and the few per cent of BLA NMDARs it down-regulates (200 mg/kg at 24 h: 0.95 at day 2, 0.98 at "
-        "extinction) make extinction slightly weaker, the map's largest harm (+0.01 of freezing). The routes by which peri-trauma ketamine is thought to harm (a sympathetic and HPA-axis surge "
-        "that strengthens amygdala consolidation, dissociation at induction, McGaugh 2004) are not modelled, and "
-        "no cited source gives their size. Mouse and rat studies disagree with the harm: ketamine right after "
+NOTE = ("The harm half is not reproduced, and left failing. In the model ketamine acts on a fresh trauma memory "
+        "only through NMDAR block of the CCK-B consolidation gate (which can only weaken it), BLA mTORC1 and "
+        "synaptic strength, and PFC (IL) strength; an anaesthetic dose's spine retraction has recovered by "
+        "extinction a week later, and the few per cent of BLA NMDARs it down-regulates (200 mg/kg at 24 h: 0.95 at "
+        "day 2, 0.98 at extinction) make extinction slightly weaker, the map's largest harm (+0.01 of freezing). "
+        "The routes by which peri-trauma ketamine is thought to harm (a sympathetic and HPA-axis surge that "
+        "strengthens amygdala consolidation, dissociation at induction, McGaugh 2004) are not modelled, and no "
+        "cited source gives their size. Mouse and rat studies disagree with the harm: ketamine right after "
         "contextual fear conditioning left later fear unchanged (McGowan et al. 2017 Neuropsychopharmacology "
-        "42:1577, 30 mg/kg; Clifton, Thomas & Hall 2018 J Psychopharmacol 32:156, 25 mg/kg), as in the model. "
-        "The map still shows where doses help or do nothing.")
+        "42:1577, 30 mg/kg; Clifton, Thomas & Hall 2018 J Psychopharmacol 32:156, 25 mg/kg), as in the model. The "
+        "map still shows where doses help or do nothing.")
 
 DOSES = (10.0, 30.0, 100.0, 200.0)
 QUICK_DOSES = (10.0, 100.0)
