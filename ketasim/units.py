@@ -11,12 +11,13 @@ units take over.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pint
 
-__all__ = ["KINDS", "QuantityKind", "UnitError", "parse_quantity", "format_quantity"]
+__all__ = ["KINDS", "QuantityKind", "UnitError", "convert_to", "format_quantity", "parse_quantity"]
 
 
 class UnitError(ValueError):
@@ -157,3 +158,57 @@ def format_quantity(magnitude: float, kind: str) -> str:
     """Inverse of :func:`parse_quantity`: a canonical-unit string such as ``'22 h'``."""
     unit = {"time": "h", "dose": "mg/kg", "concentration": "uM", "frequency": "Hz"}[kind]
     return f"{magnitude:g} {unit}"
+
+
+def _unit_text(text: str) -> str:
+    """Spellings pint does not read: ``cm2`` → ``cm**2``, ``µ``/``μ`` → ``u``."""
+    text = text.strip().replace("µ", "u").replace("μ", "u")
+    return re.sub(r"(?<=[A-Za-z])(\d+)", r"**\1", text)
+
+
+def convert_to(value: object, unit: str) -> float:
+    """A quantity (``"5 d"``, ``"0.3 mM"``; a bare number if ``unit`` is ``"1"``) as a float in ``unit``.
+
+    Parameters
+    ----------
+    value : str or number
+        Text with a unit of the right dimension; a bare number only for a
+        dimensionless ``unit``, or zero.
+    unit : str
+        A unit pint reads (``cm2`` is read as ``cm**2``), ``"1"`` for dimensionless.
+
+    Raises
+    ------
+    UnitError
+        If the value is not a number with a unit of ``unit``'s dimension.
+    """
+    ureg = _registry()
+    target = ureg.Quantity(1, _unit_text(unit)) if unit != "1" else ureg.Quantity(1, "")
+    expected = f"a value in {unit}" if unit != "1" else "a plain number (dimensionless)"
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
+        raise UnitError(f"expected {expected}; got {value!r}")
+    if isinstance(value, int | float):
+        if unit == "1" or value == 0:
+            magnitude = float(value)
+            if not math.isfinite(magnitude):
+                raise UnitError(f"{value!r} is not a finite number; expected {expected}")
+            return magnitude
+        raise UnitError(f"missing unit in {value!r}; expected {expected}, e.g. '{value} {unit}'")
+    try:
+        quantity = ureg.Quantity(_unit_text(value))
+    except Exception:
+        raise UnitError(f"cannot read {value!r}; expected {expected}") from None
+    if not isinstance(quantity, pint.Quantity):
+        quantity = ureg.Quantity(float(quantity), "")
+    if not dict(quantity.unit_items()) and unit != "1" and quantity.magnitude != 0:
+        raise UnitError(f"missing unit in {value!r}; expected {expected}, e.g. '{value} {unit}'")
+    if dict(quantity.unit_items()) and _dimension_signature(quantity) != _dimension_signature(target):
+        raise UnitError(f"wrong unit in {value!r} ({quantity.units:~}); expected {expected}")
+    try:
+        magnitude = float(quantity.to(target.units).magnitude) if dict(quantity.unit_items()) else float(
+            quantity.magnitude)
+    except Exception:
+        raise UnitError(f"wrong unit in {value!r}; expected {expected}") from None
+    if not math.isfinite(magnitude):
+        raise UnitError(f"{value!r} is not a finite number; expected {expected}")
+    return magnitude
