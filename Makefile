@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ketasim tests benchmarks experiments
 
 docs: $(STAMP)
-	$(BIN)/python -m ketasim.parameters > docs/parameters.md
+	$(BIN)/ketasim parameters --markdown > docs/parameters.md
 
 clean:
 	rm -rf $(VENV) out ketasim-out .pytest_cache

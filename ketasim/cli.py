@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ketasim import __version__
+from ketasim.analysis.window import MIN_RESAMPLES
 from ketasim.config import ConfigError, load_scenario
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
-MIN_RESAMPLES = 99  # fewer cannot give a permutation p below 0.01 nor a usable percentile interval
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,6 +94,10 @@ def _build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config; runs nothing")
     validate.add_argument("config", help="scenario YAML file")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    parameters = commands.add_parser("parameters", help="list the model parameters, their units and ranges")
+    parameters.add_argument("--fitted", action="store_true", help="only the fitted ones")
+    parameters.add_argument("--markdown", action="store_true", help="the docs/parameters.md table")
     return parser
 
 
@@ -209,15 +213,51 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parameters(args: argparse.Namespace) -> int:
+    from ketasim.parameters import registry, render_table
+
+    if args.markdown:
+        sys.stdout.write(render_table())
+        return 0
+    for p in registry():
+        if args.fitted and not p.fitted:
+            continue
+        low, high = p.bounds
+        print(f"{p.key}\t{p.value:g} {p.unit}\t[{low:g}, {high:g}]\t{'fitted' if p.fitted else 'measured'}")
+    return 0
+
+
+def _headless_figures() -> None:
+    """Figures go to files: the Agg backend here and, through MPLBACKEND, in worker processes."""
+    import os
+
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def _warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"ketasim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ketasim`` command; returns the exit status."""
+    import warnings
+
     args = _build_parser().parse_args(argv)
-    handlers = {"run": _run, "sweep": _sweep, "window": _window, "reproduce": _reproduce, "validate": _validate}
+    handlers = {"run": _run, "sweep": _sweep, "window": _window, "reproduce": _reproduce, "validate": _validate,
+                "parameters": _parameters}
+    _headless_figures()
+    previous = warnings.showwarning
+    warnings.showwarning = _warning  # ketasim's warnings as one line each
     try:
         return handlers[args.command](args)
     except ConfigError as exc:
         print(f"ketasim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":

@@ -26,7 +26,23 @@ from pydantic import (
     model_validator,
 )
 
+# The layers' modules that register parameters: once this module is loaded the registry is
+# complete, so ``parameters:`` overrides can be checked against every registered name.
+from ketasim.circuit import bla as _bla  # noqa: F401
+from ketasim.circuit import lhb as _lhb  # noqa: F401
+from ketasim.circuit import pfc as _pfc  # noqa: F401
+from ketasim.parameters import ParameterError, ParameterSet, parse_overrides, registry
+from ketasim.pharmacology import inhibitors as _inhibitors  # noqa: F401
+from ketasim.pharmacology import pd as _pd  # noqa: F401
 from ketasim.pharmacology.drugs import DRUGS, ROUTES
+from ketasim.pharmacology.pk import supported_routes
+from ketasim.plasticity import params as _plasticity_params  # noqa: F401
+from ketasim.protocols import EVENT_SPANS, EVENT_TYPES, EVENT_VALIDATORS
+from ketasim.protocols import clinical as _clinical  # noqa: F401
+from ketasim.protocols import forced_swim as _forced_swim  # noqa: F401
+from ketasim.protocols import memory as _memory  # noqa: F401
+from ketasim.signalling import parameters as _signalling_parameters  # noqa: F401
+from ketasim.signalling import stress as _stress  # noqa: F401
 from ketasim.units import UnitError, parse_quantity
 
 __all__ = [
@@ -198,13 +214,9 @@ class ProtocolEvent(BaseModel):
 
     @model_validator(mode="after")
     def _known_event(self) -> ProtocolEvent:
-        from ketasim.protocols import EVENT_TYPES
-
         if self.event not in EVENT_TYPES:
             allowed = ", ".join(EVENT_TYPES) or "none in this version"
             raise _KeyedError("event", f"unknown event type {self.event!r}; allowed: {allowed}")
-        from ketasim.protocols import EVENT_VALIDATORS
-
         check = EVENT_VALIDATORS.get(self.event)
         if check is not None:
             try:
@@ -215,8 +227,6 @@ class ProtocolEvent(BaseModel):
 
     def end_h(self) -> float:
         """When the event ends (h): ``at`` plus its span (e.g. the last session of chronic stress)."""
-        from ketasim.protocols import EVENT_SPANS
-
         span = EVENT_SPANS.get(self.event)
         return self.at + (span(dict(self.model_extra or {})) if span else 0.0)
 
@@ -233,11 +243,23 @@ class ScenarioConfig(_Strict):
     protocol: list[ProtocolEvent] = []
     circuit: CircuitSettings = CircuitSettings()
     fear: FearSettings = FearSettings()
+    # Registered model parameters overridden for this scenario: ``layer.name`` -> value in the
+    # parameter's registered unit (read from unit strings; see docs/parameters.md for names and ranges).
+    parameters: dict[str, float] = {}
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _known_parameters(cls, value: Any) -> dict[str, float]:
+        try:
+            overrides = parse_overrides(value)
+            ParameterSet(overrides)  # names and declared ranges
+        except ParameterError as exc:
+            key = exc.key if exc.key == "parameters" else f"parameters.{exc.key}"
+            raise _KeyedError(key, exc.message) from None
+        return overrides
 
     @model_validator(mode="after")
     def _routes_for_species(self) -> ScenarioConfig:
-        from ketasim.pharmacology.pk import supported_routes
-
         for index, dose in enumerate(self.dosing):
             allowed = supported_routes(dose.drug, self.species)
             if dose.route not in allowed:
@@ -270,6 +292,12 @@ class ScenarioConfig(_Strict):
         """The config with defaults filled in and canonical unit strings (for YAML)."""
         data = self.model_dump(mode="json")
         data["duration"] = f"{self.span_h()!r} h"
+        if self.parameters:
+            units = {p.key: p.unit for p in registry()}
+            data["parameters"] = {k: f"{v!r} {units[k]}" if units[k] != "1" else v
+                                  for k, v in self.parameters.items()}
+        else:
+            del data["parameters"]
         for dose in data["dosing"]:
             for key in [k for k, v in dose.items() if v is None]:
                 del dose[key]

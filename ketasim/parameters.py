@@ -361,7 +361,7 @@ def render_table() -> str:
     lines = [
         "# Parameter table",
         "",
-        "Generated from the parameter registry (`python -m ketasim.parameters > docs/parameters.md`);",
+        "Generated from the parameter registry (`ketasim parameters --markdown > docs/parameters.md`);",
         "a test fails when this file is out of date. *fitted* marks a value calibrated to an",
         "effect rather than taken from a measurement; the source column says to what.",
         "",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ketasim.scenario import ScenarioResult  # noqa: E402
+from ketasim.scenario import ScenarioResult
 
 __all__ = ["scenario_figure"]
 

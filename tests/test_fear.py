@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
 from ketasim.config import ConfigError, validate_scenario
-from ketasim.protocols.fear import available_nmdar_signal
+from ketasim.pipeline.products import Exposure, MissingInput, Product, StageInputs
+from ketasim.protocols.fear import available_nmdar
 
 CONDITION = {"event": "conditioning", "at": "1 h", "trials": 5}
 
@@ -61,15 +60,28 @@ def test_memory_series_are_on_the_grid(conditioning):
     assert "fear.png" in conditioning.figures
 
 
+def _inputs(exposure_columns, cascade_columns):
+    products = {"exposure": Exposure(columns=exposure_columns)}
+    if cascade_columns is not None:
+        products["signalling"] = Product(columns=cascade_columns)
+    return StageInputs("fear", validate_scenario({}), True, products)
+
+
 def test_down_regulated_nmdars_count_like_a_partial_block():
     time = np.array([0.0, 10.0, 20.0])
-    result = SimpleNamespace(timeseries={"time_h": time, "nmdar_block_pyramidal": np.array([0.0, 0.5, 0.0]),
-                                         "bla_nmdar_expression": np.array([1.0, 0.8, 0.6])})
-    available = available_nmdar_signal(result)
+    inputs = _inputs({"time_h": time, "nmdar_block_pyramidal": np.array([0.0, 0.5, 0.0])},
+                     {"bla_nmdar_expression": np.array([1.0, 0.8, 0.6])})
+    available = available_nmdar(inputs.signal("nmdar_block_pyramidal"), inputs.signal("bla_nmdar_expression"))
     assert available(time) == pytest.approx([1.0, 0.5 * 0.8, 0.6])
     assert available(np.array(5.0)) == pytest.approx(0.75 * 0.9)  # both series interpolated in time
-    # A scenario without the signalling layer (or without a drug) has every receptor available.
-    assert available_nmdar_signal(SimpleNamespace(timeseries={"time_h": time}))(time) == pytest.approx(1.0)
+
+
+def test_a_missing_input_series_is_an_error_naming_stage_and_series():
+    """Without the cascade's series the fear stage stops; nothing becomes 'drug-free' silently."""
+    time = np.array([0.0, 10.0, 20.0])
+    inputs = _inputs({"time_h": time, "nmdar_block_pyramidal": np.zeros(3)}, None)
+    with pytest.raises(MissingInput, match=r"stage 'fear' needs 'bla_nmdar_expression'"):
+        inputs.signal("bla_nmdar_expression")
 
 
 TEST = {"event": "test", "at": "72 h", "cues": ["plus"]}

@@ -47,9 +47,9 @@ def test_repeated_doses_overlap_in_the_timeseries():
     })
     t = time_grid(config)
     assert t[-1] == pytest.approx(4 + 40 / 60 + 24)
-    from ketasim.scenario import _exposure
+    from ketasim.pipeline.exposure import concentrations
 
-    plasma = _exposure(config, t)["plasma_ketamine_uM"]
+    plasma = concentrations(config, t)["plasma_ketamine_uM"]
     ends = [t.searchsorted(s + 40 / 60) for s in (0, 2, 4)]
     assert plasma[ends[1]] > plasma[ends[0]]  # residual drug from the first infusion adds up
 

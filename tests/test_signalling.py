@@ -8,7 +8,9 @@ import pytest
 from ketasim.config import validate_scenario
 from ketasim.pharmacology.pd import simulate_block
 from ketasim.pharmacology.pk import DoseEvent, pk_model, simulate_pk
-from ketasim.scenario import plan, simulate
+from ketasim.pipeline.exposure import exposure
+from ketasim.pipeline.signalling_stage import dose_breakpoints as _breakpoints
+from ketasim.scenario import simulate
 from ketasim.signalling import (
     DEFAULT,
     REGIONS,
@@ -20,7 +22,6 @@ from ketasim.signalling import (
 )
 from ketasim.signalling.drive import glutamate_drive, glutamate_relation, resting_block
 from ketasim.signalling.parameters import REGION_PARAMS
-from ketasim.signalling.stage import _breakpoints
 
 GAINS = np.array([REGION_PARAMS[r].drive_gain for r in REGIONS])
 IDX = {name: i for i, name in enumerate(STATES)}
@@ -181,9 +182,9 @@ def _receptor_expression(dose_mg_kg: float, repeat: int, days: int) -> np.ndarra
     if repeat > 1:
         dosing.update(repeat=repeat, every="24 h")
     config = validate_scenario({"species": "mouse", "duration": f"{days} d", "dosing": [dosing]})
-    planned = plan(config, quick=True)
-    block = resting_block(planned.series)  # what the signalling stage feeds the cascade
-    cascade = simulate_cascade(planned.series["time_h"], np.ones_like(block), block, Switches(), ("hpc",),
+    planned = exposure(config)
+    block = resting_block(planned.columns)  # what the signalling stage feeds the cascade
+    cascade = simulate_cascade(planned.time_h, np.ones_like(block), block, Switches(), ("hpc",),
                                DEFAULT, _breakpoints(config))
     return cascade.relative("nmdar_expression", "hpc")[0]
 

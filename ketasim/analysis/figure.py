@@ -8,9 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ketasim.analysis.window import plain
+__all__ = ["plain", "window_figure"]
 
-__all__ = ["window_figure"]
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python number or string it holds (anything else unchanged)."""
+    return value.item() if hasattr(value, "item") else value
 
 MAX_PANELS = 16
 

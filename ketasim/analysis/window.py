@@ -34,11 +34,15 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.figure import plain, window_figure
 from ketasim.config import ConfigError
+from ketasim.sweep.export import NOT_METRICS, atomic_write
 from ketasim.sweep.spec import CANONICAL_UNITS, POINT_DIM
 from ketasim.units import UnitError, parse_quantity
 
-__all__ = ["PointEffect", "effect_statistics", "run_window", "window_analysis"]
+__all__ = ["MIN_RESAMPLES", "PointEffect", "effect_statistics", "run_window", "window_analysis"]
+
+MIN_RESAMPLES = 99  # fewer cannot give a permutation p below 0.01 nor a usable percentile interval
 
 DIRECTIONS = ("lower", "higher", "either")
 _ALTERNATIVE = {"lower": "less", "higher": "greater", "either": "two-sided"}
@@ -156,11 +160,6 @@ def window_analysis(dataset, metric: str, control_key: str, control_value: Any, 
 
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else math.nan
-
-
-def plain(value: Any) -> Any:
-    """A numpy scalar as the Python number or string it holds (anything else unchanged)."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def _index_of(values: np.ndarray, wanted: Any) -> int:
@@ -292,10 +291,6 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
 
     Returns the report written to ``window.json`` plus ``out`` (the directory).
     """
-    from ketasim.analysis.figure import window_figure
-    from ketasim.cli import MIN_RESAMPLES
-    from ketasim.sweep.export import NOT_METRICS, atomic_write
-
     # The command line checks these too; here for callers from Python.
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
         raise ConfigError("--alpha", repr(alpha), "expected a number between 0 and 1")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ketasim.circuit.lhb import burst_spikes  # noqa: E402
+from ketasim.circuit.lhb import burst_spikes
 
 __all__ = ["lhb_figure", "slice_figure"]
 

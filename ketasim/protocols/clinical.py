@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.config import ScenarioConfig
+ScenarioConfig = "ScenarioConfig"  # TEMP: run() moves to the pipeline
 from ketasim.parameters import param
 from ketasim.pharmacology.drugs import DRUGS
 

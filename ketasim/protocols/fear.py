@@ -22,16 +22,18 @@ as ``bla_fear_memory`` and ``bla_extinction_memory`` (naive = 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, TrialReadout
-from ketasim.config import ScenarioConfig
 from ketasim.protocols import fear_events
 from ketasim.protocols.memory import MemoryTrace, consolidate_course, destabilise
 
-__all__ = ["FEAR_EVENTS", "run"]
+__all__ = ["FEAR_EVENTS", "FearInputs", "FearOutcome", "available_nmdar", "fear_figure", "run_sessions"]
+
+Signal = Callable[[np.ndarray], np.ndarray]
 
 FEAR_EVENTS = {
     "conditioning": fear_events.parse_conditioning,
@@ -42,43 +44,51 @@ FEAR_EVENTS = {
 _KIND = {"cs_fear": "fear", "ctx_fear": "fear", "cs_ext": "ext", "ctx_ext": "ext"}
 
 
-def _signal(result, name: str, default: float = 1.0) -> Callable[[np.ndarray], np.ndarray]:
-    """A time series as a function of time (h), or a constant if the scenario lacks it."""
-    series = result.timeseries.get(name)
-    if series is None:
-        return lambda t: np.full(np.shape(t), default, dtype=float)
-    time = result.timeseries["time_h"]
-    return lambda t: np.interp(t, time, series)
-
-
-def available_nmdar_signal(result) -> Callable[[np.ndarray], np.ndarray]:
+def available_nmdar(block: Signal, expression: Signal) -> Signal:
     """BLA NMDAR conductance available at time t (h), relative to an untreated animal.
 
     ``(1 − NMDAR block) × BLA NMDAR expression``: chronic exposure
     down-regulates the receptors (signalling layer), and fewer receptors pass
     less current and less of the Ca²⁺ that releases CCK, as a partial block
-    does. Either series defaults to its drug-free value when absent.
+    does.
     """
-    block = _signal(result, "nmdar_block_pyramidal", 0.0)
-    expression = _signal(result, "bla_nmdar_expression")
     return lambda t: (1.0 - block(t)) * expression(t)
 
 
-def _inhibitor_signals(config: ScenarioConfig, result) -> list[Callable[[np.ndarray], np.ndarray]]:
-    """Time courses of anisomycin / rapamycin inhibition of protein synthesis, one per drug given."""
-    from ketasim.pharmacology.inhibitors import INHIBITORS, inhibition
-    from ketasim.pharmacology.pk import DoseEvent
+@dataclass(frozen=True)
+class FearInputs:
+    """What the fear sessions read from the rest of the model, each a function of time (h).
 
-    time = result.timeseries["time_h"]
-    signals = []
-    for drug in INHIBITORS:
-        doses = [DoseEvent(t, d.dose or 0.0, d.route) for d in config.dosing if d.drug == drug for t in d.times_h()]
-        if doses:
-            fine = np.union1d(time, np.concatenate([np.arange(e.at_h, e.at_h + 48, 1 / 12) for e in doses]))
-            values = inhibition(drug, config.species, doses, fine)
-            result.timeseries[f"{drug}_inhibition"] = np.interp(time, fine, values)
-            signals.append(lambda t, f=fine, v=values: np.interp(t, f, v))
-    return signals
+    Attributes
+    ----------
+    nmdar_block : Signal
+        NMDAR block of pyramidal (BLA principal) cells, 0-1.
+    nmdar_expression : Signal
+        BLA NMDAR expression relative to drug-free.
+    bla_mtor : Signal
+        BLA mTORC1 activity relative to drug-free.
+    il_strength, bla_strength, context_strength : Signal
+        Excitatory synaptic strength of infralimbic PFC, BLA and hippocampus, relative to drug-free.
+    protein_synthesis_block : list of Signal
+        Fractional inhibition of protein synthesis by each inhibitor given (anisomycin, rapamycin).
+    """
+
+    nmdar_block: Signal
+    nmdar_expression: Signal
+    bla_mtor: Signal
+    il_strength: Signal
+    bla_strength: Signal
+    context_strength: Signal
+    protein_synthesis_block: tuple[Signal, ...] = ()
+
+
+@dataclass
+class FearOutcome:
+    """The fear sessions' results: memory traces on the grid, test metrics, and the session log for the figure."""
+
+    columns: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    log: list[tuple[float, fear_events.FearSession, list[TrialReadout]]] = field(default_factory=list)
 
 
 def _trials(session: fear_events.FearSession) -> list[Trial]:
@@ -90,37 +100,49 @@ def _trials(session: fear_events.FearSession) -> list[Trial]:
     return trials
 
 
-def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
-    """Run every fear session of the scenario's protocol (in place on ``result``)."""
-    events = sorted(
-        ((e.at, FEAR_EVENTS[e.event](dict(e.model_extra or {}))) for e in config.protocol if e.event in FEAR_EVENTS),
-        key=lambda pair: pair[0],
-    )
-    if not events:
-        return
-    progress(f"BLA fear circuit ({len(events)} sessions)")
-    mech = config.mechanisms
-    available_nmdar = available_nmdar_signal(result)
-    bla_mtor = _signal(result, "bla_mtor")
-    il_strength = _signal(result, "pfc_synaptic_strength")
-    bla_strength = _signal(result, "bla_synaptic_strength")
-    context_strength = _signal(result, "hpc_synaptic_strength")
+def run_sessions(
+    sessions: list[tuple[float, fear_events.FearSession]],
+    inputs: FearInputs,
+    time_h: np.ndarray,
+    mechanisms: Mapping[str, float],
+    cs_overlap: float,
+    seed: int,
+    quick: bool,
+) -> FearOutcome:
+    """Run the fear sessions in time order, consolidating the memory traces in between.
 
-    blockers = _inhibitor_signals(config, result)
+    Parameters
+    ----------
+    sessions : list of (time in h, FearSession)
+        The protocol's fear sessions, sorted by time.
+    inputs : FearInputs
+        The exposure's and cascade's series the sessions read.
+    time_h : ndarray
+        The scenario's time grid (h); the memory traces are recorded on it.
+    mechanisms : mapping
+        Mechanism switches (``mtor``, ``cck``, ``cckbr`` are read).
+    cs_overlap : float
+        Fraction of CS afferents that CS+ and CS− share.
+    seed : int
+        Seeds the BLA network.
+    quick : bool
+        The small network of the quick profile.
+    """
+    mtor, cck, cckbr = mechanisms["mtor"], mechanisms["cck"], mechanisms["cckbr"]
+    nmdar = available_nmdar(inputs.nmdar_block, inputs.nmdar_expression)
 
     def synthesis(t: np.ndarray) -> np.ndarray:
-        p = mech.mtor * bla_mtor(t)
-        for blocked in blockers:
+        p = mtor * inputs.bla_mtor(t)
+        for blocked in inputs.protein_synthesis_block:
             p = p * (1.0 - blocked(t))
         return p
 
     def gate(t: np.ndarray) -> np.ndarray:
-        return available_nmdar(t) * mech.cck * mech.cckbr
+        return nmdar(t) * cck * cckbr
 
-    overlap = config.fear.cs_overlap
-    network = BLANetwork(BLAConfig.quick(overlap) if quick else BLAConfig(cs_overlap=overlap), seed=config.seed)
+    network = BLANetwork(BLAConfig.quick(cs_overlap) if quick else BLAConfig(cs_overlap=cs_overlap), seed=seed)
     traces = {p: MemoryTrace.naive(_KIND[p], w) for p, w in network.weights().items()}
-    time = result.timeseries["time_h"]
+    time = time_h
     memory = {p: np.empty(time.size) for p in ("cs_fear", "cs_ext")}
     for states in memory.values():
         states[0] = 1.0  # naive at the grid's start, t = 0
@@ -128,7 +150,7 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     now = float(time[0])
     tests: list[list[TrialReadout]] = []
     log: list[tuple[float, fear_events.FearSession, list[TrialReadout]]] = []
-    for at, session in events:
+    for at, session in sessions:
         # Consolidate up to the session, recording the traces on the time grid.
         grid = time[(time > now) & (time <= at)]
         _consolidate(traces, memory, recorded, np.concatenate([[now], grid, [at]]), grid.size, synthesis, gate)
@@ -136,12 +158,12 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
         now = at
         network.set_weights({p: tr.weights() for p, tr in traces.items()})
         modulators = Modulators(
-            nmda_gain=float(available_nmdar(np.array(at))),
-            il_strength=float(il_strength(np.array(at))),
-            bla_strength=float(bla_strength(np.array(at))),
-            context_strength=float(context_strength(np.array(at))),
-            cck=mech.cck,
-            cckbr=mech.cckbr,
+            nmda_gain=float(nmdar(np.array(at))),
+            il_strength=float(inputs.il_strength(np.array(at))),
+            bla_strength=float(inputs.bla_strength(np.array(at))),
+            context_strength=float(inputs.context_strength(np.array(at))),
+            cck=cck,
+            cckbr=cckbr,
         )
         readouts = network.run_trials(_trials(session), modulators, learn=session.learns)
         if session.learns:
@@ -157,10 +179,8 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     # The rest of the timeline after the last session.
     _consolidate(traces, memory, recorded, np.concatenate([[now], time[recorded:]]), time.size - recorded,
                  synthesis, gate)
-    result.timeseries["bla_fear_memory"] = memory["cs_fear"]
-    result.timeseries["bla_extinction_memory"] = memory["cs_ext"]
-    result.metrics.update(_test_metrics(tests))
-    result.figures["fear.png"] = lambda: _figure(result, log)
+    columns = {"bla_fear_memory": memory["cs_fear"], "bla_extinction_memory": memory["cs_ext"]}
+    return FearOutcome(columns, _test_metrics(tests), log)
 
 
 def _consolidate(traces, memory, recorded: int, times: np.ndarray, n_grid: int, synthesis, gate) -> None:
@@ -196,7 +216,8 @@ def _test_metrics(tests: list[list[TrialReadout]]) -> dict[str, float]:
     return metrics
 
 
-def _figure(result, log):
+def fear_figure(result, log):
+    """Freezing per session and the memory traces over the timeline (``fear.png``)."""
     import matplotlib.pyplot as plt
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, constrained_layout=True)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ketasim.config import ScenarioConfig
+ScenarioConfig = "ScenarioConfig"  # TEMP: run() moves to the pipeline
 from ketasim.parameters import param
 from ketasim.protocols.stress_events import forced_swims, stress_protocols
 

@@ -30,6 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import stats
+
+from ketasim.circuit.compiled import SINGLE_RUN_COPIES
+from ketasim.config import validate_scenario
+from ketasim.scenario import simulate_many
 
 __all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]
 
@@ -109,30 +114,15 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
                   progress: Callable[[str], None] | None = None) -> list:
     """Simulate scenarios (config data) in the profile; results in input order.
 
-    The PFC circuit moments of all scenarios run together on the compiled
-    engine (batched unconnected copies, as sweeps run them, in the network
-    shape that the stages' own circuit runs use, so nothing compiles twice); with
-    ``KETASIM_ENGINE=runtime`` each scenario runs on its own.
+    The scenarios run through the pipeline together
+    (:func:`ketasim.scenario.simulate_many`): each circuit stage's conditions
+    of all scenarios go to the circuit engine in one call, as a sweep's chunk
+    does. Each result equals a lone :func:`~ketasim.scenario.simulate` of its config.
     """
-    from ketasim.circuit.compiled import engine
-    from ketasim.config import validate_scenario
-    from ketasim.scenario import plan, simulate
-
     validated = [validate_scenario(dict(c), "<experiment scenario>") for c in configs]
     if progress:
         progress(f"{len(validated)} scenarios")
-    if engine() == "runtime":
-        return [simulate(c, quick=profile.quick) for c in validated]
-    from ketasim.circuit.compiled import SINGLE_RUN_COPIES
-    from ketasim.sweep.batch import finish_scenarios
-
-    plans = [plan(c, profile.quick) for c in validated]
-    # The copies a single scenario's run uses: stages that simulate on their own share its compiled shape.
-    results = finish_scenarios(plans, copies=SINGLE_RUN_COPIES)
-    for result in results:
-        if isinstance(result, Exception):
-            raise result
-    return results
+    return simulate_many(validated, quick=profile.quick, copies=SINGLE_RUN_COPIES)
 
 
 # --------------------------------------------------------------------- checks
@@ -142,8 +132,6 @@ def _fmt(x: float) -> str:
 
 def _interval(differences: np.ndarray) -> tuple[float, float]:
     """95 % percentile bootstrap interval of the mean of paired differences (degenerate for one value)."""
-    from scipy import stats
-
     d = np.asarray(differences, dtype=float)
     if d.size < 2 or np.ptp(d) == 0:
         return float(d.mean()), float(d.mean())

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ketasim.config import ConfigError
+from ketasim.settings import claim_build_dir
 
 __all__ = ["default_experiments_dir", "discover", "reproduce"]
 
@@ -68,13 +69,8 @@ def _load(path: Path):
 
 def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
     """Run one experiment (in a worker); never raises: an error is recorded as a failed row."""
-    from ketasim.sweep.runner import claim_build_dir
-
     claim_build_dir()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the backend is the caller's choice (the CLI's is Agg, inherited by workers)
 
     from ketasim.reproduce.experiment import Profile
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ketasim.signalling.parameters import REGIONS  # noqa: E402
+from ketasim.signalling.parameters import REGIONS
 
 __all__ = ["signalling_figure"]
 

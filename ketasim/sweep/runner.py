@@ -7,7 +7,6 @@ BLAS thread) before numpy or brian2 are imported.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import importlib
@@ -21,69 +20,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-__all__ = ["claim_build_dir", "code_fingerprint", "identity_mismatch", "run_point", "worker_identity"]
+from ketasim.settings import claim_build_dir, settings
 
-_SLOT_LOCK = None  # kept open for the life of the worker: holds its build-directory slot
+__all__ = ["code_fingerprint", "identity_mismatch", "import_brian2_in_worker_thread", "run_point", "worker_identity"]
 _IMPORT_LOCK = threading.Lock()
 _SIGNAL = signal.signal  # the real one, saved before anything could replace it
-
-
-def default_cache_root() -> Path:
-    """Root of the per-worker build directories (``$KETASIM_CACHE_DIR`` or ~/.cache/ketasim)."""
-    root = os.environ.get("KETASIM_CACHE_DIR") or Path.home() / ".cache" / "ketasim"
-    return Path(root) / "brian-workers"
-
-
-def claim_build_dir(root: str | Path | None = None) -> str:
-    """Give this process its own Brian2 Cython build directory.
-
-    Worker slots ``worker-0``, ``worker-1``, ... are claimed with a
-    non-blocking file lock that the operating system releases when the
-    process ends, so a slot's compiled code is reused by the next sweep but
-    never shared by two live processes (parallel compilation into one
-    directory collides). Idempotent within a process.
-    """
-    global _SLOT_LOCK
-    if _SLOT_LOCK is not None:
-        return os.environ["KETASIM_CYTHON_CACHE"]
-    root = Path(root) if root else default_cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    slot = 0
-    while True:
-        handle = open(root / f"worker-{slot}.lock", "a")  # noqa: SIM115 - held for the process lifetime
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            slot += 1
-            continue
-        _SLOT_LOCK = handle
-        break
-    build = root / f"worker-{slot}"
-    if not build.exists():
-        build.mkdir()
-        _seed_build_dir(build)
-    os.environ["KETASIM_CYTHON_CACHE"] = str(build)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    return str(build)
-
-
-def _seed_build_dir(build: Path) -> None:
-    """Hard-link already compiled modules from Brian2's default cache into a new slot.
-
-    Brian2 names each compiled module by the hash of its code, so a module
-    from the shared cache is exactly what this worker would compile; linking
-    saves minutes of Cython compilation per new worker.
-    """
-    shared = Path.home() / ".cython" / "brian_extensions"
-    if not shared.is_dir():
-        return
-    for module in shared.glob("*.so"):
-        try:
-            os.link(module, build / module.name)
-        except OSError:
-            break  # another filesystem or no permission: compile instead
 
 
 @functools.cache
@@ -104,8 +45,7 @@ def worker_identity() -> dict[str, str]:
     """What decides a point's numbers besides its config: ketasim code, Brian2 version, codegen target, engine.
 
     Read without importing brian2 (the version from the package metadata, the
-    target from ``KETASIM_BRIAN_TARGET`` as :func:`ketasim.circuit.pfc.simulate_pfc` does,
-    the circuit engine from ``KETASIM_ENGINE`` as :func:`ketasim.circuit.compiled.engine` does).
+    code-generation target and circuit engine from :func:`ketasim.settings.settings`).
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -116,12 +56,7 @@ def worker_identity() -> dict[str, str]:
     except PackageNotFoundError:
         brian2_version = "not installed"
     return {"ketasim_version": __version__, "code_hash": code_fingerprint(), "brian2_version": brian2_version,
-            "brian_target": os.environ.get("KETASIM_BRIAN_TARGET", "cython"), "ketasim_engine": _engine()}
-
-
-def _engine() -> str:
-    """The circuit engine, by the rule of :func:`ketasim.circuit.compiled.engine` (no numpy import here)."""
-    return "runtime" if os.environ.get("KETASIM_ENGINE", "compiled").strip().lower() == "runtime" else "compiled"
+            "brian_target": settings().brian_target, "ketasim_engine": settings().engine}
 
 
 def identity_mismatch(found: dict[str, str] | None, expected: dict[str, str]) -> str:
@@ -143,7 +78,7 @@ def identity_mismatch(found: dict[str, str] | None, expected: dict[str, str]) ->
             "then rerun with --retry-failed")
 
 
-def _import_brian2_in_worker_thread() -> None:
+def import_brian2_in_worker_thread() -> None:
     """Import brian2 from a thread that is not the main one (Dask runs tasks in a thread pool).
 
     Importing brian2 installs a Ctrl-C handler (``signal.signal(SIGINT, ...)``),
@@ -201,7 +136,7 @@ def run_point(point_hash: str, config_data: dict[str, Any], model: str, quick: b
         ``error``, ``started``, ``elapsed_s``, ``worker`` and ``identity``
         (this worker's :func:`worker_identity`).
     """
-    build = claim_build_dir(cache_root) if isolate else os.environ.get("KETASIM_CYTHON_CACHE", "")
+    build = claim_build_dir(cache_root) if isolate else str(settings().build_dir or "")
     started = time.time()
     clock = time.perf_counter()
     record: dict[str, Any] = {"hash": point_hash, "started": started, "worker": f"{os.uname().nodename}:{os.getpid()}",
@@ -215,7 +150,7 @@ def run_point(point_hash: str, config_data: dict[str, Any], model: str, quick: b
 
         from ketasim.config import validate_scenario
 
-        _import_brian2_in_worker_thread()
+        import_brian2_in_worker_thread()
         config = validate_scenario(config_data, "<sweep point>")
         result = _load_model(model)(config, quick=quick)
         metrics = getattr(result, "metrics", result)
