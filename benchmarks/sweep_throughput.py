@@ -47,21 +47,12 @@ def make_spec(doses: int, seeds: int):
 
 
 def baseline_point(config, target: str) -> dict[str, float]:
-    """The naive loop's body: runtime Brian2 networks for this point (its moments, then +24 h), its metrics."""
-    from ketasim.circuit.pfc import simulate_pfc
-    from ketasim.scenario import finish, plan
-    from ketasim.signalling.stage import later_circuit_request, record_later_circuit
+    """The naive loop's body: this point alone on Brian2's runtime engine (its moments, then +24 h), its metrics."""
+    from ketasim.scenario import simulate
+    from ketasim.settings import overridden
 
-    scenario = plan(config, quick=True)
-    unique = list(dict.fromkeys(scenario.conditions))
-    readouts = simulate_pfc(unique, scenario.pfc, seed=config.seed, target=target)
-    result = finish(scenario, dict(zip(unique, readouts, strict=True)), later_circuit=False)
-    request = later_circuit_request(result, quick=True)
-    if request is not None:  # the +24 h moment, also in runtime mode (finish would use the compiled engine)
-        pfc, moments, conditions = request
-        record_later_circuit(result, moments, conditions, simulate_pfc(conditions, pfc, seed=config.seed,
-                                                                       target=target))
-    return result.metrics
+    with overridden(engine="runtime", brian_target=target):
+        return simulate(config, quick=True).metrics
 
 
 def time_sweep(spec, workers: int, cache_root: str | None) -> tuple[float, list[dict]]:
@@ -104,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from ketasim.circuit import compiled
-    from ketasim.sweep.runner import claim_build_dir
+    from ketasim.settings import claim_build_dir
 
     claim_build_dir(args.cache_root)  # this process's own build directory, as a sweep worker would
     spec = make_spec(args.doses, args.seeds)

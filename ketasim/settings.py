@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ["ENGINES", "TARGETS", "Settings", "claim_build_dir", "settings"]
+__all__ = ["ENGINES", "TARGETS", "Settings", "claim_build_dir", "overridden", "settings"]
 
 ENGINES = ("compiled", "runtime")
 TARGETS = ("cython", "numpy")
@@ -96,6 +98,21 @@ def settings() -> Settings:
     if _SETTINGS is None:
         _SETTINGS = Settings.from_environment()
     return _SETTINGS
+
+
+@contextmanager
+def overridden(**changes: object) -> Iterator[Settings]:
+    """Run with some settings changed (e.g. ``engine="runtime"`` in a benchmark's baseline); restored after."""
+    global _SETTINGS
+    before = settings()
+    changed = replace(before, **changes)
+    if changed.engine not in ENGINES or changed.brian_target not in TARGETS:
+        raise ValueError(f"engine must be one of {ENGINES} and brian_target one of {TARGETS}")
+    _SETTINGS = changed
+    try:
+        yield changed
+    finally:
+        _SETTINGS = replace(settings(), engine=before.engine, brian_target=before.brian_target)
 
 
 def claim_build_dir(root: str | Path | None = None) -> str:

@@ -14,8 +14,6 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-import ketasim
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ketasim"
 SOURCES = sorted(PACKAGE.rglob("*.py"))
