@@ -52,10 +52,21 @@ def test_same_seed_same_spikes():
     assert [r.pyr_rate_hz for r in a] != [r.pyr_rate_hz for r in c]
 
 
-def test_apv_and_excitatory_scaling_act_where_expected():
+@pytest.mark.parametrize("seed", [1, 2])
+def test_apv_and_excitatory_scaling_act_where_expected(seed):
+    """APV removes the interneurons' NMDA drive; exc_scale strengthens recurrent excitation onto both cell types.
+
+    exc_scale multiplies the recurrent AMPA and NMDA conductances (not the background drive). In this
+    balanced network the model's prediction is that stronger recurrent excitation drives the
+    interneurons harder, and their feedback inhibition keeps pyramidal firing in the asynchronous
+    range: the pyramidal rate itself barely moves (its values at exc_scale 0.25 and 3 overlap across
+    seeds), so it is the interneuron rate that is checked.
+    """
     cfg = PFCConfig(n_exc=200, n_inh=50, duration_s=0.6, warmup_s=0.2)
-    free, apv, weaker = simulate_pfc(
-        [CircuitCondition(), CircuitCondition(nmda_open_block=0.95), CircuitCondition(exc_scale=0.5)], cfg, seed=1
+    free, apv, weak, strong = simulate_pfc(
+        [CircuitCondition(), CircuitCondition(nmda_open_block=0.95), CircuitCondition(exc_scale=0.25),
+         CircuitCondition(exc_scale=3.0)], cfg, seed=seed
     )
     assert apv.int_rate_hz < free.int_rate_hz  # interneurons lose their NMDA drive
-    assert weaker.glutamate_release != free.glutamate_release
+    assert strong.int_rate_hz > 1.2 * weak.int_rate_hz, (weak.int_rate_hz, strong.int_rate_hz)
+    assert 1.0 <= strong.pyr_rate_hz <= 10.0  # held by feedback inhibition, no runaway excitation

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ketasim.cli import main
 from ketasim.outputs import OUTPUT_FILES
@@ -53,16 +54,56 @@ def test_timeseries_resolves_minutes_after_a_dose(default_run):
     assert np.diff(early).max() <= 1 / 60 + 1e-9
 
 
-def test_set_overrides_reach_the_model(tmp_path):
+def test_set_overrides_reach_the_model(default_run, tmp_path):
+    """Tripling the default dose with --set triples plasma Cmax (linear PK) and deepens the NMDAR block."""
+    assert yaml.safe_load((default_run / "config.resolved.yaml").read_text())["dosing"][0]["dose"] == "10.0 mg/kg"
     out = tmp_path / "o"
     assert run_cli("run", DEFAULT, "--set", "dosing.0.dose=30 mg/kg", "--out", out, "--quick", "--no-figure") == 0
-    resolved = (out / "config.resolved.yaml").read_text()
-    assert "30.0 mg/kg" in resolved
+    base = json.loads((default_run / "metrics.json").read_text())
+    high = json.loads((out / "metrics.json").read_text())
+    assert high["plasma_cmax_uM"] == pytest.approx(3 * base["plasma_cmax_uM"], rel=1e-9)
+    assert high["brain_cmax_uM"] == pytest.approx(3 * base["brain_cmax_uM"], rel=1e-9)
+    assert high["tmax_min"] == base["tmax_min"]
+    for cell in ("interneuron", "pyramidal"):  # a saturating block: deeper, not three times deeper
+        low_block, high_block = base[f"nmdar_block_peak_{cell}"], high[f"nmdar_block_peak_{cell}"]
+        assert low_block < high_block < min(1.0, 3 * low_block), cell
 
 
-def test_validate_runs_nothing(capsys):
+class _Ran(AssertionError):
+    """Raised by any simulation or output-writing entry point during a validate-only test."""
+
+
+def _forbid_simulation(monkeypatch) -> None:
+    import ketasim.circuit.compiled
+    import ketasim.circuit.pfc
+    import ketasim.outputs
+    import ketasim.scenario
+
+    def ran(*args, **kwargs):
+        raise _Ran("a simulation or output entry point was called")
+
+    for module, name in ((ketasim.scenario, "simulate"), (ketasim.scenario, "plan"),
+                         (ketasim.scenario, "simulate_circuit"), (ketasim.circuit.compiled, "simulate_circuit"),
+                         (ketasim.circuit.pfc, "simulate_pfc"), (ketasim.outputs, "write_outputs")):
+        monkeypatch.setattr(module, name, ran)
+
+
+def test_validate_runs_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # where a run without --out would write (ketasim-out/default)
+    _forbid_simulation(monkeypatch)
     assert run_cli("validate", DEFAULT) == 0
-    assert "valid" in capsys.readouterr().out
+    assert run_cli("validate", DEFAULT, "--set", "dosing.0.at=2 h") == 0  # the override is validated, not run
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{DEFAULT}: valid (mouse, 1 dose entries, 0 protocol events, 24 h)",
+        f"{DEFAULT}: valid (mouse, 1 dose entries, 0 protocol events, 26 h)",
+    ]
+    assert captured.err == ""
+    assert list(tmp_path.iterdir()) == []
+    # The trip-wires are on the path a run takes (so the checks above can fail).
+    with pytest.raises(_Ran):
+        run_cli("run", DEFAULT, "--quick", "--no-figure")
+    assert list(tmp_path.iterdir()) == []
 
 
 VALID = """\

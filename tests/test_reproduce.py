@@ -148,7 +148,19 @@ def test_reproduce_quick_runs_three_effects_end_to_end(tmp_path):
         assert row["error"] == "", row["error"]
         assert row["checks"], eid
         assert (out / f"{eid}.png").stat().st_size > 10_000
-    # The numbers behind the checks come from the model: disinhibition in E01.
-    numbers = rows["E01"]["numbers"]
+    # The numbers behind E01's checks show disinhibition, read here independently of its checks: every
+    # dose blocks interneuron NMDARs more than pyramidal ones, and up to 30 mg/kg every dose step slows
+    # the interneurons and speeds up the pyramidal cells and their glutamate release, in every seed.
+    numbers, seeds = rows["E01"]["numbers"], rows["E01"]["seeds"]
+    doses = list(numbers["doses_mg_kg"])
     int_rate, pyr_rate = np.array(numbers["int_rate_hz"]), np.array(numbers["pyr_rate_hz"])
-    assert int_rate.shape == pyr_rate.shape == (len(numbers["doses_mg_kg"]), len(rows["E01"]["seeds"]))
+    glutamate = np.array(numbers["glutamate_release"])
+    assert int_rate.shape == pyr_rate.shape == glutamate.shape == (len(doses), len(seeds))
+    assert len(seeds) >= 2 and doses[0] == 0.0 and 10.0 in doses and 30.0 in doses
+    up_to_30 = slice(0, doses.index(30.0) + 1)
+    block_int, block_pyr = np.array(numbers["block_interneuron"]), np.array(numbers["block_pyramidal"])
+    assert block_int[0] == block_pyr[0] == 0.0
+    assert np.all(block_int[1:] > block_pyr[1:]), (block_int, block_pyr)
+    assert np.all(np.diff(int_rate[up_to_30], axis=0) < 0), int_rate
+    assert np.all(np.diff(pyr_rate[up_to_30], axis=0) > 0), pyr_rate
+    assert np.all(np.diff(glutamate[up_to_30], axis=0) > 0), glutamate
