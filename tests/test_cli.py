@@ -74,16 +74,17 @@ class _Ran(AssertionError):
 
 
 def _forbid_simulation(monkeypatch) -> None:
-    import ketasim.circuit.compiled
+    import ketasim.circuit.engine
     import ketasim.circuit.pfc
     import ketasim.outputs
+    import ketasim.pipeline.runner
     import ketasim.scenario
 
     def ran(*args, **kwargs):
         raise _Ran("a simulation or output entry point was called")
 
-    for module, name in ((ketasim.scenario, "simulate"), (ketasim.scenario, "plan"),
-                         (ketasim.scenario, "simulate_circuit"), (ketasim.circuit.compiled, "simulate_circuit"),
+    for module, name in ((ketasim.scenario, "simulate"), (ketasim.scenario, "simulate_many"),
+                         (ketasim.pipeline.runner, "run_scenarios"), (ketasim.circuit.engine, "simulate_requests"),
                          (ketasim.circuit.pfc, "simulate_pfc"), (ketasim.outputs, "write_outputs")):
         monkeypatch.setattr(module, name, ran)
 
