@@ -46,33 +46,34 @@ _FIT = (
     "tonically, and APV stops the bursts (Yang et al. 2018 Nature 554:317, Figs. 1-3)"
 )
 
-AREA_CM2 = param(_P, "area", 2.9e-4, "cm2", _D96)
-C_M = param(_P, "C_m", 1.0, "uF/cm2", _D96)
-G_NA = param(_P, "g_Na", 90.0, "mS/cm2", _D96)
-G_K = param(_P, "g_K", 10.0, "mS/cm2", _D96)
-G_T = param(_P, "g_T", 2.0, "mS/cm2", _D96)
-G_L = param(_P, "g_L", 0.01, "mS/cm2", _D96)
-E_NA = param(_P, "E_Na", 50.0, "mV", _D96)
-E_K = param(_P, "E_K", -100.0, "mV", _D96)
-E_CA = param(_P, "E_Ca", 120.0, "mV", "Destexhe et al. 1996 (linearised T current)")
-E_L = param(_P, "E_L", -70.0, "mV", _D96)
-V_T = param(_P, "V_T", -52.0, "mV", "Traub & Miles 1991 kinetics as used by Destexhe et al. 1996")
+AREA_CM2 = param(_P, "area", 2.9e-4, "cm2", _D96, ref=True)
+C_M = param(_P, "C_m", 1.0, "uF/cm2", _D96, ref=True)
+G_NA = param(_P, "g_Na", 90.0, "mS/cm2", _D96, ref=True)
+G_K = param(_P, "g_K", 10.0, "mS/cm2", _D96, ref=True)
+G_T = param(_P, "g_T", 2.0, "mS/cm2", _D96, ref=True)
+G_L = param(_P, "g_L", 0.01, "mS/cm2", _D96, ref=True)
+E_NA = param(_P, "E_Na", 50.0, "mV", _D96, ref=True)
+E_K = param(_P, "E_K", -100.0, "mV", _D96, ref=True)
+E_CA = param(_P, "E_Ca", 120.0, "mV", "Destexhe et al. 1996 (linearised T current)", ref=True)
+E_L = param(_P, "E_L", -70.0, "mV", _D96, ref=True)
+V_T = param(_P, "V_T", -52.0, "mV", "Traub & Miles 1991 kinetics as used by Destexhe et al. 1996", ref=True)
 G_KL_MEAN = param(_P, "g_KL_mean", 0.012, "mS/cm2", _FIT,
-                  "K+ leak (Kir4.1 axis, Cui et al. 2018 Nature 554:323); sets how hyperpolarised each cell sits.")
-G_KL_CV = param(_P, "g_KL_cv", 0.5, "1", _FIT, "Cell-to-cell variation (log-normal) of the K+ leak.")
-N_INPUTS = param(_P, "n_inputs", 20, "1", "modelling choice: glutamatergic afferents per cell, active together in each barrage")
+                  "K+ leak (Kir4.1 axis, Cui et al. 2018 Nature 554:323); sets how hyperpolarised each cell sits.", ref=True)
+G_KL_CV = param(_P, "g_KL_cv", 0.5, "1", _FIT, "Cell-to-cell variation (log-normal) of the K+ leak.", ref=True)
+N_INPUTS = param(_P, "n_inputs", 20, "1", "modelling choice: glutamatergic afferents per cell, active together in each barrage", ref=True)
 INPUT_RATE_HZ = param(_P, "barrage_rate", 3.0, "Hz",
                       "fitted: LHb firing of a few Hz with theta-range bursting (Yang et al. 2018; Weiss & Veh 2011 Neuroscience "
-                      "172:74 report 1-10 Hz spontaneous LHb firing)")
-W_AMPA_NS = param(_P, "w_AMPA", 0.3, "nS", _FIT)
-W_NMDA_NS = param(_P, "w_NMDA", 1.5, "nS", _FIT, "NMDA-rich glutamatergic drive of LHb cells (Yang et al. 2018).")
-TAU_AMPA_MS = param(_P, "tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
-TAU_NMDA_MS = param(_P, "tau_NMDA", 100.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
+                      "172:74 report 1-10 Hz spontaneous LHb firing)",
+                      low=1.0, high=10.0, range_reason="span of spontaneous LHb rates (Weiss & Veh 2011)", ref=True)
+W_AMPA_NS = param(_P, "w_AMPA", 0.3, "nS", _FIT, ref=True)
+W_NMDA_NS = param(_P, "w_NMDA", 1.5, "nS", _FIT, "NMDA-rich glutamatergic drive of LHb cells (Yang et al. 2018).", ref=True)
+TAU_AMPA_MS = param(_P, "tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1", ref=True)
+TAU_NMDA_MS = param(_P, "tau_NMDA", 100.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1", ref=True)
 BURST_ISI_MAX_MS = param(_P, "burst.isi_max", 20.0, "ms",
                          "Lu, Guido & Sherman 1992 J Neurophysiol 68:2185 (LTS bursts: ISI <= 4 ms after >= 100 ms "
-                         "silence); relaxed for LHb intra-burst rates of 50-300 Hz (Yang et al. 2018)")
+                         "silence); relaxed for LHb intra-burst rates of 50-300 Hz (Yang et al. 2018)", ref=True)
 BURST_SILENCE_MS = param(_P, "burst.silence", 50.0, "ms",
-                         "Lu, Guido & Sherman 1992 (hyperpolarised silence precedes an LTS); relaxed as above")
+                         "Lu, Guido & Sherman 1992 (hyperpolarised silence precedes an LTS); relaxed as above", ref=True)
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,17 @@ class LHbReadout:
     example_v_mV: np.ndarray
 
 
-def burst_spikes(times_s: np.ndarray, isi_max_ms: float = BURST_ISI_MAX_MS,
-                 silence_ms: float = BURST_SILENCE_MS) -> np.ndarray:
-    """Boolean mask: which spikes of one train belong to bursts (see module docstring)."""
+def burst_spikes(times_s: np.ndarray, isi_max_ms: float | None = None,
+                 silence_ms: float | None = None) -> np.ndarray:
+    """Boolean mask: which spikes of one train belong to bursts (see module docstring).
+
+    ``isi_max_ms`` and ``silence_ms`` default to ``lhb.burst.isi_max`` and
+    ``lhb.burst.silence`` of the active parameter set.
+    """
+    if isi_max_ms is None:
+        isi_max_ms = BURST_ISI_MAX_MS()
+    if silence_ms is None:
+        silence_ms = BURST_SILENCE_MS()
     t = np.sort(np.asarray(times_s, dtype=float)) * 1e3
     mask = np.zeros(t.size, dtype=bool)
     i = 0
@@ -209,31 +218,33 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
     b2.seed(seed)
     b2.defaultclock.dt = config.dt_ms * b2.ms
     n, n_cond = config.n_cells, len(conditions)
-    area = AREA_CM2 * b2.cm**2
+    area = AREA_CM2() * b2.cm**2
     per_cm2 = b2.msiemens / b2.cm**2
+    e_l = E_L()
     namespace = {
-        "C": C_M * b2.ufarad / b2.cm**2 * area,
-        "g_na": G_NA * per_cm2 * area, "g_k": G_K * per_cm2 * area, "g_t": G_T * per_cm2 * area,
-        "g_l": G_L * per_cm2 * area, "E_na": E_NA * b2.mV, "E_k": E_K * b2.mV, "E_ca": E_CA * b2.mV,
-        "E_l": E_L * b2.mV, "V_T": V_T * b2.mV, "tau_ampa": TAU_AMPA_MS * b2.ms,
-        "tau_nmda": TAU_NMDA_MS * b2.ms, "mg_slope": MG_SLOPE, "mg_mM": MG_MM, "mg_k": MG_K,
-        "w_ampa": W_AMPA_NS * b2.nS, "w_nmda": W_NMDA_NS * b2.nS,
+        "C": C_M() * b2.ufarad / b2.cm**2 * area,
+        "g_na": G_NA() * per_cm2 * area, "g_k": G_K() * per_cm2 * area, "g_t": G_T() * per_cm2 * area,
+        "g_l": G_L() * per_cm2 * area, "E_na": E_NA() * b2.mV, "E_k": E_K() * b2.mV, "E_ca": E_CA() * b2.mV,
+        "E_l": e_l * b2.mV, "V_T": V_T() * b2.mV, "tau_ampa": TAU_AMPA_MS() * b2.ms,
+        "tau_nmda": TAU_NMDA_MS() * b2.ms,
+        "mg_slope": MG_SLOPE, "mg_mM": MG_MM, "mg_k": MG_K,  # XREF: becomes a ParamRef call after merge
+        "w_ampa": W_AMPA_NS() * b2.nS, "w_nmda": W_NMDA_NS() * b2.nS,
     }
     cells = b2.NeuronGroup(n * n_cond, _EQS, method="exponential_euler", threshold="v > -20*mV",
                            refractory="v > -20*mV", namespace=namespace, name="lhb_cells")
     rng = np.random.default_rng(seed)
-    g_kl = lognormal_mean_cv(rng, G_KL_MEAN, G_KL_CV, n)
+    g_kl = lognormal_mean_cv(rng, G_KL_MEAN(), G_KL_CV(), n)
     cells.g_kl = np.tile(g_kl, n_cond) * per_cm2 * area
     cells.nmda_avail = np.repeat([c.nmda_available for c in conditions], n)
     cells.t_scale = np.repeat([c.t_channel_scale for c in conditions], n)
-    cells.v = E_L * b2.mV
+    cells.v = e_l * b2.mV
     cells.h = 1.0
     cells.h_T = 0.5
     # Afferents arrive in synchronous barrages (upstream bursts): one Poisson source per cell, each
     # event activating all of its afferents. The same barrages drive every copy.
-    sources = b2.PoissonGroup(n, INPUT_RATE_HZ * b2.Hz, name="lhb_inputs")
+    sources = b2.PoissonGroup(n, INPUT_RATE_HZ() * b2.Hz, name="lhb_inputs")
     syn = b2.Synapses(sources, cells, on_pre="g_ampa_post += n_in * w_ampa\ns_nmda_post += n_in * w_nmda",
-                      namespace={**namespace, "n_in": N_INPUTS}, name="lhb_synapses")
+                      namespace={**namespace, "n_in": N_INPUTS()}, name="lhb_synapses")
     syn.connect(i=np.tile(np.arange(n), n_cond), j=np.arange(n * n_cond))
     spikes = b2.SpikeMonitor(cells, name="lhb_spikes")
     example = int(np.argmax(g_kl))
@@ -243,13 +254,14 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
     net.run((config.warmup_s + config.duration_s) * b2.second, namespace=namespace)
 
     trains = spikes.spike_trains()
+    isi_max_ms, silence_ms = BURST_ISI_MAX_MS(), BURST_SILENCE_MS()
     readouts = []
     for c in range(n_cond):
         cell_trains = []
         for k in range(n):
             t = np.asarray(trains[c * n + k] / b2.second)
             cell_trains.append(t[t >= config.warmup_s] - config.warmup_s)
-        masks = [burst_spikes(t) for t in cell_trains]
+        masks = [burst_spikes(t, isi_max_ms, silence_ms) for t in cell_trains]
         total = sum(t.size for t in cell_trains)
         in_bursts = sum(int(m.sum()) for m in masks)
         keep = np.asarray(trace.t / b2.second) >= config.warmup_s

@@ -1,0 +1,86 @@
+"""Run-time overrides of the BLA fear circuit's and the lateral habenula's parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, freezing_from_rate
+from ketasim.circuit.lhb import LHbCondition, LHbConfig, burst_spikes, simulate_lhb
+from ketasim.parameters import ParameterSet, using
+
+
+def hill(r, r50, n=2.0):
+    return r**n / (r**n + r50**n)
+
+
+def test_freezing_half_rate_override_follows_the_hill_formula():
+    rates = np.array([0.0, 1.0, 3.5, 7.0, 14.0, 30.0])
+    default = freezing_from_rate(rates)
+    assert np.array_equal(default, hill(rates, 7.0))
+    with using(ParameterSet({"circuit.bla.freezing_half_rate": 14.0})):
+        slower = freezing_from_rate(rates)
+    with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
+        faster = freezing_from_rate(rates)
+    assert np.array_equal(slower, hill(rates, 14.0))
+    assert np.array_equal(faster, hill(rates, 3.5))
+    assert slower[3] == pytest.approx(0.2) and faster[3] == pytest.approx(0.8)  # 7 Hz: 49/245 and 49/61.25
+    assert np.all(slower[1:] < default[1:]) and np.all(faster[1:] > default[1:])
+    assert np.array_equal(freezing_from_rate(rates), default)  # the override ended with its block
+
+
+def test_cs_overlap_default_is_read_from_the_active_set():
+    assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == 0.35
+    with using(ParameterSet({"circuit.bla.cs_overlap": 0.8})):
+        assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == 0.8
+        assert BLAConfig(cs_overlap=0.2).cs_overlap == 0.2  # an explicit value wins
+    assert BLAConfig().cs_overlap == 0.35
+
+
+def test_bla_network_scores_freezing_with_the_active_half_rate():
+    # The half-rate enters only the readout: the network's trial is scored with the overridden formula.
+    with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
+        network = BLANetwork(BLAConfig.quick(), seed=0)
+        (readout,) = network.run_trials([Trial("plus")], Modulators(), learn=False)
+    delta = readout.fear_rate_cs - readout.fear_rate_pre
+    assert delta > 0
+    assert readout.freezing == hill(max(delta, 0.0), 3.5)
+    assert readout.freezing > hill(delta, 7.0)
+
+
+def test_burst_detector_reads_its_thresholds_at_run_time():
+    spikes = np.array([0.100, 0.130, 0.160, 0.400])  # s: ISIs of 30 ms after silence
+    assert not burst_spikes(spikes).any()  # default isi_max 20 ms
+    with using(ParameterSet({"lhb.burst.isi_max": 40.0})):
+        assert burst_spikes(spikes).tolist() == [True, True, True, False]
+    assert not burst_spikes(spikes).any()
+
+
+@pytest.fixture(scope="module")
+def lhb_default():
+    conditions = [LHbCondition(), LHbCondition(nmda_scale=0.5), LHbCondition(t_channel_scale=0.0)]
+    return simulate_lhb(conditions, LHbConfig(n_cells=20, duration_s=1.5), seed=0)
+
+
+def same_firing(a, b) -> bool:
+    return (a.burst_fraction == b.burst_fraction and a.rate_hz == b.rate_hz
+            and all(np.array_equal(x, y) for x, y in zip(a.spike_trains, b.spike_trains, strict=True))
+            and np.array_equal(a.example_v_mV, b.example_v_mV))
+
+
+def test_halving_lhb_nmda_weight_equals_halving_nmda_availability(lhb_default):
+    # s_nmda is linear in w_NMDA and I_NMDA = nmda_avail * s_nmda * B(v): w_NMDA / 2 is exactly nmda_scale 0.5
+    # (a factor of 2 is exact in floating point), and fewer cells burst.
+    intact, half_nmda, _ = lhb_default
+    with using(ParameterSet({"lhb.w_NMDA": 0.75})):
+        (weak,) = simulate_lhb([LHbCondition()], LHbConfig(n_cells=20, duration_s=1.5), seed=0)
+    assert same_firing(weak, half_nmda)
+    assert weak.burst_fraction < intact.burst_fraction
+
+
+def test_removing_the_lhb_t_conductance_equals_blocking_t_channels(lhb_default):
+    intact, _, no_t_channels = lhb_default
+    with using(ParameterSet({"lhb.g_T": 0.0})):
+        (no_g_t,) = simulate_lhb([LHbCondition()], LHbConfig(n_cells=20, duration_s=1.5), seed=0)
+    assert same_firing(no_g_t, no_t_channels)
+    assert intact.burst_fraction > 0.1 and no_g_t.burst_fraction < 0.1 * intact.burst_fraction
