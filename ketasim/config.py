@@ -94,6 +94,10 @@ ConcentrationUM = _quantity("concentration", 0.0, MAX_CONCENTRATION_UM, "uM")
 CircuitTimeH = _quantity("time", 0.05 / 3600, 120.0 / 3600, "h")
 
 
+# Registered parameters whose per-scenario value is a config key of its own (the registry holds its default).
+CONFIG_KEY_PARAMETERS = {"circuit.bla.cs_overlap": "fear.cs_overlap"}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
@@ -256,6 +260,9 @@ class ScenarioConfig(_Strict):
         except ParameterError as exc:
             key = exc.key if exc.key == "parameters" else f"parameters.{exc.key}"
             raise _KeyedError(key, exc.message) from None
+        for name, config_key in CONFIG_KEY_PARAMETERS.items():
+            if name in overrides:
+                raise _KeyedError(f"parameters.{name}", f"set by the config key {config_key}; give it there")
         return overrides
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ketasim.circuit.bla import CS_OVERLAP, BLAConfig, BLANetwork, Modulators, Trial
+from ketasim.circuit.bla import CS_OVERLAP(), BLAConfig, BLANetwork, Modulators, Trial
 from ketasim.config import ConfigError, load_scenario, validate_scenario
 from ketasim.scenario import simulate
 
@@ -22,8 +22,8 @@ def generalisation_scenario(cs_overlap: float, seed: int = 0) -> dict:
 
 
 def test_cs_overlap_default_is_the_circuit_parameter():
-    assert validate_scenario({}).fear.cs_overlap == CS_OVERLAP
-    assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == CS_OVERLAP
+    assert validate_scenario({}).fear.cs_overlap == CS_OVERLAP()
+    assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == CS_OVERLAP()
 
 
 @pytest.mark.parametrize("value, fragment", [(1.5, "less than or equal to 1"), (-0.1, "greater than or equal to 0"),
