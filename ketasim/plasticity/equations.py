@@ -28,7 +28,8 @@ The rule (Chen et al. 2019 PNAS 116:6397):
 Use :func:`synapse_model` / :func:`synapse_on_pre` for the ``Synapses``
 object, :func:`gate_equations` inside the postsynaptic ``NeuronGroup``
 (which must also define ``v`` and ``g_ampa``), and :func:`namespace` for the
-constants. The fear circuit uses the same strings.
+constants (the active parameter set's values, read when it is called). The
+fear circuit uses the same strings.
 """
 
 from __future__ import annotations
@@ -126,27 +127,33 @@ n_synapses : 1 (constant)
 """
 
 
-def namespace(g_ampa_unit_nS: float = p.G_AMPA_NS) -> dict:
-    """Brian2 namespace with every constant the strings above use."""
+def namespace(g_ampa_unit_nS: float | None = None) -> dict:
+    """Brian2 namespace with every constant the strings above use, from the active parameter set.
+
+    Built at each call (never at import), so a run's overrides reach the
+    network. ``g_ampa_unit_nS`` defaults to ``plasticity.g_AMPA_per_synapse``.
+    """
     import brian2 as b2
 
+    if g_ampa_unit_nS is None:
+        g_ampa_unit_nS = p.G_AMPA_NS()
     return {
-        "tau_f": p.STP_TAU_F_MS * b2.ms,
-        "tau_d": p.STP_TAU_D_MS * b2.ms,
-        "tau_nmda": p.TAU_NMDA_MS * b2.ms,
-        "tau_ca": p.TAU_CA_MS * b2.ms,
-        "tau_e": p.TAU_ELIGIBILITY_S * b2.second,
-        "tau_cck": p.TAU_CCK_S * b2.second,
-        "ltp_rate": p.LTP_RATE / b2.second,
-        "w_max": 1.0 + p.LTP_MAX_EARLY,
-        "mg_slope": MG_SLOPE,
-        "mg_mM": MG_MM,
-        "mg_k": MG_K,
-        "cck_hill": p.CCK_HILL,
-        "cck_ca_half": p.CCK_CA_HALF,
-        "cck_release_rate": p.CCK_RELEASE_NM_PER_S,
-        "cckb_kd": p.CCKB_KD_NM,
-        "antagonist_ki": p.CCKB_ANTAGONIST_KI_NM,
+        "tau_f": p.STP_TAU_F_MS() * b2.ms,
+        "tau_d": p.STP_TAU_D_MS() * b2.ms,
+        "tau_nmda": p.TAU_NMDA_MS() * b2.ms,
+        "tau_ca": p.TAU_CA_MS() * b2.ms,
+        "tau_e": p.TAU_ELIGIBILITY_S() * b2.second,
+        "tau_cck": p.TAU_CCK_S() * b2.second,
+        "ltp_rate": p.LTP_RATE() / b2.second,
+        "w_max": 1.0 + p.LTP_MAX_EARLY(),
+        "mg_slope": MG_SLOPE,  # XREF: becomes a ParamRef call after merge
+        "mg_mM": MG_MM,  # XREF: becomes a ParamRef call after merge
+        "mg_k": MG_K,  # XREF: becomes a ParamRef call after merge
+        "cck_hill": p.CCK_HILL(),
+        "cck_ca_half": p.CCK_CA_HALF(),
+        "cck_release_rate": p.CCK_RELEASE_NM_PER_S(),
+        "cckb_kd": p.CCKB_KD_NM(),
+        "antagonist_ki": p.CCKB_ANTAGONIST_KI_NM(),
         "g_ampa_unit": g_ampa_unit_nS * b2.nS,
         "mV": b2.mV,
         "second": b2.second,

@@ -43,6 +43,7 @@ __all__ = [
     "Induction",
     "InductionReadout",
     "SliceCondition",
+    "release_fractions",
     "response_time_course",
     "simulate_induction",
     "simulate_paired_pulses",
@@ -50,7 +51,8 @@ __all__ = [
 ]
 
 DT_MS = 0.1
-TAIL_S = 3.0  # after the last pulse: eligibility (tau 1 s) has decayed to < 5 %
+TAIL_ELIGIBILITY_TAUS = 3.0
+"""Run on after the last pulse for this many eligibility time constants (``ltp.eligibility_tau``): < 5 % is left."""
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,12 @@ class InductionReadout:
     trace_gate: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
 
-def _release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv``, capped below 1."""
-    return np.clip(lognormal_mean_cv(rng, p.STP_U, p.STP_U_CV, n), 0.01, 0.9)
+def release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv`` (active set), capped below 1."""
+    return np.clip(lognormal_mean_cv(rng, p.STP_U(), p.STP_U_CV(), n), 0.01, 0.9)
+
+
+_release_fractions = release_fractions  # the former private name (the BLA and tests used it)
 
 
 _NEURON = """
@@ -187,26 +192,27 @@ def _build(conditions: Sequence[SliceCondition], n_inputs: int, seed: int, plast
     b2.seed(seed)
     b2.defaultclock.dt = DT_MS * b2.ms
     n_cond = len(conditions)
-    n_syn = int(p.N_SYNAPSES)
+    n_syn = int(p.N_SYNAPSES())
+    rest_mV, nmda_ec50_uM = p.POST_EL_MV(), p.NMDA_EC50_UM()
     namespace = {
         **equations.namespace(),
-        "g_L": p.POST_GL_NS * b2.nS,
-        "E_L": p.POST_EL_MV * b2.mV,
-        "E_exc": p.E_EXC_MV * b2.mV,
-        "C_m": p.POST_C_PF * b2.pF,
-        "tau_ampa": p.TAU_AMPA_MS * b2.ms,
-        "tau_clamp": p.CLAMP_TAU_MS * b2.ms,
-        "v_hold": p.PAIRING_HOLD_MV * b2.mV,
-        "g_nmda_unit": p.G_NMDA_NS * b2.nS,
+        "g_L": p.POST_GL_NS() * b2.nS,
+        "E_L": rest_mV * b2.mV,
+        "E_exc": p.E_EXC_MV() * b2.mV,
+        "C_m": p.POST_C_PF() * b2.pF,
+        "tau_ampa": p.TAU_AMPA_MS() * b2.ms,
+        "tau_clamp": p.CLAMP_TAU_MS() * b2.ms,
+        "v_hold": p.PAIRING_HOLD_MV() * b2.mV,
+        "g_nmda_unit": p.G_NMDA_NS() * b2.nS,
     }
     post = b2.NeuronGroup(
         n_cond * n_inputs, _NEURON + equations.gate_equations(), method="euler",
         namespace=namespace, name="slice_post",
     )
-    post.v = p.POST_EL_MV * b2.mV
+    post.v = rest_mV * b2.mV
     cond_of = np.repeat(np.arange(n_cond), n_inputs)
     post.nmda_avail = [conditions[c].nmda_available for c in cond_of]
-    post.nmda_tonic = [conditions[c].nmda_agonist_uM / (conditions[c].nmda_agonist_uM + p.NMDA_EC50_UM)
+    post.nmda_tonic = [conditions[c].nmda_agonist_uM / (conditions[c].nmda_agonist_uM + nmda_ec50_uM)
                        for c in cond_of]
     post.cck_scale = [conditions[c].cck for c in cond_of]
     post.cckbr = [conditions[c].cckbr for c in cond_of]
@@ -238,12 +244,12 @@ def simulate_induction(
     """
     times = stimulus_times(induction)
     b2, namespace, post, _ = _build(conditions, 1, seed, plastic=True, clamp=induction.kind == "pairing")
-    n_cond, n_syn = len(conditions), int(p.N_SYNAPSES)
+    n_cond, n_syn = len(conditions), int(p.N_SYNAPSES())
     stim = b2.SpikeGeneratorGroup(1, np.zeros(times.size, dtype=int), times * b2.second, name="stimulus")
     syn = b2.Synapses(stim, post, model=equations.synapse_model(True), on_pre=equations.synapse_on_pre(),
                       method="euler", namespace=namespace, name="slice_synapses")
     syn.connect(i=0, j=np.repeat(np.arange(n_cond), n_syn))
-    u_values = _release_fractions(np.random.default_rng(seed), n_syn)
+    u_values = release_fractions(np.random.default_rng(seed), n_syn)
     syn.U = np.tile(u_values, n_cond)
     syn.x = 1.0
     syn.w = 1.0
@@ -251,7 +257,8 @@ def simulate_induction(
     monitor = b2.StateMonitor(post, ["v", "cckb_gate", "cck"], record=True, dt=every, name="slice_trace")
     ca_monitor = b2.StateMonitor(syn, "ca", record=True, dt=every, name="slice_ca")
     net = b2.Network(stim, post, syn, monitor, ca_monitor)
-    duration = (times[-1] if times.size else induction.duration_s) + TAIL_S
+    tail_s = TAIL_ELIGIBILITY_TAUS * p.TAU_ELIGIBILITY_S()
+    duration = (times[-1] if times.size else induction.duration_s) + tail_s
     net.run(duration * b2.second, namespace=namespace)
 
     weights = np.asarray(syn.w[:]).reshape(n_cond, n_syn)
@@ -301,7 +308,7 @@ def simulate_paired_pulses(
         the presynaptic part alone) and ``intervals_ms``.
     """
     intervals = np.asarray(intervals_ms, dtype=float)
-    n_int, n_cond, n_syn = intervals.size, len(conditions), int(p.N_SYNAPSES)
+    n_int, n_cond, n_syn = intervals.size, len(conditions), int(p.N_SYNAPSES())
     n_chan = n_int + 1  # channel n_int: first pulse only
     b2, namespace, post, _ = _build(conditions, n_chan, seed, plastic=False, clamp=False)
     first = 0.01
@@ -315,7 +322,7 @@ def simulate_paired_pulses(
     # Post index = condition * n_chan + channel; stimulus channel = channel.
     post_index = np.repeat(np.arange(n_cond * n_chan), n_syn)
     syn.connect(i=post_index % n_chan, j=post_index)
-    u_values = _release_fractions(np.random.default_rng(seed), n_syn)
+    u_values = release_fractions(np.random.default_rng(seed), n_syn)
     syn.U = np.tile(u_values, n_cond * n_chan)
     syn.x = 1.0
     syn.w = 1.0
@@ -325,7 +332,7 @@ def simulate_paired_pulses(
     net.run((first + (intervals.max() + window_ms) / 1e3 + 0.01) * b2.second, namespace=namespace)
 
     t_ms = np.asarray(monitor.t / b2.ms) - first * 1e3
-    epsp = (np.asarray(monitor.v / b2.mV) - p.POST_EL_MV).reshape(n_cond, n_chan, -1)
+    epsp = (np.asarray(monitor.v / b2.mV) - p.POST_EL_MV()).reshape(n_cond, n_chan, -1)
     paired, single = epsp[:, :n_int], epsp[:, n_int]
     after_first = (t_ms >= 0.0) & (t_ms < window_ms)
     first_peak = single[:, after_first].max(axis=1)
@@ -351,7 +358,7 @@ def simulate_paired_pulses(
 def consolidation_trigger(early: float, mtor: float = 1.0) -> float:
     """Protein-synthesis trigger ``h = min(mtor, 1) · Δ0² / (Δ0² + θ²)`` (0-1)."""
     e2 = max(early, 0.0) ** 2
-    return min(max(mtor, 0.0), 1.0) * e2 / (e2 + p.CONSOLIDATION_THRESHOLD**2)
+    return min(max(mtor, 0.0), 1.0) * e2 / (e2 + p.CONSOLIDATION_THRESHOLD()**2)
 
 
 def response_time_course(early: float, t_min: np.ndarray | float, mtor: float = 1.0) -> np.ndarray:
@@ -361,8 +368,8 @@ def response_time_course(early: float, t_min: np.ndarray | float, mtor: float = 
     """
     t = np.asarray(t_min, dtype=float)
     h = consolidation_trigger(early, mtor)
-    capture = h / p.TAU_CONSOLIDATION_MIN
-    rate = 1.0 / p.TAU_EARLY_MIN + capture
+    capture = h / p.TAU_CONSOLIDATION_MIN()
+    rate = 1.0 / p.TAU_EARLY_MIN() + capture
     after = np.clip(t, 0.0, None)
     e_t = early * np.exp(-rate * after)
     late = early * capture / rate * (1.0 - np.exp(-rate * after))
