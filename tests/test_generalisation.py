@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ketasim.circuit.bla import CS_OVERLAP(), BLAConfig, BLANetwork, Modulators, Trial
+from ketasim.circuit.bla import CS_OVERLAP, BLAConfig, BLANetwork, Modulators, Trial
 from ketasim.config import ConfigError, load_scenario, validate_scenario
+from ketasim.plasticity.equations import learning_rule
 from ketasim.scenario import simulate
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -52,7 +53,7 @@ def test_stronger_infralimbic_input_suppresses_the_weak_cs_more_than_the_strong_
     """
     ratios = []
     for seed in (0, 1):
-        net = BLANetwork(BLAConfig.quick(), seed=seed)
+        net = BLANetwork(BLAConfig.quick(), learning_rule(), seed=seed)
         net.run_trials([Trial("plus", 1.0, "A")] * 5, Modulators())
         learned = net.weights()
         gi = {}

@@ -8,6 +8,7 @@ import pytest
 from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, freezing_from_rate
 from ketasim.circuit.lhb import LHbCondition, LHbConfig, burst_spikes, simulate_lhb
 from ketasim.parameters import ParameterSet, using
+from ketasim.plasticity.equations import learning_rule
 
 
 def hill(r, r50, n=2.0):
@@ -40,7 +41,7 @@ def test_cs_overlap_default_is_read_from_the_active_set():
 def test_bla_network_scores_freezing_with_the_active_half_rate():
     # The half-rate enters only the readout: the network's trial is scored with the overridden formula.
     with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
-        network = BLANetwork(BLAConfig.quick(), seed=0)
+        network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=0)
         (readout,) = network.run_trials([Trial("plus")], Modulators(), learn=False)
     delta = readout.fear_rate_cs - readout.fear_rate_pre
     assert delta > 0

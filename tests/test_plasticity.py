@@ -91,7 +91,7 @@ def test_ppf_from_the_simulated_epsps():
     assert 1.3 <= ratios[0, 1] <= 1.8  # CA3-CA1 PPF at 50 ms (Dobrunz & Stevens 1997)
     assert ratios[0, 0] > ratios[0, 2] > 1.0  # facilitation fades with the interval
     # Analytic Tsodyks-Markram release ratio of one synapse with the mean U (the population spreads around it).
-    u, tf, td, dt = p.STP_U, p.STP_TAU_F_MS, p.STP_TAU_D_MS, 50.0
+    u, tf, td, dt = p.STP_U(), p.STP_TAU_F_MS(), p.STP_TAU_D_MS(), 50.0
     u2 = u * np.exp(-dt / tf) + u * (1 - u * np.exp(-dt / tf))
     x2 = 1 - u * np.exp(-dt / td)
     assert abs(traces["release_ratio"][0, 1] - u2 * x2 / u) < 0.15
@@ -195,7 +195,7 @@ def test_drug_free_control_keeps_the_scenario_mechanisms(run_quick):
 def _hfs_with(sampled_release: bool, synapse_dt_ms: float | None = None):
     """One HFS train onto one slice compartment; CCK released (nM) and final weights."""
     from ketasim.plasticity import equations
-    from ketasim.plasticity.slice import _build, _release_fractions, stimulus_times
+    from ketasim.plasticity.slice import _build, release_fractions, stimulus_times
 
     times = stimulus_times(Induction())
     b2, namespace, post, _ = _build([SliceCondition()], 1, 0, plastic=True, clamp=False)
@@ -203,9 +203,9 @@ def _hfs_with(sampled_release: bool, synapse_dt_ms: float | None = None):
     clock = {"dt": synapse_dt_ms * b2.ms} if synapse_dt_ms else {}
     syn = b2.Synapses(stim, post, model=equations.synapse_model(True, sampled_release=sampled_release),
                       on_pre=equations.synapse_on_pre(), method="euler", namespace=namespace, **clock)
-    n_syn = int(p.N_SYNAPSES)
+    n_syn = int(p.N_SYNAPSES())
     syn.connect(i=0, j=np.zeros(n_syn, dtype=int))
-    syn.U = _release_fractions(np.random.default_rng(0), n_syn)
+    syn.U = release_fractions(np.random.default_rng(0), n_syn)
     syn.x, syn.w = 1.0, 1.0
     objects = [stim, post, syn]
     if sampled_release:

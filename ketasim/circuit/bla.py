@@ -22,11 +22,12 @@ is in :func:`freezing_from_rate`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ketasim.circuit.brian_setup import configure_brian
 from ketasim.parameters import param
 
 __all__ = [
@@ -240,6 +241,34 @@ dg_gaba/dt = -g_gaba / tau_gaba : siemens
 """
 
 
+@dataclass(frozen=True)
+class LearningRule:
+    """The plasticity layer's synapse rule as the BLA network builds it in.
+
+    The rule is the plasticity layer's (a layer above the circuits): the
+    caller passes it in (:func:`ketasim.plasticity.equations.learning_rule`),
+    so the same CCK-B-gated rule drives slices and the fear circuit.
+
+    Attributes
+    ----------
+    namespace : callable
+        ``(g_ampa_unit_nS) -> dict``: the Brian2 namespace of the rule's constants.
+    gate_equations : callable
+        ``(neuromodulator expression) -> str``: postsynaptic equations of the learning gate.
+    synapse_model, synapse_on_pre, release_update : callable
+        The synapse's model, on-pre and release-update code strings.
+    release_fractions : callable
+        ``(rng, n) -> ndarray``: each synapse's release fraction U.
+    """
+
+    namespace: Callable[..., dict]
+    gate_equations: Callable[[str], str]
+    synapse_model: Callable[..., str]
+    synapse_on_pre: Callable[[], str]
+    release_update: Callable[[], str]
+    release_fractions: Callable[[np.random.Generator, int], np.ndarray]
+
+
 class BLANetwork:
     """A BLA circuit built once and run session after session.
 
@@ -258,14 +287,11 @@ class BLANetwork:
         Seeds connectivity, release probabilities and Brian2's random streams.
     """
 
-    def __init__(self, config: BLAConfig, seed: int = 0):
+    def __init__(self, config: BLAConfig, rule: LearningRule, seed: int = 0):
         import brian2 as b2
 
-        from ketasim.circuit.pfc import _configure_brian
-        from ketasim.plasticity import equations
-        from ketasim.plasticity.slice import _release_fractions
-
-        _configure_brian(None)
+        equations = rule
+        configure_brian()
         self.config = config
         self.seed = seed
         b2.start_scope()
@@ -328,7 +354,7 @@ class BLANetwork:
         b2.BrianLogger.suppress_name("synapses_dt_mismatch")
         release = plastic.run_regularly(equations.release_update(), when="after_groups", name="plastic_release")
         plastic.connect(p=p_conn)
-        plastic.U = _release_fractions(rng, len(plastic))
+        plastic.U = rule.release_fractions(rng, len(plastic))
         plastic.x = 1.0
         plastic.w = W_INIT()
         principal.n_synapses = max(1.0, p_conn * n_aff)

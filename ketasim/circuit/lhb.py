@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ketasim.circuit.brian_setup import configure_brian
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.parameters import param
 from ketasim.sampling import lognormal_mean_cv
@@ -210,10 +211,8 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
     """
     import brian2 as b2
 
-    from ketasim.circuit.pfc import _configure_brian  # shared Brian2 settings (target, cache)
-
     config = config or LHbConfig()
-    _configure_brian(None)
+    configure_brian()
     b2.start_scope()
     b2.seed(seed)
     b2.defaultclock.dt = config.dt_ms * b2.ms

@@ -34,10 +34,14 @@ fear circuit uses the same strings.
 
 from __future__ import annotations
 
+import numpy as np
+
+from ketasim.circuit.bla import LearningRule
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.plasticity import params as p
+from ketasim.sampling import lognormal_mean_cv
 
-__all__ = ["gate_equations", "namespace", "release_update", "synapse_model", "synapse_on_pre"]
+__all__ = ["gate_equations", "learning_rule", "release_fractions", "namespace", "release_update", "synapse_model", "synapse_on_pre"]
 
 
 # CCK release rate of one synapse (relative): a steep Hill function of its NMDAR Ca²⁺.
@@ -158,3 +162,15 @@ def namespace(g_ampa_unit_nS: float | None = None) -> dict:
         "mV": b2.mV,
         "second": b2.second,
     }
+
+
+def release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv`` (active set), capped below 1."""
+    return np.clip(lognormal_mean_cv(rng, p.STP_U(), p.STP_U_CV(), n), 0.01, 0.9)
+
+
+def learning_rule() -> LearningRule:
+    """This layer's rule, packaged for the BLA fear circuit (:class:`ketasim.circuit.bla.LearningRule`)."""
+    return LearningRule(namespace=namespace, gate_equations=gate_equations, synapse_model=synapse_model,
+                        synapse_on_pre=synapse_on_pre, release_update=release_update,
+                        release_fractions=release_fractions)

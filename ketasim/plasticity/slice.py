@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ketasim.circuit.brian_setup import configure_brian
 from ketasim.plasticity import equations
 from ketasim.plasticity import params as p
-from ketasim.sampling import lognormal_mean_cv
+from ketasim.plasticity.equations import release_fractions
 
 __all__ = [
     "INDUCTION_DEFAULTS",
@@ -165,14 +166,6 @@ class InductionReadout:
     trace_gate: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
 
-def release_fractions(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Log-normal U across synapses with mean ``stp.U`` and CV ``stp.U_cv`` (active set), capped below 1."""
-    return np.clip(lognormal_mean_cv(rng, p.STP_U(), p.STP_U_CV(), n), 0.01, 0.9)
-
-
-_release_fractions = release_fractions  # the former private name (the BLA and tests used it)
-
-
 _NEURON = """
 dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_nmda * (E_exc - v)) / C_m + clamp * (v_hold - v) / tau_clamp : volt
 dg_ampa/dt = -g_ampa / tau_ampa : siemens
@@ -185,9 +178,7 @@ def _build(conditions: Sequence[SliceCondition], n_inputs: int, seed: int, plast
     """One postsynaptic compartment per condition × input channel; returns (b2, net, post, syn)."""
     import brian2 as b2
 
-    from ketasim.circuit.pfc import _configure_brian  # shared Brian2 settings (target, cache)
-
-    _configure_brian(None)
+    configure_brian()
     b2.start_scope()
     b2.seed(seed)
     b2.defaultclock.dt = DT_MS * b2.ms

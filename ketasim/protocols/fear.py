@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, TrialReadout
+from ketasim.plasticity.equations import learning_rule
 from ketasim.protocols import fear_events
 from ketasim.protocols.memory import MemoryTrace, consolidate_course, destabilise
 
@@ -140,7 +141,8 @@ def run_sessions(
     def gate(t: np.ndarray) -> np.ndarray:
         return nmdar(t) * cck * cckbr
 
-    network = BLANetwork(BLAConfig.quick(cs_overlap) if quick else BLAConfig(cs_overlap=cs_overlap), seed=seed)
+    network = BLANetwork(BLAConfig.quick(cs_overlap) if quick else BLAConfig(cs_overlap=cs_overlap),
+                         learning_rule(), seed=seed)
     traces = {p: MemoryTrace.naive(_KIND[p], w) for p, w in network.weights().items()}
     time = time_h
     memory = {p: np.empty(time.size) for p in ("cs_fear", "cs_ext")}
