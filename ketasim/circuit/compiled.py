@@ -10,7 +10,9 @@ later call only rewrites the per-copy values and reruns the binary with
 * per copy: the NMDA gain (block, subunit scaling, APV), the excitatory scale,
   the initial membrane potentials, the recurrent connectivity and the seed of
   the background noise;
-* compiled in: sizes, durations, time step, cell and synapse constants.
+* compiled in: sizes, durations, time step, cell and synapse constants
+  (the active parameter set's: a binary is keyed by the digest of the circuit
+  layer's overrides as well as by its shape, and refuses to run under another set).
 
 Every copy draws everything random from its **own** seed, independently of
 the other copies in the batch: connectivity and initial potentials from
@@ -23,9 +25,10 @@ engines agree in distribution, not spike for spike
 (``tests/test_performance.py`` checks both).
 
 One process holds one compiled network at a time (a Brian2 standalone device
-builds one project); projects live on disk under a directory keyed by shape,
-inside the worker's own build directory, so a later process with the same
-shape only regenerates the code and finds the binary up to date.
+builds one project); projects live on disk under a directory keyed by shape
+and circuit parameters, inside the worker's own build directory, so a later
+process with the same shape and parameters only regenerates the code and finds
+the binary up to date.
 """
 
 from __future__ import annotations
