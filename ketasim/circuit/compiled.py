@@ -10,7 +10,9 @@ later call only rewrites the per-copy values and reruns the binary with
 * per copy: the NMDA gain (block, subunit scaling, APV), the excitatory scale,
   the initial membrane potentials, the recurrent connectivity and the seed of
   the background noise;
-* compiled in: sizes, durations, time step, cell and synapse constants.
+* compiled in: sizes, durations, time step, cell and synapse constants
+  (the active parameter set's: a binary is keyed by the digest of the circuit
+  layer's overrides as well as by its shape, and refuses to run under another set).
 
 Every copy draws everything random from its **own** seed, independently of
 the other copies in the batch: connectivity and initial potentials from
@@ -23,14 +25,16 @@ engines agree in distribution, not spike for spike
 (``tests/test_performance.py`` checks both).
 
 One process holds one compiled network at a time (a Brian2 standalone device
-builds one project); projects live on disk under a directory keyed by shape,
-inside the worker's own build directory, so a later process with the same
-shape only regenerates the code and finds the binary up to date.
+builds one project); projects live on disk under a directory keyed by shape
+and circuit parameters, inside the worker's own build directory, so a later
+process with the same shape and parameters only regenerates the code and finds
+the binary up to date.
 """
 
 from __future__ import annotations
 
 import atexit
+import gc
 import hashlib
 import json
 import os
@@ -76,10 +80,12 @@ from ketasim.circuit.pfc import (
     CircuitCondition,
     CircuitReadout,
     PFCConfig,
+    _by_type,
     _fixed_indegree,
     jahr_stevens_block,
     readouts_from_records,
 )
+from ketasim.parameters import ParamRef, current
 
 __all__ = ["ENGINE_ENV", "CompiledPFC", "compiled_pfc", "copy_inputs", "engine", "simulate_circuit",
            "simulate_pfc_compiled"]
@@ -180,7 +186,12 @@ MAX_COPIES = 32
 
 @dataclass(frozen=True)
 class Shape:
-    """Everything compiled into a binary (the cache key)."""
+    """Everything compiled into a binary (the cache key).
+
+    ``parameters`` is the digest of the circuit layer's overrides
+    (``current().digest("circuit")``): the cell and synapse constants are
+    compiled in, so a binary serves only the parameter set it was built with.
+    """
 
     n_exc: int
     n_inh: int
@@ -188,6 +199,7 @@ class Shape:
     warmup_s: float
     dt_ms: float
     copies: int
+    parameters: str
     version: int = 5  # bump when the generated network changes
 
     def key(self) -> str:
@@ -212,19 +224,27 @@ def auto_copies(config: PFCConfig, conditions: int, workers: int = 1) -> int:
     return int(max(1, min(per_worker, wanted, MAX_COPIES)))
 
 
-@lru_cache(maxsize=64)
 def copy_inputs(seed: int, config: PFCConfig) -> dict[str, np.ndarray]:
     """Initial potentials (mV) and presynaptic partners of one copy, drawn from its own seed.
 
     Same draws, in the same order, as :func:`ketasim.circuit.pfc.simulate_pfc`
-    makes for a single copy. Cached: the copies of one seed share them (read only).
+    makes for a single copy, with the active parameter set's resting
+    potential, threshold and in-degrees. Cached per seed, shape and circuit
+    parameters: the copies of one seed share them (read only).
     """
+    return _copy_inputs(seed, config, current().digest("circuit"))
+
+
+@lru_cache(maxsize=64)
+def _copy_inputs(seed: int, config: PFCConfig, parameters: str) -> dict[str, np.ndarray]:
+    """:func:`copy_inputs` for the active set, whose circuit digest is ``parameters`` (the cache key)."""
     n_e, n_i = config.n_exc, config.n_inh
     n = n_e + n_i
+    e_l, v_th = E_L(), V_TH()
     rng = np.random.default_rng(seed)
-    v = E_L + (V_TH - E_L) * rng.random(n)
-    pre_e, _ = _fixed_indegree(rng, n_e, n, min(int(IN_DEGREE["E"]), n_e))
-    pre_i, _ = _fixed_indegree(rng, n_i, n, min(int(IN_DEGREE["I"]), n_i))
+    v = e_l + (v_th - e_l) * rng.random(n)
+    pre_e, _ = _fixed_indegree(rng, n_e, n, min(int(IN_DEGREE["E"]()), n_e))
+    pre_i, _ = _fixed_indegree(rng, n_i, n, min(int(IN_DEGREE["I"]()), n_i))
     cells = np.arange(n, dtype=np.uint64)
     stream = _splitmix64(_splitmix64(np.full(n, seed, dtype=np.uint64)) ^ cells)
     # 52-bit keys: exact as float64 (Brian2 has no 64-bit integer parameters), distinct per cell and channel.
@@ -242,6 +262,23 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return x ^ (x >> np.uint64(31))
+
+
+def _background_weights(is_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Background weights (nS, nS/ms) of the cells, before division by their copy's ``exc_scale``.
+
+    A share of the external excitatory charge arrives on NMDARs; an NMDA event
+    carries tau_decay/tau_ampa times the charge of an AMPA event. Values of the
+    active parameter set.
+    """
+    values = {name: _by_type(refs) for name, refs in (("share", NMDA_SHARE_EXT), ("g_ext", G_EXT_AMPA))}
+    share = np.where(is_exc, values["share"]["E"], values["share"]["I"])
+    g_ext = np.where(is_exc, values["g_ext"]["E"], values["g_ext"]["I"])
+    ampa = g_ext * (1 - share)
+    nmda = (
+        g_ext * share * TAU_AMPA() / TAU_NMDA_DECAY() / jahr_stevens_block(NMDA_DRIVE_VOLTAGE()) / TAU_NMDA_RISE()
+    )
+    return ampa, nmda
 
 
 def _condition_gain(condition: CircuitCondition, is_exc: np.ndarray) -> np.ndarray:
@@ -290,22 +327,23 @@ class CompiledPFC:
         n = n_e + n_i
         total = shape.copies * n
         b2.defaultclock.dt = shape.dt_ms * b2.ms
+        e_l, n_ext, delay = E_L(), int(N_EXT()), DELAY()
         namespace = {
-            "E_L": E_L * b2.mV, "E_exc": E_EXC * b2.mV, "E_inh": E_INH * b2.mV,
-            "Mg": MG_MM, "k_Mg": MG_K, "mg_slope": MG_SLOPE / b2.mV,
-            "tau_ampa": TAU_AMPA * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE * b2.ms,
-            "tau_nmda_decay": TAU_NMDA_DECAY * b2.ms, "tau_gaba": TAU_GABA * b2.ms,
-            "V_th": V_TH * b2.mV, "V_reset": V_RESET * b2.mV,
+            "E_L": e_l * b2.mV, "E_exc": E_EXC() * b2.mV, "E_inh": E_INH() * b2.mV,
+            "Mg": MG_MM(), "k_Mg": MG_K(), "mg_slope": MG_SLOPE() / b2.mV,
+            "tau_ampa": TAU_AMPA() * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE() * b2.ms,
+            "tau_nmda_decay": TAU_NMDA_DECAY() * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
+            "V_th": V_TH() * b2.mV, "V_reset": V_RESET() * b2.mV,
         }
         # Background: N_EXT inputs at RATE_EXT, i.e. Binomial(N_EXT, rate * dt) events per step.
-        p = RATE_EXT * shape.dt_ms * 1e-3
-        namespace.update(ext_p0=(1 - p) ** int(N_EXT), ext_odds=p / (1 - p))
+        p = RATE_EXT() * shape.dt_ms * 1e-3
+        namespace.update(ext_p0=(1 - p) ** n_ext, ext_odds=p / (1 - p))
         ext_count = b2.Function(
             None, arg_units=[1, 1, 1, 1, 1], return_unit=1,
             arg_types=["float", "integer", "float", "float", "integer"],
             return_type="integer",
         )
-        ext_count.implementations.add_implementation("cpp", _hash_code(int(N_EXT), p), name="ketasim_ext_count")
+        ext_count.implementations.add_implementation("cpp", _hash_code(n_ext, p), name="ketasim_ext_count")
         namespace["ext_count"] = ext_count
 
         group = b2.NeuronGroup(total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset", refractory="(t - lastspike) < t_ref_open",
@@ -314,10 +352,11 @@ class CompiledPFC:
         copy_of = np.arange(total) // n
         self._is_exc_local = np.arange(n) < n_e
         is_exc = local < n_e
-        k_e = min(int(IN_DEGREE["E"]), n_e)
-        k_i = min(int(IN_DEGREE["I"]), n_i)
+        k_e = min(int(IN_DEGREE["E"]()), n_e)
+        k_i = min(int(IN_DEGREE["I"]()), n_i)
 
-        def by_type(values: dict[str, float]) -> np.ndarray:
+        def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
+            values = _by_type(refs)
             return np.where(is_exc, values["E"], values["I"])
 
         # Divisions hoisted out of the step loop: 1/C and the background weights (set per run).
@@ -327,23 +366,18 @@ class CompiledPFC:
         # refractory time), tested without its two divisions per cell and step.
         group.t_ref_open = (by_type({"E": TREF_E, "I": TREF_I}) - 0.5 * shape.dt_ms) * b2.ms
         group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
-        group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE / k_e * b2.nS
+        group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE() / k_e * b2.nS
         group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
         share = by_type(NMDA_SHARE_EXT)
-        # Background weights before division by the copy's exc_scale (so the scale leaves the drive unchanged).
-        g_ext = by_type(G_EXT_AMPA)
-        self._ext_ampa_nS = (g_ext * (1 - share))[:n]
-        self._ext_nmda_nS_per_ms = (
-            g_ext * share * TAU_AMPA / TAU_NMDA_DECAY / jahr_stevens_block(NMDA_DRIVE_VOLTAGE) / TAU_NMDA_RISE
-        )[:n]
-        group.ext_n_ampa = np.where(share < 1, int(N_EXT), 0)
-        group.ext_n_nmda = np.where(share > 0, int(N_EXT), 0)
+        # The background weights are set per run (_background_weights); which channels draw is compiled in.
+        group.ext_n_ampa = np.where(share < 1, n_ext, 0)
+        group.ext_n_nmda = np.where(share > 0, n_ext, 0)
         # Placeholders; every run sets them from run_args.
         group.nmda_gain = 1.0
         group.exc_scale = 1.0
         group.noise_key_ampa = 0.0
         group.noise_key_nmda = 0.0
-        group.v = E_L * b2.mV
+        group.v = e_l * b2.mV
         # PoissonInput's slot ("synapses"), drawn from the copy's own hashed stream.
         group.run_regularly(
             "g_ampa += ext_w_ampa * ext_count(noise_key_ampa, t_in_timesteps, ext_p0, ext_odds, ext_n_ampa)\n"
@@ -357,9 +391,9 @@ class CompiledPFC:
         self._post_i = np.repeat(np.arange(n), k_i)
         offsets = (np.arange(shape.copies) * n)[:, None]
         exc = b2.Synapses(group, group, on_pre="g_ampa_post += w_ampa_post\nx_nmda_post += w_nmda_post / tau_nmda_rise",
-                          delay=DELAY * b2.ms, name="exc", namespace=namespace)
+                          delay=delay * b2.ms, name="exc", namespace=namespace)
         exc.connect(i=(offsets + np.zeros((1, n * k_e), int)).ravel(), j=(self._post_e + offsets).ravel())
-        inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=DELAY * b2.ms, name="inh")
+        inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=delay * b2.ms, name="inh")
         inh.connect(i=(n_e + offsets + np.zeros((1, n * k_i), int)).ravel(), j=(self._post_i + offsets).ravel())
 
         # The LFP proxy is only read every 1 ms: sum it on that clock (the
@@ -389,10 +423,19 @@ class CompiledPFC:
         """Simulate up to ``shape.copies`` conditions, each with its own seed, in one run of the binary.
 
         Unused copies run a drug-free filler condition and are discarded.
+
+        Raises
+        ------
+        ValueError
+            If the active parameter set's circuit parameters are not the ones
+            this binary was built with, or the conditions do not fit.
         """
         import brian2 as b2
 
         shape, config = self.shape, self.config
+        if current().digest("circuit") != shape.parameters:
+            raise ValueError("this compiled PFC network was built with other circuit parameters than the active set's "
+                             "(get it from compiled_pfc() under the active set)")
         if len(conditions) != len(seeds) or not 0 < len(conditions) <= shape.copies:
             raise ValueError(f"need 1..{shape.copies} conditions with one seed each")
         n = shape.n_exc + shape.n_inh
@@ -403,14 +446,15 @@ class CompiledPFC:
         pre_e = np.concatenate([x["pre_e"] + k * n for k, x in enumerate(inputs)])
         pre_i = np.concatenate([x["pre_i"] + shape.n_exc + k * n for k, x in enumerate(inputs)])
         scale = np.repeat([c.exc_scale for c in conditions], n).astype(float)
+        ext_ampa_nS, ext_nmda_nS_per_ms = _background_weights(self._is_exc_local)
         for name, pre in (("exc", pre_e), ("inh", pre_i)):
             pre.astype(np.int32).tofile(self.directory / _pre_file(name))
         run_args = {
             self._group.v: np.concatenate([x["v_mV"] for x in inputs]) * b2.mV,
             self._group.nmda_gain: np.concatenate([_condition_gain(c, self._is_exc_local) for c in conditions]),
             self._group.exc_scale: scale,
-            self._group.ext_w_ampa: np.tile(self._ext_ampa_nS, shape.copies) / scale * b2.nS,
-            self._group.ext_w_nmda: np.tile(self._ext_nmda_nS_per_ms, shape.copies) / scale * b2.nS / b2.ms,
+            self._group.ext_w_ampa: np.tile(ext_ampa_nS, shape.copies) / scale * b2.nS,
+            self._group.ext_w_nmda: np.tile(ext_nmda_nS_per_ms, shape.copies) / scale * b2.nS / b2.ms,
             self._group.noise_key_ampa: np.concatenate([x["key_ampa"] for x in inputs]),
             self._group.noise_key_nmda: np.concatenate([x["key_nmda"] for x in inputs]),
         }
@@ -474,13 +518,19 @@ def build_root() -> Path:
 
 
 def compiled_pfc(config: PFCConfig, copies: int) -> CompiledPFC:
-    """The compiled network for this shape: the one already loaded, or built (reusing a binary on disk)."""
+    """The compiled network for this shape and the active circuit parameters: the one already loaded, or built
+    (reusing a binary on disk)."""
     global _CURRENT
-    shape = Shape(config.n_exc, config.n_inh, config.duration_s, config.warmup_s, config.dt_ms, int(copies))
+    shape = Shape(config.n_exc, config.n_inh, config.duration_s, config.warmup_s, config.dt_ms, int(copies),
+                  current().digest("circuit"))
     if _CURRENT is not None and _CURRENT.shape == shape:
         return _CURRENT
     directory = build_root() / shape.key()
     directory.parent.mkdir(parents=True, exist_ok=True)
+    # Let the loaded network go first: while its Brian2 objects live, the new one's code objects get
+    # numbered names (``..._codeobject_2``), which differ from the files on disk and force a recompile.
+    _CURRENT = None
+    gc.collect()
     try:
         _CURRENT = CompiledPFC(shape, directory)
     except Exception:

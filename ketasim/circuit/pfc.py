@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import welch
 
-from ketasim.parameters import param
+from ketasim.parameters import ParamRef, param
 
 __all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "jahr_stevens_block", "simulate_pfc"]
 
@@ -37,25 +37,25 @@ _P = "circuit"
 _BW = "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1"
 
 # Cell parameters (Brunel & Wang 2001).
-C_E = param(_P, "pyramidal.C", 0.5, "nF", _BW)
-C_I = param(_P, "interneuron.C", 0.2, "nF", _BW)
-GL_E = param(_P, "pyramidal.g_L", 25.0, "nS", _BW)
-GL_I = param(_P, "interneuron.g_L", 20.0, "nS", _BW)
-E_L = param(_P, "E_L", -70.0, "mV", _BW)
-V_TH = param(_P, "V_threshold", -50.0, "mV", _BW)
-V_RESET = param(_P, "V_reset", -55.0, "mV", _BW)
-TREF_E = param(_P, "pyramidal.t_ref", 2.0, "ms", _BW)
-TREF_I = param(_P, "interneuron.t_ref", 1.0, "ms", _BW)
-E_EXC = param(_P, "E_exc", 0.0, "mV", _BW)
-E_INH = param(_P, "E_inh", -70.0, "mV", _BW)
-TAU_AMPA = param(_P, "tau_AMPA", 2.0, "ms", _BW)
-TAU_NMDA_RISE = param(_P, "tau_NMDA_rise", 2.0, "ms", _BW)
-TAU_NMDA_DECAY = param(_P, "tau_NMDA_decay", 100.0, "ms", _BW)
-TAU_GABA = param(_P, "tau_GABA", 10.0, "ms", _BW)
-DELAY = param(_P, "synaptic_delay", 0.5, "ms", _BW)
-MG_MM = param(_P, "Mg_concentration", 1.0, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178; physiological [Mg2+]o")
-MG_K = param(_P, "jahr_stevens.k_Mg", 3.57, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)")
-MG_SLOPE = param(_P, "jahr_stevens.slope", 0.062, "1/mV", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)")
+C_E = param(_P, "pyramidal.C", 0.5, "nF", _BW, ref=True)
+C_I = param(_P, "interneuron.C", 0.2, "nF", _BW, ref=True)
+GL_E = param(_P, "pyramidal.g_L", 25.0, "nS", _BW, ref=True)
+GL_I = param(_P, "interneuron.g_L", 20.0, "nS", _BW, ref=True)
+E_L = param(_P, "E_L", -70.0, "mV", _BW, ref=True)
+V_TH = param(_P, "V_threshold", -50.0, "mV", _BW, ref=True)
+V_RESET = param(_P, "V_reset", -55.0, "mV", _BW, ref=True)
+TREF_E = param(_P, "pyramidal.t_ref", 2.0, "ms", _BW, ref=True)
+TREF_I = param(_P, "interneuron.t_ref", 1.0, "ms", _BW, ref=True)
+E_EXC = param(_P, "E_exc", 0.0, "mV", _BW, ref=True)
+E_INH = param(_P, "E_inh", -70.0, "mV", _BW, ref=True)
+TAU_AMPA = param(_P, "tau_AMPA", 2.0, "ms", _BW, ref=True)
+TAU_NMDA_RISE = param(_P, "tau_NMDA_rise", 2.0, "ms", _BW, ref=True)
+TAU_NMDA_DECAY = param(_P, "tau_NMDA_decay", 100.0, "ms", _BW, ref=True)
+TAU_GABA = param(_P, "tau_GABA", 10.0, "ms", _BW, ref=True)
+DELAY = param(_P, "synaptic_delay", 0.5, "ms", _BW, ref=True)
+MG_MM = param(_P, "Mg_concentration", 1.0, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178; physiological [Mg2+]o", ref=True)
+MG_K = param(_P, "jahr_stevens.k_Mg", 3.57, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)", ref=True)
+MG_SLOPE = param(_P, "jahr_stevens.slope", 0.062, "1/mV", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)", ref=True)
 
 # Total recurrent conductance per postsynaptic cell (Brunel & Wang's per-synapse
 # values times their 1600 E / 400 I inputs), spread over this network's inputs.
@@ -72,37 +72,38 @@ _DISINHIBITION_FIT = (
 )
 G_AMPA_REC = {
     "E": param(_P, "pyramidal.G_AMPA_rec_total", 0.5 * 0.104 * 1600, "nS", _REC_FIT,
-               "0.5 x Brunel & Wang 2001 (0.104 nS x 1600 inputs)."),
+               "0.5 x Brunel & Wang 2001 (0.104 nS x 1600 inputs).", ref=True),
     "I": param(_P, "interneuron.G_AMPA_rec_total", 0.3 * 0.081 * 1600, "nS", _DISINHIBITION_FIT,
-               "0.3 x Brunel & Wang 2001 (0.081 nS x 1600 inputs): E-to-I drive is NMDA-rich."),
+               "0.3 x Brunel & Wang 2001 (0.081 nS x 1600 inputs): E-to-I drive is NMDA-rich.", ref=True),
 }
 G_NMDA_REC = {
     "E": param(_P, "pyramidal.G_NMDA_rec_total", 0.05 * 0.327 * 1600, "nS", _REC_FIT,
-               "0.05 x Brunel & Wang 2001 (0.327 nS x 1600 inputs)."),
+               "0.05 x Brunel & Wang 2001 (0.327 nS x 1600 inputs).", ref=True),
     "I": param(_P, "interneuron.G_NMDA_rec_total", 0.15 * 0.258 * 1600, "nS", _DISINHIBITION_FIT,
-               "0.15 x Brunel & Wang 2001 (0.258 nS x 1600 inputs)."),
+               "0.15 x Brunel & Wang 2001 (0.258 nS x 1600 inputs).", ref=True),
 }
 G_GABA_REC = {
     "E": param(_P, "pyramidal.G_GABA_total", 3 * 1.25 * 400, "nS", _REC_FIT,
-               "3 x Brunel & Wang 2001 (1.25 nS x 400 inputs)."),
+               "3 x Brunel & Wang 2001 (1.25 nS x 400 inputs).", ref=True),
     "I": param(_P, "interneuron.G_GABA_total", 3 * 0.973 * 400, "nS", _REC_FIT,
-               "3 x Brunel & Wang 2001 (0.973 nS x 400 inputs)."),
+               "3 x Brunel & Wang 2001 (0.973 nS x 400 inputs).", ref=True),
 }
 NMDA_KINETIC_SCALE = param(
     _P, "nmda_linear_scale", 1 - np.exp(-1.0), "1",
     "Brunel & Wang 2001: gating jump 1 - exp(-alpha tau_x) with alpha = 0.5 /ms, tau_x = 2 ms",
     "The NMDA synapse here is linear (no saturation): each spike adds this fraction of the peak conductance.",
+    low=0.0, high=1.0, range_reason="physical bound: a fraction of the peak conductance", ref=True,
 )
 NMDA_DRIVE_VOLTAGE = param(
     _P, "ext_nmda_reference_voltage", -55.0, "mV",
     "Brunel & Wang 2001 (V_reset; typical subthreshold potential under background drive)",
-    "The external NMDA share is defined as a share of the charge at this voltage, Mg2+ block included.",
+    "The external NMDA share is defined as a share of the charge at this voltage, Mg2+ block included.", ref=True,
 )
-N_EXT = param(_P, "background.n_inputs", 800, "1", _BW + " (800 external inputs)")
-RATE_EXT = param(_P, "background.rate", 3.0, "Hz", _BW + " (3 Hz per external input)")
+N_EXT = param(_P, "background.n_inputs", 800, "1", _BW + " (800 external inputs)", ref=True)
+RATE_EXT = param(_P, "background.rate", 3.0, "Hz", _BW + " (3 Hz per external input)", ref=True)
 G_EXT_AMPA = {
-    "E": param(_P, "pyramidal.g_ext_AMPA", 1.4 * 2.08, "nS", _REC_FIT, "1.4 x Brunel & Wang 2001 (2.08 nS)."),
-    "I": param(_P, "interneuron.g_ext_AMPA", 1.5 * 1.62, "nS", _REC_FIT, "1.5 x Brunel & Wang 2001 (1.62 nS)."),
+    "E": param(_P, "pyramidal.g_ext_AMPA", 1.4 * 2.08, "nS", _REC_FIT, "1.4 x Brunel & Wang 2001 (2.08 nS).", ref=True),
+    "I": param(_P, "interneuron.g_ext_AMPA", 1.5 * 1.62, "nS", _REC_FIT, "1.5 x Brunel & Wang 2001 (1.62 nS).", ref=True),
 }
 # The disinhibition hypothesis needs interneurons to take a larger share of
 # their excitatory drive through NMDARs (Homayoun & Moghaddam 2007; Susin &
@@ -111,36 +112,51 @@ NMDA_SHARE_EXT = {
     "E": param(
         _P, "pyramidal.ext_nmda_share", 0.0, "1",
         "fitted: pyramidal background drive AMPA-only as in Brunel & Wang 2001",
+        low=0.0, high=1.0, range_reason="physical bound: a share", ref=True,
     ),
     "I": param(
         _P, "interneuron.ext_nmda_share", 0.6, "1", _DISINHIBITION_FIT + "; Homayoun & Moghaddam used MK-801",
         "Fraction of the interneurons' background excitatory charge carried by NMDARs.",
+        low=0.0, high=1.0, range_reason="physical bound: a share", ref=True,
     ),
 }
 IN_DEGREE = {
     "E": param(_P, "in_degree.excitatory", 80, "1",
                "fitted: sparse inputs for asynchronous irregular firing (Brunel 2000 J Comput Neurosci 8:183 regime)",
-               "Fixed in-degree, so small (--quick) and default networks give each cell the same input statistics."),
-    "I": param(_P, "in_degree.inhibitory", 20, "1", "as above (4:1 E:I ratio of Brunel & Wang 2001)"),
+               "Fixed in-degree, so small (--quick) and default networks give each cell the same input statistics.",
+               ref=True),
+    "I": param(_P, "in_degree.inhibitory", 20, "1", "as above (4:1 E:I ratio of Brunel & Wang 2001)",
+               low=1, high=400, range_reason="a count: 1 to Brunel & Wang's 400 inhibitory inputs", ref=True),
 }
 RELEASE_PROB = param(
     _P, "release_probability", 0.3, "1",
     "Murthy et al. 1997 Neuron 18:599 (cortical/hippocampal synapses, mean p_r about 0.3)",
     "Scales the glutamate-release index; mGluR2 (presynaptic brake) lowers it.",
+    low=0.01, high=1.0, range_reason="physical bound: a probability (above 0, so release can be normalised)",
+    ref=True,
 )
 GAMMA_BAND = (
-    param(_P, "gamma_band.low", 30.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
-    param(_P, "gamma_band.high", 80.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
+    param(_P, "gamma_band.low", 30.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)", ref=True),
+    param(_P, "gamma_band.high", 80.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)", ref=True),
 )
 
 
-def jahr_stevens_block(v_mV: np.ndarray | float, mg_mM: float = MG_MM) -> np.ndarray:
+def jahr_stevens_block(v_mV: np.ndarray | float, mg_mM: float | None = None) -> np.ndarray:
     """Fraction of NMDA conductance left unblocked by Mg²⁺ (Jahr & Stevens 1990).
 
-    ``B(V) = 1 / (1 + [Mg²⁺]/3.57 mM * exp(-0.062 V/mV))``
+    ``B(V) = 1 / (1 + [Mg²⁺]/3.57 mM * exp(-0.062 V/mV))``, with [Mg²⁺], the
+    3.57 mM and the 0.062 /mV from the active parameter set (``mg_mM``, if
+    given, replaces its [Mg²⁺]).
     """
+    if mg_mM is None:
+        mg_mM = MG_MM()
     v = np.asarray(v_mV, dtype=float)
-    return 1.0 / (1.0 + mg_mM / MG_K * np.exp(-MG_SLOPE * v))
+    return 1.0 / (1.0 + mg_mM / MG_K() * np.exp(-MG_SLOPE() * v))
+
+
+def _by_type(refs: dict[str, ParamRef]) -> dict[str, float]:
+    """``{"E": ..., "I": ...}`` of references → their values in the active set."""
+    return {cell: ref() for cell, ref in refs.items()}
 
 
 @dataclass(frozen=True)
@@ -310,31 +326,34 @@ def simulate_pfc(
     dt = config.dt_ms * b2.ms
     b2.defaultclock.dt = dt
 
+    e_l, v_th, tau_ampa, tau_nmda_decay = E_L(), V_TH(), TAU_AMPA(), TAU_NMDA_DECAY()
+    n_ext, rate_ext, delay = int(N_EXT()), RATE_EXT(), DELAY()
     namespace = {
-        "E_L": E_L * b2.mV, "E_exc": E_EXC * b2.mV, "E_inh": E_INH * b2.mV,
-        "Mg": MG_MM, "k_Mg": MG_K, "mg_slope": MG_SLOPE / b2.mV,
-        "tau_ampa": TAU_AMPA * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE * b2.ms,
-        "tau_nmda_decay": TAU_NMDA_DECAY * b2.ms, "tau_gaba": TAU_GABA * b2.ms,
+        "E_L": e_l * b2.mV, "E_exc": E_EXC() * b2.mV, "E_inh": E_INH() * b2.mV,
+        "Mg": MG_MM(), "k_Mg": MG_K(), "mg_slope": MG_SLOPE() / b2.mV,
+        "tau_ampa": tau_ampa * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE() * b2.ms,
+        "tau_nmda_decay": tau_nmda_decay * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
     }
     group = b2.NeuronGroup(
         total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset", refractory="t_ref",
-        method="euler", namespace={**namespace, "V_th": V_TH * b2.mV, "V_reset": V_RESET * b2.mV},
+        method="euler", namespace={**namespace, "V_th": v_th * b2.mV, "V_reset": V_RESET() * b2.mV},
         name="pfc",
     )
     local = np.arange(total) % n
     copy_of = np.arange(total) // n
     is_exc = local < n_e
-    k_e = min(int(IN_DEGREE["E"]), n_e)
-    k_i = min(int(IN_DEGREE["I"]), n_i)
+    k_e = min(int(IN_DEGREE["E"]()), n_e)
+    k_i = min(int(IN_DEGREE["I"]()), n_i)
 
-    def by_type(values: dict[str, float]) -> np.ndarray:
+    def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
+        values = _by_type(refs)
         return np.where(is_exc, values["E"], values["I"])
 
     group.C_m = by_type({"E": C_E, "I": C_I}) * b2.nF
     group.g_L = by_type({"E": GL_E, "I": GL_I}) * b2.nS
     group.t_ref = by_type({"E": TREF_E, "I": TREF_I}) * b2.ms
     group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
-    group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE / k_e * b2.nS
+    group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE() / k_e * b2.nS
     group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
     # Background: a share of the external excitatory charge arrives on NMDARs.
     # An NMDA event carries tau_decay/tau_ampa times the charge of an AMPA event.
@@ -342,7 +361,7 @@ def simulate_pfc(
     g_ext = by_type(G_EXT_AMPA)
     group.g_ext_ampa = g_ext * (1 - share) * b2.nS
     group.g_ext_nmda = (
-        g_ext * share * TAU_AMPA / TAU_NMDA_DECAY / jahr_stevens_block(NMDA_DRIVE_VOLTAGE) * b2.nS
+        g_ext * share * tau_ampa / tau_nmda_decay / jahr_stevens_block(NMDA_DRIVE_VOLTAGE()) * b2.nS
     )
 
     block = np.array([[c.block_pyramidal, c.block_interneuron] for c in conditions])
@@ -355,7 +374,7 @@ def simulate_pfc(
     ) * (1 - open_block[copy_of])
     group.nmda_gain = gain
     group.exc_scale = np.array([c.exc_scale for c in conditions])[copy_of]
-    group.v = (E_L + (V_TH - E_L) * rng.random(total)) * b2.mV
+    group.v = (e_l + (v_th - e_l) * rng.random(total)) * b2.mV
 
     # One connectivity drawn for a single copy, tiled over the copies.
     pre_e, post_e = _fixed_indegree(rng, n_e, n, k_e)
@@ -363,14 +382,15 @@ def simulate_pfc(
     offsets = (np.arange(copies) * n)[:, None]
     exc = b2.Synapses(
         group, group, on_pre="g_ampa_post += w_ampa_post\nx_nmda_post += w_nmda_post / tau_nmda_rise",
-        delay=DELAY * b2.ms, name="exc",
+        delay=delay * b2.ms, name="exc",
     )
     exc.connect(i=(pre_e + offsets).ravel(), j=(post_e + offsets).ravel())
-    inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=DELAY * b2.ms, name="inh")
+    inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=delay * b2.ms, name="inh")
     inh.connect(i=(pre_i + n_e + offsets).ravel(), j=(post_i + offsets).ravel())
 
-    ext_ampa = b2.PoissonInput(group, "g_ampa", int(N_EXT), RATE_EXT * b2.Hz, weight="g_ext_ampa / exc_scale")
-    ext_nmda = b2.PoissonInput(group, "x_nmda", int(N_EXT), RATE_EXT * b2.Hz, weight="g_ext_nmda / (exc_scale * tau_nmda_rise)")
+    ext_ampa = b2.PoissonInput(group, "g_ampa", n_ext, rate_ext * b2.Hz, weight="g_ext_ampa / exc_scale")
+    ext_nmda = b2.PoissonInput(group, "x_nmda", n_ext, rate_ext * b2.Hz,
+                               weight="g_ext_nmda / (exc_scale * tau_nmda_rise)")
 
     # LFP proxy: one summing cell per copy collects |I_AMPA| + |I_GABA| of its pyramidal cells.
     lfp = b2.NeuronGroup(copies, "lfp : amp", name="lfp")
@@ -420,6 +440,8 @@ def readouts_from_records(
     lfp_trace = lfp_trace[:, lfp_time >= config.warmup_s]
 
     copy_of = spike_i // n
+    gamma_low, gamma_high = (edge() for edge in GAMMA_BAND)
+    release_prob = RELEASE_PROB()
     readouts = []
     for k, condition in enumerate(conditions):
         in_copy = copy_of == k
@@ -429,13 +451,13 @@ def readouts_from_records(
         int_rate = (~e_spikes).sum() / (n_i * config.duration_s)
         # One spectrum per copy (a batched FFT may round differently with the batch size).
         freq, psd = welch(lfp_trace[k] - lfp_trace[k].mean(), fs=1000.0, nperseg=min(256, lfp_trace.shape[1]))
-        band = (freq >= GAMMA_BAND[0]) & (freq <= GAMMA_BAND[1])
+        band = (freq >= gamma_low) & (freq <= gamma_high)
         gamma = float(np.trapezoid(psd[band], freq[band]))
         readouts.append(
             CircuitReadout(
                 pyr_rate_hz=float(pyr_rate),
                 int_rate_hz=float(int_rate),
-                glutamate_release=float(pyr_rate * RELEASE_PROB * condition.release_scale * condition.exc_scale),
+                glutamate_release=float(pyr_rate * release_prob * condition.release_scale * condition.exc_scale),
                 gamma_power=gamma,
                 cv_isi_pyr=_mean_cv(local_i[e_spikes], spike_t[in_copy][e_spikes]),
                 lfp_freq_hz=freq,

@@ -1,0 +1,115 @@
+"""Run-time parameters of the PFC circuit: overrides reach both engines, caches and compiled binaries.
+
+* The Jahr-Stevens block follows the active set's [Mg2+], k_Mg and slope.
+* Runtime engine: no NMDA share in the interneurons' background removes the
+  disinhibition (the hypothesis rests on it); the default set's readouts are
+  unchanged by an empty or a default-valued override.
+* Compiled engine: the background rate is compiled in, so an override builds
+  its own binary (another build directory), raises the rates, and leaves the
+  default binary's results bit for bit as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ketasim.circuit import compiled
+from ketasim.circuit.compiled import compiled_pfc, copy_inputs, simulate_pfc_compiled
+from ketasim.circuit.pfc import CircuitCondition, PFCConfig, jahr_stevens_block, simulate_pfc
+from ketasim.parameters import ParameterSet, using
+
+QUICK = PFCConfig.quick()
+COPIES = 4  # the shape tests/test_performance.py builds: its default binary is reused
+BLOCKED = CircuitCondition(block_pyramidal=0.67, block_interneuron=0.73)  # peak of 30 mg/kg i.p. (mouse)
+SCALARS = ("pyr_rate_hz", "int_rate_hz", "glutamate_release", "gamma_power", "cv_isi_pyr")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def standalone_dir():
+    """The persistent build directory of tests/test_performance.py, so reruns reuse the binaries."""
+    root = Path(os.environ.get("KETASIM_CACHE_DIR") or Path.home() / ".cache" / "ketasim") / "test-standalone"
+    old = os.environ.get("KETASIM_STANDALONE_DIR")
+    os.environ["KETASIM_STANDALONE_DIR"] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop("KETASIM_STANDALONE_DIR", None)
+    else:
+        os.environ["KETASIM_STANDALONE_DIR"] = old
+
+
+def _scalars(readouts) -> list[dict[str, float]]:
+    return [{k: v for k, v in asdict(r).items() if k in SCALARS} for r in readouts]
+
+
+@pytest.mark.parametrize("v", [-80.0, -55.0, -20.0, 10.0])
+def test_mg_block_follows_the_active_set(v):
+    # Default: exactly the closed form with Jahr & Stevens' constants.
+    assert jahr_stevens_block(v) == 1.0 / (1.0 + 1.0 / 3.57 * np.exp(-0.062 * v))
+    overrides = {"circuit.Mg_concentration": 2.0, "circuit.jahr_stevens.k_Mg": 3.0, "circuit.jahr_stevens.slope": 0.07}
+    with using(ParameterSet(overrides)):
+        blocked = jahr_stevens_block(v)
+        assert blocked == pytest.approx(1 / (1 + 2.0 / 3.0 * np.exp(-0.07 * v)), rel=1e-12)
+        assert jahr_stevens_block(v, 0.0) == 1.0  # an explicit [Mg2+] still wins
+    assert blocked < jahr_stevens_block(v)  # more Mg2+, steeper block: less conductance left
+    with using(ParameterSet({"circuit.Mg_concentration": 0.5})):
+        assert jahr_stevens_block(v) == pytest.approx(1 / (1 + 0.5 / 3.57 * np.exp(-0.062 * v)), rel=1e-12)
+
+
+def test_no_nmda_share_onto_interneurons_removes_the_disinhibition():
+    """The runtime engine reads the share at run time; an empty override changes nothing."""
+    default = simulate_pfc([CircuitCondition(), BLOCKED], QUICK, seed=3)
+    with using(ParameterSet({})):
+        again = simulate_pfc([CircuitCondition(), BLOCKED], QUICK, seed=3)
+    assert _scalars(again) == _scalars(default)
+    with using(ParameterSet({"circuit.interneuron.ext_nmda_share": 0.0})):
+        ampa_only = simulate_pfc([CircuitCondition(), BLOCKED], QUICK, seed=3)
+    free, drug = default
+    # Default: NMDAR block silences interneurons and releases pyramidal cells (about 4x).
+    assert drug.int_rate_hz < 0.7 * free.int_rate_hz and drug.pyr_rate_hz > 3 * free.pyr_rate_hz
+    # AMPA-only background onto interneurons: the block only takes their (small) recurrent NMDA drive,
+    # so both rate changes shrink to under a quarter of the default's.
+    free0, drug0 = ampa_only
+    assert abs(free0.int_rate_hz - drug0.int_rate_hz) < 0.25 * (free.int_rate_hz - drug.int_rate_hz)
+    assert abs(drug0.pyr_rate_hz - free0.pyr_rate_hz) < 0.25 * (drug.pyr_rate_hz - free.pyr_rate_hz)
+    # The share is defined at equal background charge, so the drug-free state stays in its regime.
+    assert free0.int_rate_hz == pytest.approx(free.int_rate_hz, rel=0.25)
+
+
+def test_copy_inputs_are_cached_per_circuit_parameters():
+    default = copy_inputs(11, QUICK)
+    with using(ParameterSet({"circuit.E_L": -65.0, "circuit.in_degree.inhibitory": 10})):
+        shifted = copy_inputs(11, QUICK)
+    rng = np.random.default_rng(11)
+    assert np.array_equal(shifted["v_mV"], -65.0 + 15.0 * rng.random(QUICK.n_exc + QUICK.n_inh))
+    assert shifted["pre_i"].size == 10 * (QUICK.n_exc + QUICK.n_inh) != default["pre_i"].size
+    assert copy_inputs(11, QUICK) is default  # the default entry was not replaced
+
+
+def test_an_override_builds_its_own_binary_and_leaves_the_default_untouched():
+    conditions, seeds = [CircuitCondition(), BLOCKED], [5, 5]
+    before = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
+    default_dir = compiled_pfc(QUICK, COPIES).directory
+    faster = ParameterSet({"circuit.background.rate": 4.0})
+    with using(faster):
+        engine = compiled_pfc(QUICK, COPIES)
+        busier = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
+    assert engine.directory != default_dir and engine.shape.parameters == faster.digest("circuit")
+    with pytest.raises(ValueError, match="other circuit parameters"):
+        engine.run(conditions, seeds)  # outside the set it was built for, the binary refuses to run
+    del engine  # (a live network makes the next build's code names differ from the files on disk: a recompile)
+    # 4/3 more background events: both populations fire more, drug-free and under the drug.
+    for base, more in zip(before, busier, strict=True):
+        assert more.pyr_rate_hz > base.pyr_rate_hz and more.int_rate_hz > base.int_rate_hz
+    # Back on the defaults (an override equal to the default value is no override): the default binary,
+    # and its results bit for bit.
+    with using(ParameterSet({"circuit.background.rate": 3.0})):
+        after = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
+    assert compiled._CURRENT.directory == default_dir
+    assert _scalars(after) == _scalars(before)
+    for one, two in zip(before, after, strict=True):
+        np.testing.assert_array_equal(one.lfp_psd, two.lfp_psd)
