@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         target_time[target] = time.perf_counter() - start
     target = min(target_time, key=target_time.get)
     time_sweep(spec, 1, args.cache_root)  # builds or loads the compiled network of the timed run's shape
-    warm = compiled._CURRENT
+    warm = compiled.loaded_network()
 
     # (a) baseline
     start, cpu = time.perf_counter(), cpu_s()
@@ -121,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     baseline_s, baseline_cpu = time.perf_counter() - start, cpu_s() - cpu
 
     # (b) ketasim, one worker (in this process)
-    engine = compiled._CURRENT
+    engine = compiled.loaded_network()
     before = dict(engine.timers) if engine else {}
     cpu = cpu_s()
     ketasim_s, rows_out = time_sweep(spec, 1, args.cache_root)
     ketasim_cpu = cpu_s() - cpu
-    engine = compiled._CURRENT
+    engine = compiled.loaded_network()
     if engine is not warm:
         print("note: the timed sweep built another network shape than the warm-up", flush=True)
     loop_s = engine.timers["loop_s"] - before.get("loop_s", 0.0)

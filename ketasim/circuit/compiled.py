@@ -80,17 +80,15 @@ from ketasim.circuit.pfc import (
     CircuitCondition,
     CircuitReadout,
     PFCConfig,
-    _by_type,
-    _fixed_indegree,
+    by_cell_type,
+    fixed_indegree,
     jahr_stevens_block,
     readouts_from_records,
 )
 from ketasim.parameters import ParamRef, current
+from ketasim.settings import settings
 
-__all__ = ["ENGINE_ENV", "CompiledPFC", "compiled_pfc", "copy_inputs", "engine", "simulate_circuit",
-           "simulate_pfc_compiled"]
-
-ENGINE_ENV = "KETASIM_ENGINE"  # "compiled" (default) or "runtime" (Brian2 runtime mode, no C++ compiler needed)
+__all__ = ["CompiledPFC", "compiled_pfc", "copy_inputs", "loaded_network", "simulate_pfc_compiled"]
 SINGLE_RUN_COPIES = 4  # copies of the network a single scenario's run uses (its moments fit; one shape to build)
 
 # Brian2's stream is replaced by this hash so that each copy's background is a
@@ -243,8 +241,8 @@ def _copy_inputs(seed: int, config: PFCConfig, parameters: str) -> dict[str, np.
     e_l, v_th = E_L(), V_TH()
     rng = np.random.default_rng(seed)
     v = e_l + (v_th - e_l) * rng.random(n)
-    pre_e, _ = _fixed_indegree(rng, n_e, n, min(int(IN_DEGREE["E"]()), n_e))
-    pre_i, _ = _fixed_indegree(rng, n_i, n, min(int(IN_DEGREE["I"]()), n_i))
+    pre_e, _ = fixed_indegree(rng, n_e, n, min(int(IN_DEGREE["E"]()), n_e))
+    pre_i, _ = fixed_indegree(rng, n_i, n, min(int(IN_DEGREE["I"]()), n_i))
     cells = np.arange(n, dtype=np.uint64)
     stream = _splitmix64(_splitmix64(np.full(n, seed, dtype=np.uint64)) ^ cells)
     # 52-bit keys: exact as float64 (Brian2 has no 64-bit integer parameters), distinct per cell and channel.
@@ -271,7 +269,7 @@ def _background_weights(is_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     carries tau_decay/tau_ampa times the charge of an AMPA event. Values of the
     active parameter set.
     """
-    values = {name: _by_type(refs) for name, refs in (("share", NMDA_SHARE_EXT), ("g_ext", G_EXT_AMPA))}
+    values = {name: by_cell_type(refs) for name, refs in (("share", NMDA_SHARE_EXT), ("g_ext", G_EXT_AMPA))}
     share = np.where(is_exc, values["share"]["E"], values["share"]["I"])
     g_ext = np.where(is_exc, values["g_ext"]["E"], values["g_ext"]["I"])
     ampa = g_ext * (1 - share)
@@ -356,7 +354,7 @@ class CompiledPFC:
         k_i = min(int(IN_DEGREE["I"]()), n_i)
 
         def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
-            values = _by_type(refs)
+            values = by_cell_type(refs)
             return np.where(is_exc, values["E"], values["I"])
 
         # Divisions hoisted out of the step loop: 1/C and the background weights (set per run).
@@ -509,12 +507,12 @@ _CURRENT: CompiledPFC | None = None
 
 def build_root() -> Path:
     """This process's standalone projects: inside its worker build directory (claimed if it has none)."""
-    base = os.environ.get("KETASIM_STANDALONE_DIR") or os.environ.get("KETASIM_CYTHON_CACHE")
-    if not base:
-        from ketasim.sweep.runner import claim_build_dir
+    return settings().standalone_root()  # a persistent slot: the next process with this shape reuses the binary
 
-        base = claim_build_dir()  # a persistent slot: the next process with this shape reuses the binary
-    return Path(base) / "standalone"
+
+def loaded_network() -> CompiledPFC | None:
+    """The compiled network this process has loaded (its timers show where run time went), if any."""
+    return _CURRENT
 
 
 def compiled_pfc(config: PFCConfig, copies: int) -> CompiledPFC:
@@ -558,40 +556,3 @@ def simulate_pfc_compiled(
     for lo in range(0, len(conditions), copies):
         out.extend(engine.run(conditions[lo: lo + copies], seeds[lo: lo + copies]))
     return out
-
-
-def engine() -> str:
-    """The circuit engine in use: ``compiled`` unless ``$KETASIM_ENGINE`` says ``runtime``."""
-    return "runtime" if os.environ.get(ENGINE_ENV, "compiled").strip().lower() == "runtime" else "compiled"
-
-
-def simulate_circuit(conditions: Sequence[CircuitCondition], config: PFCConfig, seed: int) -> list[CircuitReadout]:
-    """One scenario's circuit conditions, all with the scenario's seed, on the engine in use.
-
-    Identical conditions (e.g. a 0 mg/kg dose and drug-free) share one
-    simulated copy; the readouts follow ``conditions``. The compiled engine
-    gives each condition exactly what a sweep gives it (per-copy streams);
-    without a working C++ toolchain it falls back to Brian2's runtime mode
-    with a warning.
-    """
-    unique = list(dict.fromkeys(conditions))
-    readouts = dict(zip(unique, _simulate_distinct(unique, config, seed), strict=True))
-    return [readouts[c] for c in conditions]
-
-
-def _simulate_distinct(conditions: list[CircuitCondition], config: PFCConfig, seed: int) -> list[CircuitReadout]:
-    if engine() == "runtime":
-        from ketasim.circuit.pfc import simulate_pfc
-
-        return simulate_pfc(conditions, config, seed=seed)
-    copies = max(SINGLE_RUN_COPIES, 1 << max(0, (len(conditions) - 1).bit_length()))
-    try:
-        return simulate_pfc_compiled(conditions, [seed] * len(conditions), config, copies=min(copies, MAX_COPIES))
-    except Exception as exc:  # no compiler, or the build failed
-        import sys
-
-        from ketasim.circuit.pfc import simulate_pfc
-
-        print(f"ketasim: compiled PFC network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
-              .replace("\n", " "), file=sys.stderr)
-        return simulate_pfc(conditions, config, seed=seed)

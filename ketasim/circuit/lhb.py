@@ -226,7 +226,7 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
         "g_l": G_L() * per_cm2 * area, "E_na": E_NA() * b2.mV, "E_k": E_K() * b2.mV, "E_ca": E_CA() * b2.mV,
         "E_l": e_l * b2.mV, "V_T": V_T() * b2.mV, "tau_ampa": TAU_AMPA_MS() * b2.ms,
         "tau_nmda": TAU_NMDA_MS() * b2.ms,
-        "mg_slope": MG_SLOPE, "mg_mM": MG_MM, "mg_k": MG_K,  # XREF: becomes a ParamRef call after merge
+        "mg_slope": MG_SLOPE(), "mg_mM": MG_MM(), "mg_k": MG_K(),
         "w_ampa": W_AMPA_NS() * b2.nS, "w_nmda": W_NMDA_NS() * b2.nS,
     }
     cells = b2.NeuronGroup(n * n_cond, _EQS, method="exponential_euler", threshold="v > -20*mV",

@@ -22,16 +22,17 @@ of |I_AMPA| + |I_GABA| over pyramidal cells; Mazzoni et al. 2008) and its
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import welch
 
+from ketasim.circuit.brian_setup import configure_brian
 from ketasim.parameters import ParamRef, param
 
-__all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "jahr_stevens_block", "simulate_pfc"]
+__all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "by_cell_type", "fixed_indegree", "jahr_stevens_block",
+           "simulate_pfc"]
 
 _P = "circuit"
 _BW = "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1"
@@ -154,7 +155,7 @@ def jahr_stevens_block(v_mV: np.ndarray | float, mg_mM: float | None = None) -> 
     return 1.0 / (1.0 + mg_mM / MG_K() * np.exp(-MG_SLOPE() * v))
 
 
-def _by_type(refs: dict[str, ParamRef]) -> dict[str, float]:
+def by_cell_type(refs: dict[str, ParamRef]) -> dict[str, float]:
     """``{"E": ..., "I": ...}`` of references → their values in the active set."""
     return {cell: ref() for cell, ref in refs.items()}
 
@@ -266,19 +267,7 @@ t_ref : second (constant)
 """
 
 
-def _configure_brian(target: str | None) -> None:
-    from brian2 import prefs
-
-    prefs.codegen.target = target or os.environ.get("KETASIM_BRIAN_TARGET", "cython")
-    prefs.logging.console_log_level = "WARNING"
-    # One Cython cache per process avoids lock contention between sweep workers.
-    cache = os.environ.get("KETASIM_CYTHON_CACHE")
-    if cache:
-        prefs.codegen.runtime.cython.cache_dir = cache
-    prefs.codegen.runtime.cython.multiprocess_safe = True
-
-
-def _fixed_indegree(rng: np.random.Generator, n_pre: int, n_post: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def fixed_indegree(rng: np.random.Generator, n_pre: int, n_post: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each postsynaptic cell draws ``k`` distinct presynaptic partners."""
     pre = np.argsort(rng.random((n_post, n_pre)), axis=1)[:, :k]
     post = np.repeat(np.arange(n_post), k)
@@ -304,7 +293,7 @@ def simulate_pfc(
         conditions give identical results on the same machine.
     target : str, optional
         Brian2 code-generation target (``cython`` or ``numpy``); default from
-        ``KETASIM_BRIAN_TARGET`` or ``cython``.
+        the ``brian_target`` setting (:mod:`ketasim.settings`).
 
     Returns
     -------
@@ -314,7 +303,7 @@ def simulate_pfc(
     import brian2 as b2
 
     config = config or PFCConfig()
-    _configure_brian(target)
+    configure_brian(target)
     b2.start_scope()
     b2.seed(seed)
     rng = np.random.default_rng(seed)
@@ -346,7 +335,7 @@ def simulate_pfc(
     k_i = min(int(IN_DEGREE["I"]()), n_i)
 
     def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
-        values = _by_type(refs)
+        values = by_cell_type(refs)
         return np.where(is_exc, values["E"], values["I"])
 
     group.C_m = by_type({"E": C_E, "I": C_I}) * b2.nF
@@ -377,8 +366,8 @@ def simulate_pfc(
     group.v = (e_l + (v_th - e_l) * rng.random(total)) * b2.mV
 
     # One connectivity drawn for a single copy, tiled over the copies.
-    pre_e, post_e = _fixed_indegree(rng, n_e, n, k_e)
-    pre_i, post_i = _fixed_indegree(rng, n_i, n, k_i)
+    pre_e, post_e = fixed_indegree(rng, n_e, n, k_e)
+    pre_i, post_i = fixed_indegree(rng, n_i, n, k_i)
     offsets = (np.arange(copies) * n)[:, None]
     exc = b2.Synapses(
         group, group, on_pre="g_ampa_post += w_ampa_post\nx_nmda_post += w_nmda_post / tau_nmda_rise",

@@ -150,9 +150,9 @@ def namespace(g_ampa_unit_nS: float | None = None) -> dict:
         "tau_cck": p.TAU_CCK_S() * b2.second,
         "ltp_rate": p.LTP_RATE() / b2.second,
         "w_max": 1.0 + p.LTP_MAX_EARLY(),
-        "mg_slope": MG_SLOPE,  # XREF: becomes a ParamRef call after merge
-        "mg_mM": MG_MM,  # XREF: becomes a ParamRef call after merge
-        "mg_k": MG_K,  # XREF: becomes a ParamRef call after merge
+        "mg_slope": MG_SLOPE(),
+        "mg_mM": MG_MM(),
+        "mg_k": MG_K(),
         "cck_hill": p.CCK_HILL(),
         "cck_ca_half": p.CCK_CA_HALF(),
         "cck_release_rate": p.CCK_RELEASE_NM_PER_S(),
