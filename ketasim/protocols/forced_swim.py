@@ -47,6 +47,8 @@ IMMOBILITY_BASELINE = param(
     "fitted: drug-free mouse immobility of 35-50 % of the scored last 4 min of a 6-min test (C57BL/6; Can et al. "
     "2012 J Vis Exp 59:e3638 protocol; range from the literature notes, strain-dependent)",
     "i0: immobility at PFC synaptic strength 1, no mTORC1 rise, no stress.",
+    low=0.35, high=0.50, range_reason="span of the cited drug-free immobility (35-50 %)",
+    ref=True,
 )
 STRESS_IMMOBILITY_RATIO = 1.45  # chronic stress raises immobility 1.3-1.6 fold (mid-range), the fit target of GAIN
 GAIN = param(
@@ -55,6 +57,7 @@ GAIN = param(
     "strength 0.84 one day after 21 daily stress sessions (Radley et al. 2006 spine loss)",
     "Log-odds of immobility per unit log PFC synaptic strength; assumes the stress effect on immobility runs through "
     "PFC synapses (the data do not separate a spine-independent share).",
+    ref=True,
 )
 W_ACUTE = param(
     _P, "fst.w_acute_mtor", 0.6, "1",
@@ -63,19 +66,21 @@ W_ACUTE = param(
     "the model's PFC mTORC1 1.27 at the scored period's middle (quick circuit profile)",
     "Weight of log PFC mTORC1 activity (rise above the subject's drug-free level only) relative to log synaptic "
     "strength; stands for the fast, translation-dependent AMPAR/synaptic potentiation.",
+    ref=True,
 )
 
 
 def coping_drive(synaptic_strength: np.ndarray, mtor: np.ndarray) -> np.ndarray:
     """Active-coping drive (0 drug-free): log PFC synaptic strength plus the fast mTORC1 term."""
     strength = np.maximum(np.asarray(synaptic_strength, dtype=float), 1e-6)
-    return np.log(strength) + W_ACUTE * np.log(np.maximum(np.asarray(mtor, dtype=float), 1.0))
+    return np.log(strength) + W_ACUTE() * np.log(np.maximum(np.asarray(mtor, dtype=float), 1.0))
 
 
 def immobility(drive: np.ndarray) -> np.ndarray:
     """Fraction of the scored period spent immobile (0-1) at a coping drive."""
-    logit0 = np.log(IMMOBILITY_BASELINE / (1.0 - IMMOBILITY_BASELINE))
-    return 1.0 / (1.0 + np.exp(-(logit0 - GAIN * np.asarray(drive, dtype=float))))
+    baseline = IMMOBILITY_BASELINE()
+    logit0 = np.log(baseline / (1.0 - baseline))
+    return 1.0 / (1.0 + np.exp(-(logit0 - GAIN() * np.asarray(drive, dtype=float))))
 
 
 def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
@@ -136,7 +141,7 @@ def stress_figure(result, stresses, scores):
         bottom.bar(start / 24.0, score["immobility_fst"], width=0.4, color="0.4")
         bottom.annotate(f"{score['immobility_fst']:.2f}", (start / 24.0, score["immobility_fst"] + 0.02),
                         ha="center", fontsize=8)
-    bottom.axhline(IMMOBILITY_BASELINE, color="0.6", lw=0.8, ls="--")
+    bottom.axhline(IMMOBILITY_BASELINE(), color="0.6", lw=0.8, ls="--")
     bottom.set_ylim(0, 1)
     bottom.set_ylabel("forced-swim immobility\n(dashed: unstressed, drug-free)")
     bottom.set_xlabel("time (days)")

@@ -17,7 +17,7 @@ from ketasim.config import ScenarioConfig
 from ketasim.signalling.drive import glutamate_drive, glutamate_relation, resting_block
 from ketasim.signalling.equations import Switches, effective_glutamate
 from ketasim.signalling.integrate import CascadeResult, simulate_cascade
-from ketasim.signalling.parameters import DEFAULT, REGIONS
+from ketasim.signalling.parameters import REGIONS, current_params
 
 __all__ = ["OUTPUT_STATES", "later_circuit_moment", "later_circuit_request", "record_later_circuit", "run",
            "synaptic_strength"]
@@ -75,12 +75,12 @@ def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], N
     loss, release = glutamate_relation(result.circuit)
     glutamate = glutamate_drive(resting_block(series, "interneuron"), loss, release)
     load = scenario_stress_load(config, t)
-    cascade = simulate_cascade(t, glutamate, resting_block(series), switches, REGIONS, DEFAULT, _breakpoints(config),
+    cascade = simulate_cascade(t, glutamate, resting_block(series), switches, REGIONS, current_params(), _breakpoints(config),
                                stress=load if load.any() else None)
     if load.any():
         series["stress_load"] = load
-    series["pfc_glutamate_drive"] = effective_glutamate(glutamate, DEFAULT, switches) / float(
-        effective_glutamate(np.float64(1.0), DEFAULT, switches)
+    series["pfc_glutamate_drive"] = effective_glutamate(glutamate, current_params(), switches) / float(
+        effective_glutamate(np.float64(1.0), current_params(), switches)
     )
     for region in REGIONS:
         for column, state in OUTPUT_STATES.items():
@@ -103,7 +103,7 @@ def _metrics(config: ScenarioConfig, result, cascade: CascadeResult) -> None:
 
     # The subject's own drug-free spine density relative to an intact val/val subject.
     metrics["pfc_spine_density_baseline"] = float(baseline[STATES.index("spine_density")]
-                                                  / steady_state(DEFAULT, intact)[STATES.index("spine_density")])
+                                                  / steady_state(current_params(), intact)[STATES.index("spine_density")])
     starts = sorted(s for d in config.dosing for s in d.times_h())
     if starts and starts[0] + LATER_MOMENT_H <= t[-1] + 1e-9:
         metrics["spine_density_24h"] = float(np.interp(starts[0] + LATER_MOMENT_H, t, series["pfc_spine_density"]))
@@ -139,7 +139,7 @@ def later_circuit_request(result, quick: bool):
     switches = Switches.from_config(config.mechanisms.model_dump(), config.subject.bdnf_genotype)
     when = starts[0] + LATER_MOMENT_H
     strength = float(np.interp(when, t, result.timeseries["pfc_synaptic_strength"]))
-    release = float(effective_glutamate(np.float64(1.0), DEFAULT, switches))
+    release = float(effective_glutamate(np.float64(1.0), current_params(), switches))
     if abs(strength - 1.0) < 1e-3 and abs(release - 1.0) < 1e-9:
         return None  # the same circuit as drug-free: nothing new to simulate
     index = int(np.searchsorted(t, when))
