@@ -56,9 +56,9 @@ def test_start_state_is_deterministic_per_seed_and_varies_between_patients():
     states = [clinical.start_state("chronic_ptsd", seed) for seed in range(200)]
     pfc = np.array([s.pfc_deficit for s in states])
     hpc = np.array([s.hpc_deficit for s in states])
-    assert pfc.std() > 0.5 * clinical.PFC_DEFICIT_SD and hpc.std() > 0.5 * clinical.HPC_DEFICIT_SD
-    assert abs(pfc.mean() - clinical.PFC_DEFICIT_MEAN) < 0.01 and abs(hpc.mean() - clinical.HPC_DEFICIT_MEAN) < 0.01
-    assert (pfc >= 0).all() and (pfc <= clinical.FULL_SCALE_DEFICIT).all()
+    assert pfc.std() > 0.5 * clinical.PFC_DEFICIT_SD() and hpc.std() > 0.5 * clinical.HPC_DEFICIT_SD()
+    assert abs(pfc.mean() - clinical.PFC_DEFICIT_MEAN()) < 0.01 and abs(hpc.mean() - clinical.HPC_DEFICIT_MEAN()) < 0.01
+    assert (pfc >= 0).all() and (pfc <= clinical.FULL_SCALE_DEFICIT()).all()
     healthy = clinical.start_state("healthy", 3)
     assert healthy.pfc_deficit == healthy.hpc_deficit == healthy.trauma_memory == 0.0
     with pytest.raises(ValueError):
@@ -82,7 +82,7 @@ def test_score_stays_on_its_scale():
 
 
 def test_chronic_ptsd_scores_like_caps5_35_to_45_and_healthy_scores_zero():
-    mean_patient = clinical.StartState("chronic_ptsd", clinical.PFC_DEFICIT_MEAN, clinical.HPC_DEFICIT_MEAN, 1.0)
+    mean_patient = clinical.StartState("chronic_ptsd", clinical.PFC_DEFICIT_MEAN(), clinical.HPC_DEFICIT_MEAN(), 1.0)
     assert 35 * 100 / CAPS5_MAX <= _score(mean_patient) <= 45 * 100 / CAPS5_MAX
     assert _score(clinical.start_state("healthy", 0)) == 0.0
     baselines = np.array([_score(clinical.start_state("chronic_ptsd", seed)) for seed in range(100)])
@@ -94,7 +94,7 @@ def test_more_synaptic_strength_or_midazolam_lowers_the_score():
     state = clinical.start_state("chronic_ptsd", 0)
     assert _score(state, pfc=1.02) < _score(state) and _score(state, hpc=1.02) < _score(state)
     assert _score(state, anxiolysis=0.5) < _score(state)
-    a = clinical.midazolam_anxiolysis(np.array([0.0, clinical.MIDAZOLAM_EC50_UM, 100.0]))
+    a = clinical.midazolam_anxiolysis(np.array([0.0, clinical.midazolam_ec50_uM(), 100.0]))
     assert a[0] == 0.0 and a[1] == pytest.approx(0.5) and a[2] > 0.99
 
 

@@ -32,9 +32,9 @@ def test_learning_writes_the_labile_trace():
 def test_constant_rates_match_the_closed_form():
     trace = learned()
     consolidate(trace, 0.0, 10.0, ONE, ONE)
-    a, lam = 1 / TAU_LABILE_H + K_CONSOLIDATE, 1 / TAU_FORGET["fear"]
+    a, lam = 1 / TAU_LABILE_H() + K_CONSOLIDATE(), 1 / TAU_FORGET["fear"]()
     l_expected = 0.5 * np.exp(-a * 10)
-    s_expected = K_CONSOLIDATE * 0.5 * (np.exp(-lam * 10) - np.exp(-a * 10)) / (a - lam)
+    s_expected = K_CONSOLIDATE() * 0.5 * (np.exp(-lam * 10) - np.exp(-a * 10)) / (a - lam)
     np.testing.assert_allclose(trace.labile, l_expected, rtol=1e-10)
     np.testing.assert_allclose(trace.stable, s_expected, rtol=1e-10)
 

@@ -12,18 +12,18 @@ from ketasim.pipeline.exposure import exposure
 from ketasim.pipeline.signalling_stage import dose_breakpoints as _breakpoints
 from ketasim.scenario import simulate
 from ketasim.signalling import (
-    DEFAULT,
     REGIONS,
     STATES,
     Switches,
+    current_params,
+    region_params,
     rhs,
     simulate_cascade,
     steady_state,
 )
 from ketasim.signalling.drive import glutamate_drive, glutamate_relation, resting_block
-from ketasim.signalling.parameters import REGION_PARAMS
 
-GAINS = np.array([REGION_PARAMS[r].drive_gain for r in REGIONS])
+GAINS = np.array([region_params()[r].drive_gain for r in REGIONS])
 IDX = {name: i for i, name in enumerate(STATES)}
 DAY = 24.0
 
@@ -37,7 +37,7 @@ def _ones(n_batch: int = 1) -> np.ndarray:
 
 # ---------------------------------------------------------------- right-hand side
 def test_rhs_with_exposure_above_threshold_matches_hand_values():
-    p = DEFAULT
+    p = current_params()
     y = _ones()
     y[IDX["block_exposure"]] = 1.5 * p.exposure_threshold  # drive D = (1.5 theta - theta) / theta = 1/2
     d = rhs(y, np.array([1.0]), np.array([0.75]), GAINS, p, Switches())
@@ -52,14 +52,14 @@ def test_rhs_with_exposure_above_threshold_matches_hand_values():
 
 
 def test_momentary_block_without_exposure_does_not_down_regulate():
-    p = DEFAULT
+    p = current_params()
     d = rhs(_ones(), np.array([1.0]), np.array([0.9]), GAINS, p, Switches())
     for state in ("nmdar_expression", "ampar_expression", "spine_density"):
         assert d[IDX[state]] == pytest.approx(0.0, abs=1e-12), state
 
 
 def test_rhs_with_doubled_glutamate_matches_hand_values():
-    p = DEFAULT
+    p = current_params()
     d = rhs(_ones(), np.array([2.0]), np.array([0.0]), GAINS, p, Switches())
     beta = p.mglur2_brake
     g_pfc = 2.0 * (1 + beta) / (1 + 2.0 * beta)  # mGluR2 brake
@@ -72,7 +72,7 @@ def test_rhs_with_doubled_glutamate_matches_hand_values():
 
 
 def test_rhs_of_trkb_and_spines_match_hand_values():
-    p = DEFAULT
+    p = current_params()
     y = _ones()
     y[IDX["bdnf"]] = 2.0
     y[IDX["synaptic_proteins"]] = 1.5
@@ -92,8 +92,8 @@ SWITCH_SETS = [Switches(), Switches(mtor=0.0), Switches(ampa=0.0, eef2k=0.0), Sw
 
 @pytest.mark.parametrize("switches", SWITCH_SETS)
 def test_drug_free_steady_state_is_a_fixed_point(switches):
-    y = np.broadcast_to(steady_state(DEFAULT, switches)[:, None, None], _ones().shape).copy()
-    d = rhs(y, np.array([1.0]), np.array([0.0]), GAINS, DEFAULT, switches)
+    y = np.broadcast_to(steady_state(current_params(), switches)[:, None, None], _ones().shape).copy()
+    d = rhs(y, np.array([1.0]), np.array([0.0]), GAINS, current_params(), switches)
     assert np.abs(d).max() < 1e-12
     # And integrating drug-free keeps every state at its baseline for weeks.
     t = np.linspace(0, 21 * DAY, 50)
@@ -185,7 +185,7 @@ def _receptor_expression(dose_mg_kg: float, repeat: int, days: int) -> np.ndarra
     planned = exposure(config)
     block = resting_block(planned.columns)  # what the signalling stage feeds the cascade
     cascade = simulate_cascade(planned.time_h, np.ones_like(block), block, Switches(), ("hpc",),
-                               DEFAULT, _breakpoints(config))
+                               current_params(), _breakpoints(config))
     return cascade.relative("nmdar_expression", "hpc")[0]
 
 

@@ -12,7 +12,7 @@ from ketasim.config import ConfigError, validate_scenario
 from ketasim.protocols.forced_swim import IMMOBILITY_BASELINE, coping_drive, immobility
 from ketasim.protocols.stress_events import parse_stress
 from ketasim.signalling import simulate_cascade
-from ketasim.signalling.parameters import REGION_PARAMS
+from ketasim.signalling.parameters import region_params
 from ketasim.signalling.stress import REFERENCE_INTERVAL_H, TAU_LOAD_H, session_load, stress_load
 
 CHRONIC = {"event": "stress", "at": "0 h", "kind": "chronic"}
@@ -29,9 +29,9 @@ def scenario(*events: dict, dosing: list | None = None) -> dict:
 # --- stress load --------------------------------------------------------------------------------------------------
 
 def test_one_session_load_matches_the_closed_form():
-    tau, d, intensity, start = TAU_LOAD_H, 2.0, 1.5, 10.0
+    tau, d, intensity, start = TAU_LOAD_H(), 2.0, 1.5, 10.0
     t = np.array([0.0, 10.0, 11.0, 12.0, 36.0, 200.0])
-    rate = REFERENCE_INTERVAL_H / tau * intensity / d  # load per hour during the session
+    rate = REFERENCE_INTERVAL_H() / tau * intensity / d  # load per hour during the session
     end = rate * tau * (1 - np.exp(-d / tau))
     expected = [0.0, 0.0, rate * tau * (1 - np.exp(-1.0 / tau)), end, end * np.exp(-24.0 / tau),
                 end * np.exp(-188.0 / tau)]
@@ -45,12 +45,12 @@ def test_load_solves_its_ode():
     load = stress_load(t, sessions)
     inside = ((t > 0) & (t < 2)) | ((t > 24) & (t < 26))
     intensity = np.where(t > 20, 2.0, 1.0)
-    source = np.where(inside, REFERENCE_INTERVAL_H / TAU_LOAD_H * intensity / 2.0, 0.0)
+    source = np.where(inside, REFERENCE_INTERVAL_H() / TAU_LOAD_H() * intensity / 2.0, 0.0)
     derivative = np.gradient(load, t)
     interior = np.ones_like(t, dtype=bool)
     for edge in (0.0, 2.0, 24.0, 26.0):
         interior &= np.abs(t - edge) > 0.01
-    np.testing.assert_allclose(derivative[interior], (source - load / TAU_LOAD_H)[interior], atol=1e-6)
+    np.testing.assert_allclose(derivative[interior], (source - load / TAU_LOAD_H())[interior], atol=1e-6)
 
 
 def test_daily_sessions_give_a_mean_load_of_one():
@@ -73,7 +73,7 @@ def test_cascade_without_stress_is_unchanged_and_stress_shifts_spines_by_region(
     sustained = simulate_cascade(t, ones, zeros, stress=ones)
     for region in ("pfc", "hpc", "bla"):
         settled = sustained.relative("spine_density", region)[0, -1]
-        assert settled == pytest.approx(np.exp(REGION_PARAMS[region].stress_spines), rel=1e-3)
+        assert settled == pytest.approx(np.exp(region_params()[region].stress_spines), rel=1e-3)
     assert sustained.relative("spine_density", "pfc")[0, -1] < 1 < sustained.relative("spine_density", "bla")[0, -1]
     # Stress acts on spines only, not upstream of them.
     np.testing.assert_allclose(sustained.relative("mtor", "pfc"), plain.relative("mtor", "pfc"))
@@ -134,11 +134,11 @@ def test_chronic_stress_extends_the_default_span():
 # --- readout ------------------------------------------------------------------------------------------------------
 
 def test_immobility_mapping():
-    assert immobility(coping_drive(1.0, 1.0)) == pytest.approx(IMMOBILITY_BASELINE)
-    assert immobility(coping_drive(0.8, 1.0)) > IMMOBILITY_BASELINE > immobility(coping_drive(1.1, 1.0))
+    assert immobility(coping_drive(1.0, 1.0)) == pytest.approx(IMMOBILITY_BASELINE())
+    assert immobility(coping_drive(0.8, 1.0)) > IMMOBILITY_BASELINE() > immobility(coping_drive(1.1, 1.0))
     # Only a rise of mTORC1 counts: mtor switched off (series 0) leaves drug-free behaviour alone.
-    assert immobility(coping_drive(1.0, 0.0)) == pytest.approx(IMMOBILITY_BASELINE)
-    assert immobility(coping_drive(1.0, 1.5)) < IMMOBILITY_BASELINE
+    assert immobility(coping_drive(1.0, 0.0)) == pytest.approx(IMMOBILITY_BASELINE())
+    assert immobility(coping_drive(1.0, 1.5)) < IMMOBILITY_BASELINE()
     assert 0.0 < float(immobility(-50.0)) <= 1.0 and 0.0 <= float(immobility(50.0)) < 1.0
 
 
@@ -158,7 +158,7 @@ def stress_runs(run_quick):
 
 def test_chronic_stress_raises_immobility_and_lowers_pfc_spines(stress_runs):
     control, stressed = stress_runs["control"].metrics, stress_runs["stress_saline"].metrics
-    assert control["immobility_fst"] == pytest.approx(IMMOBILITY_BASELINE, abs=1e-3)
+    assert control["immobility_fst"] == pytest.approx(IMMOBILITY_BASELINE(), abs=1e-3)
     assert 1.2 < stressed["immobility_fst"] / control["immobility_fst"] < 1.7
     assert stressed["pfc_spine_density_fst"] < 0.9 * control["pfc_spine_density_fst"]
     assert stressed["pfc_spine_density_after_stress"] == pytest.approx(0.84, abs=0.02)  # Radley et al. 2006
@@ -194,7 +194,7 @@ def test_stress_without_a_drug_runs_the_cascade_and_several_tests_get_suffixes(r
     result = run_quick(scenario({**CHRONIC, "sessions": 5}, {"event": "forced_swim", "at": "0 h"},
                                 {"event": "forced_swim", "at": "5 d"}))
     m = result.metrics
-    assert m["immobility_fst_test1"] == pytest.approx(IMMOBILITY_BASELINE, abs=1e-3)
+    assert m["immobility_fst_test1"] == pytest.approx(IMMOBILITY_BASELINE(), abs=1e-3)
     assert m["immobility_fst_test2"] > m["immobility_fst_test1"]
     assert m["immobility_fst"] == m["immobility_fst_test2"]
     assert "stress_load" in result.timeseries

@@ -22,7 +22,7 @@ from ketasim.pipeline.products import (
     StageInputs,
 )
 from ketasim.signalling.equations import Switches, effective_glutamate
-from ketasim.signalling.parameters import DEFAULT
+from ketasim.signalling.parameters import current_params
 
 __all__ = ["LATER_MOMENT_H", "circuit_finish", "circuit_request", "later_finish", "later_request", "network_for"]
 
@@ -104,7 +104,7 @@ def later_request(inputs: StageInputs) -> CircuitRequest | None:
     switches = Switches.from_config(config.mechanisms.model_dump(), config.subject.bdnf_genotype)
     when = starts[0] + LATER_MOMENT_H
     strength = inputs.at("pfc_synaptic_strength", when)
-    release = float(effective_glutamate(np.float64(1.0), DEFAULT, switches))
+    release = float(effective_glutamate(np.float64(1.0), current_params(), switches))
     if abs(strength - 1.0) < 1e-3 and abs(release - 1.0) < 1e-9:
         return None  # the same circuit as drug-free: nothing new to simulate
     index = int(np.searchsorted(t, when))

@@ -6,42 +6,69 @@ Both read the exposure and the signalling cascade; the models are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import numpy as np
 
-from ketasim.config import ScenarioConfig
 from ketasim.pipeline.products import Product, StageInputs
-from ketasim.protocols import clinical as clinical_model
-from ketasim.protocols import forced_swim as forced_swim_model
+from ketasim.protocols.clinical import (
+    clinical_figure,
+    midazolam_anxiolysis,
+    score_metrics,
+    start_state,
+    symptom_components,
+    symptom_score,
+)
+from ketasim.protocols.forced_swim import coping_drive, immobility, stress_figure
+from ketasim.protocols.stress_events import forced_swims, stress_protocols
 
 __all__ = ["clinical", "forced_swim"]
 
 
-@dataclass
-class _View:
-    """The inputs as the protocol models' ``run`` reads them (columns of the products it declared)."""
-
-    config: ScenarioConfig
-    timeseries: dict[str, Any]
-    metrics: dict[str, float] = field(default_factory=dict)
-    figures: dict[str, Any] = field(default_factory=dict)
-    in_vitro: bool = False
-
-
-def _legacy(model_run, inputs: StageInputs) -> Product:
-    columns = {k: v for p in inputs.products.values() for k, v in p.columns.items()}
-    view = _View(inputs.config, dict(columns))
-    model_run(inputs.config, view, inputs.quick, lambda message: None)
-    new = {k: v for k, v in view.timeseries.items() if k not in columns}
-    figures = {name: (lambda result, make=make: make()) for name, make in view.figures.items()}
-    return Product(columns=new, metrics=view.metrics, figures=figures)
+def _dose_starts(inputs: StageInputs) -> list[float]:
+    return sorted(s for d in inputs.config.dosing for s in d.times_h())
 
 
 def clinical(inputs: StageInputs) -> Product:
     """The start state and the 0-100 symptom score of a human subject."""
-    return _legacy(clinical_model.run, inputs)
+    config = inputs.config
+    state = start_state(config.subject.condition, config.seed)
+    pfc = np.asarray(inputs.series("pfc_synaptic_strength"), dtype=float)
+    hpc = np.asarray(inputs.series("hpc_synaptic_strength"), dtype=float)
+    anxiolysis = midazolam_anxiolysis(np.asarray(inputs.exposure.plasma_uM("midazolam"), dtype=float))
+    fear, mood = symptom_components(state, pfc, hpc, anxiolysis)
+    score = symptom_score(fear, mood)
+    columns = {
+        "clinical_pfc_strength": (1.0 - state.pfc_deficit) * pfc,
+        "clinical_hpc_strength": (1.0 - state.hpc_deficit) * hpc,
+        "midazolam_anxiolysis": anxiolysis,
+        "symptom_fear_component": 100.0 * fear,
+        "symptom_mood_component": 100.0 * mood,
+        "symptom_score": score,
+    }
+    return Product(columns=columns, metrics=score_metrics(_dose_starts(inputs), state, inputs.time_h, score),
+                   figures={"clinical.png": clinical_figure})
 
 
 def forced_swim(inputs: StageInputs) -> Product:
-    """Immobility at every forced-swim test and spine density after stress."""
-    return _legacy(forced_swim_model.run, inputs)
+    """Immobility at every forced-swim test; spine density per region at the end of the last stress."""
+    tests = forced_swims(inputs.config)
+    stresses = stress_protocols(inputs.config)
+    metrics: dict[str, float] = {}
+    scores = []
+    for k, (start, test) in enumerate(tests, start=1):
+        when = test.scored_midpoint_h(start)
+        drive = coping_drive(inputs.at("pfc_synaptic_strength", when), inputs.at("pfc_mtor", when))
+        score = {"immobility_fst": float(immobility(drive)),
+                 "pfc_spine_density_fst": inputs.at("pfc_spine_density", when),
+                 # No stress event, no stress load: the series exists only in scenarios with stress.
+                 "stress_load_fst": inputs.at("stress_load", when) if inputs.has("stress_load") else 0.0}
+        scores.append((start, score))
+        for name, value in score.items():
+            if len(tests) > 1:
+                metrics[f"{name}_test{k}"] = value
+            if k == len(tests):
+                metrics[name] = value
+    if stresses:
+        end = max(at + s.span_h() for at, s in stresses)
+        for region in ("pfc", "hpc", "bla"):
+            metrics[f"{region}_spine_density_after_stress"] = inputs.at(f"{region}_spine_density", end)
+    return Product(metrics=metrics, figures={"stress.png": lambda result: stress_figure(result, stresses, scores)})

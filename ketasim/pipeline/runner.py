@@ -167,5 +167,11 @@ def _result(run: _Run) -> ScenarioResult:
     )
     for product in run.products.values():
         for name, draw in product.figures.items():
-            result.figures[name] = lambda draw=draw: draw(result)
+            result.figures[name] = lambda draw=draw: _draw(draw, result)
     return result
+
+
+def _draw(draw: Callable[[ScenarioResult], Any], result: ScenarioResult) -> Any:
+    """A stage's figure, drawn (whenever the caller asks) with the parameters the scenario ran with."""
+    with using(result.parameters):
+        return draw(result)

@@ -39,16 +39,15 @@ contact) are not modelled: compare ketamine with midazolam, as the trials do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-ScenarioConfig = "ScenarioConfig"  # TEMP: run() moves to the pipeline
 from ketasim.parameters import param
 from ketasim.pharmacology.drugs import DRUGS
 
-__all__ = ["CONDITIONS", "StartState", "start_state", "symptom_components", "symptom_score", "run"]
+__all__ = ["CONDITIONS", "StartState", "midazolam_ec50_uM", "start_state", "score_metrics", "symptom_components",
+           "symptom_score", "clinical_figure"]
 
 _P = "clinical"
 CONDITIONS = ("healthy", "chronic_ptsd")
@@ -56,6 +55,8 @@ CAPS5_MAX = 80.0
 RESPONSE_FRACTION = param(
     _P, "response.fraction", 0.30, "1",
     "Feder et al. 2021 Am J Psychiatry 178:193 (response = at least 30 % CAPS-5 reduction from baseline)",
+    low=0.0, high=1.0, range_reason="physical bound: a fraction of the baseline score",
+    ref=True,
 )
 
 # ----------------------------------------------------------------- start state
@@ -67,11 +68,13 @@ PFC_DEFICIT_MEAN = param(
     "hippocampal volume loss",
     "Mean fractional deficit of PFC excitatory synaptic strength in chronic PTSD (a lowered spine-formation set "
     "point). Holmes et al. 2019 find the SV2A deficit only in subjects with high depression scores.",
+    ref=True,
 )
 PFC_DEFICIT_SD = param(
     _P, "ptsd.pfc_deficit.sd", 0.02, "1",
     "fitted: gives a between-patient SD of the baseline score of about 10 on the 0-100 scale (CAPS-5 SD about 8 "
     "of 80 in trial samples of chronic PTSD; assumption, the trials' baseline SDs were not read)",
+    ref=True,
 )
 HPC_DEFICIT_MEAN = param(
     _P, "ptsd.hpc_deficit.mean", 0.068, "1",
@@ -79,16 +82,22 @@ HPC_DEFICIT_MEAN = param(
     "in adult PTSD); Kitayama et al. 2005 J Affect Disord 88:79 (smaller in both hemispheres)",
     "Volume loss taken as the loss of hippocampal excitatory synaptic strength (an assumption). Nelson & Tumpap "
     "2017 CNS Spectr find 5.2 % over 37 studies.",
+    low=0.052, high=0.069,
+    range_reason="span of the meta-analyses: 5.2 % (Nelson & Tumpap 2017) to 6.9 % (Smith 2005)",
+    ref=True,
 )
 HPC_DEFICIT_SD = param(
     _P, "ptsd.hpc_deficit.sd", 0.02, "1",
     "fitted: assumption of a between-patient spread of the same order as the PFC deficit (volume effect size "
     "about -0.4 to -0.46 SD; Nelson & Tumpap 2017 CNS Spectr)",
+    ref=True,
 )
 TRAUMA_MEMORY = param(
     _P, "ptsd.trauma_memory", 1.0, "1",
     "definition: a consolidated trauma memory at full strength; chronic PTSD is stable over the weeks simulated "
     "(median duration 13-14 years in Feder et al. 2014 and 2021), so it neither fades nor grows here",
+    low=0.0, high=1.0, range_reason="definition: 0 = no trauma memory, 1 = full strength",
+    ref=True,
 )
 
 # -------------------------------------------------------------- symptom score
@@ -98,16 +107,21 @@ FULL_SCALE_DEFICIT = param(
     "as in Feder et al. 2014/2021 (inclusion CAPS >= 50 on the DSM-IV scale; baseline means not read)",
     "Synaptic-strength deficit U at which a component reaches its maximum. Not fitted to any drug effect: "
     "ketamine's score change follows from U, the deficits and the signalling layer's synaptogenesis.",
+    ref=True,
 )
 WEIGHT_FEAR = param(
     _P, "score.weight_fear", 13 / 20, "1",
     "CAPS-5 item structure (Weathers et al. 2018 Psychol Assess 30:383; DSM-5 criteria B-E): 13 of the 20 items "
     "are intrusion (B, 5), avoidance (C, 2) and arousal/reactivity (E, 6)",
+    low=0.0, high=1.0, range_reason="physical bound: a share of the items",
+    ref=True,
 )
 WEIGHT_MOOD = param(
     _P, "score.weight_mood", 7 / 20, "1",
     "CAPS-5 item structure (Weathers et al. 2018): 7 of 20 items are negative alterations in cognitions and mood "
     "(criterion D)",
+    low=0.0, high=1.0, range_reason="physical bound: a share of the items",
+    ref=True,
 )
 MIDAZOLAM_EC50_NG_ML = param(
     _P, "midazolam.anxiolysis_ec50", 68.0, "ng/mL",
@@ -115,8 +129,13 @@ MIDAZOLAM_EC50_NG_ML = param(
     "'cooperative, oriented, tranquil': 68 ng/mL)",
     "Acute anxiolysis A = C / (C + EC50) on the fear/arousal component, Emax 1 (assumption); 0.045 mg/kg over "
     "40 min peaks near 35 ng/mL and, with a 2.5 h half-life, is gone by the next day.",
+    ref=True,
 )
-MIDAZOLAM_EC50_UM = MIDAZOLAM_EC50_NG_ML / DRUGS["midazolam"].molecular_weight  # ng/mL / (g/mol) = µM
+
+
+def midazolam_ec50_uM() -> float:
+    """Midazolam's anxiolysis EC50 in µM (ng/mL / (g/mol)), in the active parameter set."""
+    return MIDAZOLAM_EC50_NG_ML() / DRUGS["midazolam"].molecular_weight  # XREF: becomes a ParamRef call after merge
 
 
 @dataclass(frozen=True)
@@ -150,19 +169,20 @@ def start_state(condition: str, seed: int) -> StartState:
     if condition == "healthy":
         return StartState(condition, 0.0, 0.0, 0.0)
     rng = np.random.default_rng([seed, 0xC11])  # its own stream: other layers' draws do not shift it
-    pfc, hpc = rng.normal([PFC_DEFICIT_MEAN, HPC_DEFICIT_MEAN], [PFC_DEFICIT_SD, HPC_DEFICIT_SD])
+    pfc, hpc = rng.normal([PFC_DEFICIT_MEAN(), HPC_DEFICIT_MEAN()], [PFC_DEFICIT_SD(), HPC_DEFICIT_SD()])
+    full_scale = FULL_SCALE_DEFICIT()
     return StartState(
         condition,
-        float(np.clip(pfc, 0.0, FULL_SCALE_DEFICIT)),
-        float(np.clip(hpc, 0.0, FULL_SCALE_DEFICIT)),
-        TRAUMA_MEMORY,
+        float(np.clip(pfc, 0.0, full_scale)),
+        float(np.clip(hpc, 0.0, full_scale)),
+        TRAUMA_MEMORY(),
     )
 
 
 def midazolam_anxiolysis(plasma_uM: np.ndarray) -> np.ndarray:
     """Acute anxiolytic effect (0-1) of midazolam at plasma concentration ``plasma_uM`` (µM)."""
     c = np.maximum(np.asarray(plasma_uM, dtype=float), 0.0)
-    return c / (c + MIDAZOLAM_EC50_UM)
+    return c / (c + midazolam_ec50_uM())
 
 
 def symptom_components(
@@ -185,46 +205,29 @@ def symptom_components(
     """
     s_pfc = (1.0 - state.pfc_deficit) * np.asarray(pfc_strength, dtype=float)
     s_hpc = (1.0 - state.hpc_deficit) * np.asarray(hpc_strength, dtype=float)
-    control_loss = np.clip((1.0 - s_pfc) / FULL_SCALE_DEFICIT, 0.0, 1.0)
-    generalisation = np.clip((1.0 - s_hpc) / FULL_SCALE_DEFICIT, 0.0, 1.0)
+    full_scale = FULL_SCALE_DEFICIT()
+    control_loss = np.clip((1.0 - s_pfc) / full_scale, 0.0, 1.0)
+    generalisation = np.clip((1.0 - s_hpc) / full_scale, 0.0, 1.0)
     fear = state.trauma_memory * control_loss * 0.5 * (1.0 + generalisation) * (1.0 - np.asarray(anxiolysis))
     return fear, control_loss
 
 
 def symptom_score(fear: np.ndarray, mood: np.ndarray) -> np.ndarray:
     """The 0-100 symptom score (CAPS-5 total x 100/80) from the two components."""
-    return np.clip(100.0 * (WEIGHT_FEAR * np.asarray(fear) + WEIGHT_MOOD * np.asarray(mood)), 0.0, 100.0)
+    return np.clip(100.0 * (WEIGHT_FEAR() * np.asarray(fear) + WEIGHT_MOOD() * np.asarray(mood)), 0.0, 100.0)
 
 
-def _series(result, name: str, default: float) -> np.ndarray:
-    t = result.timeseries["time_h"]
-    return np.asarray(result.timeseries.get(name, np.full(t.size, default)), dtype=float)
+def score_metrics(dose_starts_h: list[float], state: StartState, t: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """The start state, the score at baseline, at the end and at fixed times after the first dose, and response.
 
-
-def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
-    """Add the start state, the symptom score series and its metrics to a human scenario's result."""
-    if result.in_vitro or config.species != "human":
-        return
-    progress("clinical symptom score")
-    state = start_state(config.subject.condition, config.seed)
-    ts, metrics = result.timeseries, result.metrics
-    t = ts["time_h"]
-    anxiolysis = midazolam_anxiolysis(_series(result, "plasma_midazolam_uM", 0.0))
-    fear, mood = symptom_components(
-        state, _series(result, "pfc_synaptic_strength", 1.0), _series(result, "hpc_synaptic_strength", 1.0), anxiolysis
-    )
-    score = symptom_score(fear, mood)
-    ts["clinical_pfc_strength"] = (1.0 - state.pfc_deficit) * _series(result, "pfc_synaptic_strength", 1.0)
-    ts["clinical_hpc_strength"] = (1.0 - state.hpc_deficit) * _series(result, "hpc_synaptic_strength", 1.0)
-    ts["midazolam_anxiolysis"] = anxiolysis
-    ts["symptom_fear_component"] = 100.0 * fear
-    ts["symptom_mood_component"] = 100.0 * mood
-    ts["symptom_score"] = score
-    metrics.update(_metrics(config, state, t, score))
-    result.figures["clinical.png"] = lambda: clinical_figure(result)
-
-
-def _metrics(config: ScenarioConfig, state: StartState, t: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    Parameters
+    ----------
+    dose_starts_h : list of float
+        Start of every dose (h); the first one anchors the 24 h … 4 week read-outs.
+    state : StartState
+    t, score : ndarray
+        Time grid (h) and the symptom score on it.
+    """
     baseline = float(score[0])
     out = {
         "pfc_strength_baseline": 1.0 - state.pfc_deficit,
@@ -233,7 +236,7 @@ def _metrics(config: ScenarioConfig, state: StartState, t: np.ndarray, score: np
         "symptom_score_end": float(score[-1]),
         "symptom_change_end": float(score[-1]) - baseline,
     }
-    starts = sorted(s for d in config.dosing for s in d.times_h())
+    starts = sorted(dose_starts_h)
     if starts:
         for label, after_h in (("24h", 24.0), ("week1", 7 * 24.0), ("week2", 14 * 24.0), ("week4", 28 * 24.0)):
             when = starts[0] + after_h
@@ -243,7 +246,7 @@ def _metrics(config: ScenarioConfig, state: StartState, t: np.ndarray, score: np
                 out[f"symptom_change_{label}"] = value - baseline
     if baseline > 0:
         out["symptom_change_max_percent"] = float(100.0 * (score.min() - baseline) / baseline)
-        responding = score <= (1.0 - RESPONSE_FRACTION) * baseline
+        responding = score <= (1.0 - RESPONSE_FRACTION()) * baseline
         # Time (days) spent at least 30 % below baseline (Feder 2021's responder criterion).
         out["symptom_response_days"] = float(np.sum(np.diff(t) * responding[:-1]) / 24.0)
     return out
@@ -251,17 +254,14 @@ def _metrics(config: ScenarioConfig, state: StartState, t: np.ndarray, score: np
 
 def clinical_figure(result):
     """Symptom score over days with the infusions marked; PFC and hippocampal strength below."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     ts = result.timeseries
     days = ts["time_h"] / 24.0
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, constrained_layout=True)
     top.plot(days, ts["symptom_score"], color="k", label="symptom score")
-    top.plot(days, WEIGHT_FEAR * ts["symptom_fear_component"], color="C3", lw=1, label="fear/arousal part")
-    top.plot(days, WEIGHT_MOOD * ts["symptom_mood_component"], color="C0", lw=1, label="mood/cognition part")
+    top.plot(days, WEIGHT_FEAR() * ts["symptom_fear_component"], color="C3", lw=1, label="fear/arousal part")
+    top.plot(days, WEIGHT_MOOD() * ts["symptom_mood_component"], color="C0", lw=1, label="mood/cognition part")
     top.set_ylim(0, 100)
     top.set_ylabel("score (0-100 = CAPS-5 x 100/80)")
     condition = result.config.subject.condition

@@ -1,4 +1,4 @@
-"""The forced-swim readout and the stress figure (registered in ``ketasim.scenario.STAGES``).
+"""The forced-swim readout and the stress figure (run by the pipeline's ``forced_swim`` stage).
 
 Immobility in the forced-swim test (FST) is read from the PFC's synaptic
 state at the middle of the scored period (the last 4 of 6 min)::
@@ -30,15 +30,11 @@ then predictions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-ScenarioConfig = "ScenarioConfig"  # TEMP: run() moves to the pipeline
 from ketasim.parameters import param
-from ketasim.protocols.stress_events import forced_swims, stress_protocols
 
-__all__ = ["IMMOBILITY_BASELINE", "coping_drive", "immobility", "run"]
+__all__ = ["IMMOBILITY_BASELINE", "coping_drive", "immobility", "stress_figure"]
 
 _P = "protocols"
 
@@ -47,6 +43,8 @@ IMMOBILITY_BASELINE = param(
     "fitted: drug-free mouse immobility of 35-50 % of the scored last 4 min of a 6-min test (C57BL/6; Can et al. "
     "2012 J Vis Exp 59:e3638 protocol; range from the literature notes, strain-dependent)",
     "i0: immobility at PFC synaptic strength 1, no mTORC1 rise, no stress.",
+    low=0.35, high=0.50, range_reason="span of the cited drug-free immobility (35-50 %)",
+    ref=True,
 )
 STRESS_IMMOBILITY_RATIO = 1.45  # chronic stress raises immobility 1.3-1.6 fold (mid-range), the fit target of GAIN
 GAIN = param(
@@ -55,6 +53,7 @@ GAIN = param(
     "strength 0.84 one day after 21 daily stress sessions (Radley et al. 2006 spine loss)",
     "Log-odds of immobility per unit log PFC synaptic strength; assumes the stress effect on immobility runs through "
     "PFC synapses (the data do not separate a spine-independent share).",
+    ref=True,
 )
 W_ACUTE = param(
     _P, "fst.w_acute_mtor", 0.6, "1",
@@ -63,59 +62,25 @@ W_ACUTE = param(
     "the model's PFC mTORC1 1.27 at the scored period's middle (quick circuit profile)",
     "Weight of log PFC mTORC1 activity (rise above the subject's drug-free level only) relative to log synaptic "
     "strength; stands for the fast, translation-dependent AMPAR/synaptic potentiation.",
+    ref=True,
 )
 
 
 def coping_drive(synaptic_strength: np.ndarray, mtor: np.ndarray) -> np.ndarray:
     """Active-coping drive (0 drug-free): log PFC synaptic strength plus the fast mTORC1 term."""
     strength = np.maximum(np.asarray(synaptic_strength, dtype=float), 1e-6)
-    return np.log(strength) + W_ACUTE * np.log(np.maximum(np.asarray(mtor, dtype=float), 1.0))
+    return np.log(strength) + W_ACUTE() * np.log(np.maximum(np.asarray(mtor, dtype=float), 1.0))
 
 
 def immobility(drive: np.ndarray) -> np.ndarray:
     """Fraction of the scored period spent immobile (0-1) at a coping drive."""
-    logit0 = np.log(IMMOBILITY_BASELINE / (1.0 - IMMOBILITY_BASELINE))
-    return 1.0 / (1.0 + np.exp(-(logit0 - GAIN * np.asarray(drive, dtype=float))))
-
-
-def run(config: ScenarioConfig, result, quick: bool, progress: Callable[[str], None]) -> None:
-    """Score every forced-swim test and register ``stress.png`` (in place on ``result``)."""
-    tests = forced_swims(config)
-    stresses = stress_protocols(config)
-    if not tests and not stresses:
-        return
-    series = result.timeseries
-    t = series["time_h"]
-
-    def at(name: str, when: float, default: float = 1.0) -> float:
-        return float(np.interp(when, t, series[name])) if name in series else default
-
-    scores = []
-    for k, (start, test) in enumerate(tests, start=1):
-        when = test.scored_midpoint_h(start)
-        drive = coping_drive(at("pfc_synaptic_strength", when), at("pfc_mtor", when))
-        score = {"immobility_fst": float(immobility(drive)),
-                 "pfc_spine_density_fst": at("pfc_spine_density", when),
-                 "stress_load_fst": at("stress_load", when, 0.0)}
-        scores.append((start, score))
-        for name, value in score.items():
-            if len(tests) > 1:
-                result.metrics[f"{name}_test{k}"] = value
-            if k == len(tests):
-                result.metrics[name] = value
-    if stresses:
-        end = max(at_ + s.span_h() for at_, s in stresses)
-        for region in ("pfc", "hpc", "bla"):
-            if f"{region}_spine_density" in series:
-                result.metrics[f"{region}_spine_density_after_stress"] = at(f"{region}_spine_density", end)
-    result.figures["stress.png"] = lambda: stress_figure(result, stresses, scores)
+    baseline = IMMOBILITY_BASELINE()
+    logit0 = np.log(baseline / (1.0 - baseline))
+    return 1.0 / (1.0 + np.exp(-(logit0 - GAIN() * np.asarray(drive, dtype=float))))
 
 
 def stress_figure(result, stresses, scores):
     """Stress load, spine density per region, doses and forced-swim immobility over the timeline."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     ts = result.timeseries
@@ -136,7 +101,7 @@ def stress_figure(result, stresses, scores):
         bottom.bar(start / 24.0, score["immobility_fst"], width=0.4, color="0.4")
         bottom.annotate(f"{score['immobility_fst']:.2f}", (start / 24.0, score["immobility_fst"] + 0.02),
                         ha="center", fontsize=8)
-    bottom.axhline(IMMOBILITY_BASELINE, color="0.6", lw=0.8, ls="--")
+    bottom.axhline(IMMOBILITY_BASELINE(), color="0.6", lw=0.8, ls="--")
     bottom.set_ylim(0, 1)
     bottom.set_ylabel("forced-swim immobility\n(dashed: unstressed, drug-free)")
     bottom.set_xlabel("time (days)")

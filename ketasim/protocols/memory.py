@@ -38,24 +38,29 @@ TAU_LABILE_H = param(
     "Schafe & LeDoux 2000 J Neurosci 20:RC96 (anisomycin into LA impairs fear memory when given up to about 6 h "
     "after training); Nader et al. 2000 Nature 406:722 (no effect at 6 h after reactivation)",
     "Early-LTP lifetime: with K_CONSOLIDATE gives a window of about 6 h.",
+    ref=True,
 )
 K_CONSOLIDATE = param(
     _P, "memory.k_consolidate", 0.5, "1/h",
     "fitted: about two thirds of the learned change consolidates with intact protein synthesis; blocking it over the "
     "first 6 h leaves less than a third (Schafe & LeDoux 2000)",
+    ref=True,
 )
 TAU_FORGET = {
     "fear": param(_P, "memory.tau_forget.fear", 24.0 * 365, "h",
-                  "Gale et al. 2004 J Neurosci 24:3810 (conditioned fear lasts for the rat's lifetime); 1 year taken"),
+                  "Gale et al. 2004 J Neurosci 24:3810 (conditioned fear lasts for the rat's lifetime); 1 year taken",
+                  ref=True),
     "ext": param(_P, "memory.tau_forget.extinction", 24.0 * 10, "h",
                  "fitted: spontaneous recovery of extinguished fear within 1-3 weeks (Rescorla 2004 Learn Mem 11:501; "
-                 "Quirk 2002 Learn Mem 9:402)"),
+                 "Quirk 2002 Learn Mem 9:402)", ref=True),
 }
 DESTABILISED_FRACTION = param(
     _P, "memory.destabilised_fraction", 1.0, "1",
     "Nader, Schafe & LeDoux 2000 Nature 406:722 (retrieval returns the consolidated memory to a labile state)",
     "The whole reactivated trace turns labile. Even so, anisomycin inside the window cuts CS+ freezing by about "
     "a third here, against two thirds in Nader et al. Fig. 1: its inhibition lasts only a few hours.",
+    low=0.0, high=1.0, range_reason="physical bound: a fraction of the stable trace",
+    ref=True,
 )
 
 
@@ -146,9 +151,9 @@ def consolidate_course(
     within = np.arange(owner.size) - np.repeat(np.cumsum(steps) - steps, steps)
     dt = span[owner] / steps[owner]
     mids = times[owner] + (within + 0.5) * dt
-    rate = K_CONSOLIDATE * np.clip(synthesis(mids), 0, None) * np.clip(gate(mids), 0, None)
-    lam_l = 1.0 / TAU_LABILE_H
-    lam_s = 1.0 / TAU_FORGET[trace.kind]
+    rate = K_CONSOLIDATE() * np.clip(synthesis(mids), 0, None) * np.clip(gate(mids), 0, None)
+    lam_l = 1.0 / TAU_LABILE_H()
+    lam_s = 1.0 / TAU_FORGET[trace.kind]()
     a = lam_l + rate  # total loss rate of the labile trace
     decay_l = np.exp(-a * dt)
     decay_s = np.exp(-lam_s * dt)
@@ -169,7 +174,7 @@ def consolidate_course(
 
 def destabilise(trace: MemoryTrace, mask: np.ndarray, fraction: float | None = None) -> None:
     """Retrieval turns ``fraction`` (default ``DESTABILISED_FRACTION``) of the reactivated synapses' stable trace labile."""
-    fraction = DESTABILISED_FRACTION if fraction is None else fraction
+    fraction = DESTABILISED_FRACTION() if fraction is None else fraction
     moved = np.where(mask, fraction * trace.stable, 0.0)
     trace.stable = trace.stable - moved
     trace.labile = trace.labile + moved

@@ -49,8 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.pharmacology.pd import COMPOSITION
-from ketasim.signalling.parameters import GENOTYPE_SECRETION, SignallingParams
+from ketasim.signalling.parameters import SignallingParams, genotype_secretion
 
 __all__ = ["STATES", "N_STATES", "Switches", "rhs", "steady_state", "effective_glutamate"]
 
@@ -86,25 +85,26 @@ class Switches:
 
     @classmethod
     def from_config(cls, mechanisms: dict, genotype: str = "val/val") -> Switches:
-        """From the config's ``mechanisms`` mapping and ``subject.bdnf_genotype``."""
+        """From the config's ``mechanisms`` mapping and ``subject.bdnf_genotype`` (active parameter set)."""
         names = ("ampa", "bdnf", "mtor", "eef2k", "mglur2", "mglur5", "glun2b")
-        return cls(**{k: float(mechanisms.get(k, 1.0)) for k in names}, secretion=GENOTYPE_SECRETION[genotype])
+        return cls(**{k: float(mechanisms.get(k, 1.0)) for k in names}, secretion=genotype_secretion()[genotype])
 
 
-# GluN2B's share of pyramidal NMDAR current (pharmacology layer): the share of the resting
-# NMDAR signal to eEF2K that GluN2B carries (Miller et al. 2014 eLife 3:e03581: deleting
-# GluN2B from cortical pyramidal cells mimics and occludes ketamine's effect).
-GLUN2B_REST_SHARE = COMPOSITION["pyramidal"]["GluN2B"]
+def resting_nmdar_signal(block: np.ndarray, p: SignallingParams, mech: Switches) -> np.ndarray:
+    """Resting NMDAR Ca2+ signal to eEF2K (intact, drug-free = 1).
+
+    GluN2B carries ``p.glun2b_rest_share`` of it (its share of pyramidal NMDAR current).
+    """
+    share = p.glun2b_rest_share
+    return (1.0 - block) * ((1.0 - share) + share * mech.glun2b)
 
 
-def resting_nmdar_signal(block: np.ndarray, mech: Switches) -> np.ndarray:
-    """Resting NMDAR Ca2+ signal to eEF2K (intact, drug-free = 1)."""
-    return (1.0 - block) * ((1.0 - GLUN2B_REST_SHARE) + GLUN2B_REST_SHARE * mech.glun2b)
+def effective_glutamate(g: np.ndarray, p: SignallingParams | None, mech: Switches) -> np.ndarray:
+    """Glutamate release after the presynaptic mGluR2 brake (intact drug-free = 1).
 
-
-def effective_glutamate(g: np.ndarray, p: SignallingParams, mech: Switches) -> np.ndarray:
-    """Glutamate release after the presynaptic mGluR2 brake (intact drug-free = 1)."""
-    beta = p.mglur2_brake
+    ``p`` None: the active parameter set's constants.
+    """
+    beta = (SignallingParams.current() if p is None else p).mglur2_brake
     return g * (1.0 + beta) / (1.0 + beta * mech.mglur2 * g)
 
 
@@ -139,6 +139,7 @@ def rhs(
     gains : array, shape (n_regions,)
         Each region's share of the PFC glutamate surge.
     p : SignallingParams
+        Resolved constants (:meth:`SignallingParams.current`), read at every call.
     mech : Switches
     stress : array, shape (n_batch,), optional
         Stress load (0 = none, the default).
@@ -156,7 +157,7 @@ def rhs(
     d = np.empty_like(y)
     # Homeostatic scaling holds resting AMPAR drive; the surge-evoked part scales with receptor number.
     activation = mech.ampa * (1.0 + y[RA] * (g - 1.0))
-    d[E] = (mech.eef2k * resting_nmdar_signal(b, mech) - y[E]) / p.tau_eef2
+    d[E] = (mech.eef2k * resting_nmdar_signal(b, p, mech) - y[E]) / p.tau_eef2
     k = p.eef2_suppression
     d[T] = ((1.0 + k) / (1.0 + k * y[E]) - y[T]) / p.tau_bdnf_protein
     c = p.constitutive_share
@@ -186,16 +187,18 @@ def rhs(
     return d
 
 
-def steady_state(p: SignallingParams, mech: Switches) -> np.ndarray:
+def steady_state(p: SignallingParams | None, mech: Switches) -> np.ndarray:
     """Drug-free steady state (glutamate 1, no block) of one region, shape (N_STATES,).
 
     The cascade is feed-forward at rest, so the fixed point follows stage by stage.
+    ``p`` None: the active parameter set's constants (computed afresh, never cached).
     """
+    p = SignallingParams.current() if p is None else p
     y = np.empty(N_STATES)
     y[RN] = y[RA] = 1.0
     y[X] = 0.0
     g = float(effective_glutamate(np.float64(1.0), p, mech))
-    y[E] = mech.eef2k * float(resting_nmdar_signal(np.float64(0.0), mech))
+    y[E] = mech.eef2k * float(resting_nmdar_signal(np.float64(0.0), p, mech))
     k = p.eef2_suppression
     y[T] = (1.0 + k) / (1.0 + k * y[E])
     c = p.constitutive_share

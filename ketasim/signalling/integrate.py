@@ -19,7 +19,7 @@ from scipy.integrate import solve_ivp
 from scipy.sparse import csr_matrix, kron
 
 from ketasim.signalling.equations import N_STATES, STATES, Switches, rhs, steady_state
-from ketasim.signalling.parameters import DEFAULT, REGION_PARAMS, REGIONS, SignallingParams
+from ketasim.signalling.parameters import REGIONS, SignallingParams, region_params
 
 __all__ = ["CascadeResult", "simulate_cascade"]
 
@@ -75,7 +75,7 @@ def simulate_cascade(
     block: np.ndarray,
     switches: Switches | None = None,
     regions: Sequence[str] = REGIONS,
-    params: SignallingParams = DEFAULT,
+    params: SignallingParams | None = None,
     breakpoints: Iterable[float] = (),
     stress: np.ndarray | None = None,
 ) -> CascadeResult:
@@ -92,8 +92,9 @@ def simulate_cascade(
     switches : Switches, optional
         Mechanism scales and genotype (default: intact val/val).
     regions : sequence of str
-        Regions to simulate (keys of ``REGION_PARAMS``).
-    params : SignallingParams
+        Regions to simulate (keys of :func:`~ketasim.signalling.parameters.region_params`).
+    params : SignallingParams, optional
+        Default: the active parameter set's constants (as are the regions' gains and stress sensitivities).
     breakpoints : iterable of float
         Times (h) where the inputs change abruptly (dose starts and ends).
     stress : array, shape (n_t,) or (n_batch, n_t), optional
@@ -104,6 +105,7 @@ def simulate_cascade(
     CascadeResult
     """
     switches = switches or Switches()
+    params = SignallingParams.current() if params is None else params
     t = np.asarray(time_h, dtype=float)
     glu = np.atleast_2d(np.asarray(glutamate, dtype=float))
     blk = np.atleast_2d(np.asarray(block, dtype=float))
@@ -114,8 +116,9 @@ def simulate_cascade(
         raise ValueError("stress needs one value per time point (and per batch item)")
     load = np.broadcast_to(load, glu.shape)
     regions = tuple(regions)
-    gains = np.array([REGION_PARAMS[r].drive_gain for r in regions])
-    sensitivity = np.array([REGION_PARAMS[r].stress_spines for r in regions])
+    per_region = region_params()
+    gains = np.array([per_region[r].drive_gain for r in regions])
+    sensitivity = np.array([per_region[r].stress_spines for r in regions])
     n_regions, n_batch = len(regions), glu.shape[0]
     shape = (N_STATES, n_regions, n_batch)
     glu_at, blk_at, load_at = _interpolator(t, glu), _interpolator(t, blk), _interpolator(t, load)

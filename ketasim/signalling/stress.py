@@ -39,17 +39,19 @@ TAU_LOAD_H = param(
     "Neurol 196:199 report recovery after 3 weeks)",
     "Decay of the allostatic load after stress ends; with spine elimination (3 d) the PFC deficit is mostly gone "
     "10 d after the last session.",
+    ref=True,
 )
 REFERENCE_INTERVAL_H = param(
     _P, "stress.reference_interval", 24.0, "h",
     "convention: one session of intensity 1 per day (daily restraint / immobilisation, as in Vyas et al. 2002 "
     "J Neurosci 22:6810 and Radley et al. 2006 Cereb Cortex 16:313) defines a mean load of 1",
     "Normalisation J = reference_interval / tau_load of each session's load impulse.",
+    ref=True,
 )
 
 
 def session_load(t_h: np.ndarray, start_h: float, duration_h: float, intensity: float = 1.0,
-                 tau_h: float = TAU_LOAD_H) -> np.ndarray:
+                 tau_h: float | None = None) -> np.ndarray:
     """Load ``L(t)`` from one session (closed form of the linear load equation).
 
     Parameters
@@ -60,8 +62,8 @@ def session_load(t_h: np.ndarray, start_h: float, duration_h: float, intensity: 
         Session start and length (h).
     intensity : float
         Stressor intensity (restraint = 1).
-    tau_h : float
-        Load decay time constant (h).
+    tau_h : float, optional
+        Load decay time constant (h); default ``TAU_LOAD_H`` in the active parameter set.
 
     Returns
     -------
@@ -70,16 +72,21 @@ def session_load(t_h: np.ndarray, start_h: float, duration_h: float, intensity: 
         exponential decay from its end value; 0 before the session.
     """
     t = np.asarray(t_h, dtype=float)
-    plateau = (REFERENCE_INTERVAL_H / tau_h) * intensity * tau_h / duration_h
+    tau_h = TAU_LOAD_H() if tau_h is None else tau_h
+    plateau = (REFERENCE_INTERVAL_H() / tau_h) * intensity * tau_h / duration_h
     inside = np.clip(t - start_h, 0.0, duration_h)
     after = np.maximum(t - start_h - duration_h, 0.0)
     return plateau * (1.0 - np.exp(-inside / tau_h)) * np.exp(-after / tau_h)
 
 
 def stress_load(t_h: np.ndarray, sessions: Iterable[tuple[float, float, float]],
-                tau_h: float = TAU_LOAD_H) -> np.ndarray:
-    """Load ``L(t)`` from several sessions, each (start h, duration h, intensity); zeros if none."""
+                tau_h: float | None = None) -> np.ndarray:
+    """Load ``L(t)`` from several sessions, each (start h, duration h, intensity); zeros if none.
+
+    ``tau_h`` defaults to ``TAU_LOAD_H`` in the active parameter set.
+    """
     t = np.asarray(t_h, dtype=float)
+    tau_h = TAU_LOAD_H() if tau_h is None else tau_h
     load = np.zeros_like(t)
     for start, duration, intensity in sessions:
         load += session_load(t, start, duration, intensity, tau_h)
