@@ -94,3 +94,21 @@ def test_bad_overrides_in_a_config_file_name_the_file(tmp_path):
         load_scenario(config)
     assert str(caught.value).startswith(f"{config}: parameters.signalling.spines.tau:")
     assert "outside its range" in str(caught.value)
+
+
+def test_a_parameter_is_a_sweep_axis_and_a_dimension_of_the_results(tmp_path):
+    import xarray as xr
+    import yaml
+
+    sweep = tmp_path / "tau.yaml"
+    sweep.write_text(yaml.safe_dump({"base": str(DEFAULT), "grid": {f"parameters.{TAU}": ["1.5 d", "5 d"]}}),
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--quick", "--workers", "1", "--no-progress"]) == 0
+    results = xr.load_dataset(out / "results.nc", engine="scipy")
+    axis = f"parameters.{TAU}"
+    assert axis in results.dims
+    assert results[axis].attrs["units"] == "h" and list(results[axis].values) == [36.0, 120.0]
+    fast, slow = results["spine_density_24h"].values
+    assert fast > slow
+    assert fast == _spines_24h("1.5 d")  # a sweep point equals the single run with that override
