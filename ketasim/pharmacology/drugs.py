@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketasim.parameters import param
+from ketasim.parameters import ParamRef, param
 
 __all__ = ["DRUGS", "ROUTES", "SYSTEMIC_ROUTES", "Drug"]
 
@@ -30,14 +30,20 @@ class Drug:
         What it is and what it stands for in experiments.
     routes : tuple of str
         Routes it may be given by.
-    molecular_weight : float
-        g/mol, for converting mg/L to µM (0 where unused).
+    molecular_weight_ref : ParamRef or None
+        The registered molecular weight (None where unused); read it through
+        :attr:`molecular_weight`.
     """
 
     name: str
     description: str
     routes: tuple[str, ...]
-    molecular_weight: float = 0.0
+    molecular_weight_ref: ParamRef | None = None
+
+    @property
+    def molecular_weight(self) -> float:
+        """g/mol in the active parameter set, for converting mg/L to µM (0 where unused)."""
+        return 0.0 if self.molecular_weight_ref is None else self.molecular_weight_ref()
 
 
 KETAMINE_MW = param(
@@ -47,6 +53,7 @@ KETAMINE_MW = param(
     "g/mol",
     "Ketamine base C13H16ClNO (PubChem CID 3821); doses are taken as base",
     "The HCl salt is 274.2 g/mol; papers that dose the salt give 13 % less base.",
+    ref=True,
 )
 MIDAZOLAM_MW = param(
     "pharmacology",
@@ -54,6 +61,7 @@ MIDAZOLAM_MW = param(
     325.8,
     "g/mol",
     "Midazolam base C18H13ClFN3 (PubChem CID 4192)",
+    ref=True,
 )
 
 DRUGS: dict[str, Drug] = {
@@ -75,10 +83,10 @@ DRUGS: dict[str, Drug] = {
         Drug("apv", "D-AP5, competitive NMDAR antagonist (slices)", ("bath",)),
         Drug("anisomycin", "protein-synthesis inhibitor (blocks consolidation and reconsolidation)",
              ("ip", "sc"), param("pharmacology", "anisomycin.molecular_weight", 265.3, "g/mol",
-                                 "Anisomycin C14H19NO4 (PubChem CID 253602)")),
+                                 "Anisomycin C14H19NO4 (PubChem CID 253602)", ref=True)),
         Drug("rapamycin", "mTORC1 inhibitor (sirolimus)", ("ip",),
              param("pharmacology", "rapamycin.molecular_weight", 914.2, "g/mol",
-                   "Rapamycin C51H79NO13 (PubChem CID 5284616)")),
+                   "Rapamycin C51H79NO13 (PubChem CID 5284616)", ref=True)),
         Drug("cck8s", "sulphated CCK octapeptide, CCK-B receptor agonist (slices)", ("bath",)),
         Drug("cckb_antagonist", "CCK-B receptor antagonist, e.g. L-365,260 (slices)", ("bath",)),
         Drug("d_cycloserine", "NMDAR glycine-site partial agonist", ("bath",)),

@@ -23,18 +23,19 @@ subunits (and hence the cell's total NMDA conductance).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.parameters import param
+from ketasim.parameters import ParamRef, param
 
 __all__ = [
     "CELL_TYPES",
     "SUBUNITS",
     "BlockResult",
     "apv_occupancy",
+    "composition",
     "conductance_scale",
     "simulate_block",
     "steady_state_block",
@@ -44,56 +45,78 @@ _P = "pharmacology"
 SUBUNITS = ("GluN2A", "GluN2B", "GluN2C", "GluN2D")
 CELL_TYPES = ("pyramidal", "interneuron")
 
-IC50_UM: dict[str, float] = {
+_FRACTION = dict(low=0.0, high=1.0, range_reason="physical bound: a share of the current")
+
+IC50_UM: dict[str, ParamRef] = {
     "GluN2A": param(_P, "ketamine.ic50.GluN2A", 5.35, "uM",
-                    "Kotermanski & Johnson 2009 J Neurosci 29:2774, Table 1 (1 mM Mg2+)"),
+                    "Kotermanski & Johnson 2009 J Neurosci 29:2774, Table 1 (1 mM Mg2+)", ref=True),
     "GluN2B": param(_P, "ketamine.ic50.GluN2B", 5.08, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
     "GluN2C": param(_P, "ketamine.ic50.GluN2C", 1.18, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
     "GluN2D": param(_P, "ketamine.ic50.GluN2D", 2.95, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
 }
+"""Subunit → ketamine IC50 (µM, 1 mM Mg²⁺); call the reference for the active set's value."""
 K_OFF_PER_S = param(
     _P, "ketamine.k_off", 0.3, "1/s",
     "Orser, Pennefather & MacDonald 1997 Anesthesiology 86:903 (open-channel unblocking of the order of 0.1-1 /s)",
     "Sets how fast block relaxes; k_on = k_off / IC50 per subunit.",
+    low=0.1, high=1.0, range_reason="reported order of magnitude (0.1-1 /s)", ref=True,
 )
-OPEN_PROBABILITY: dict[str, float] = {
+OPEN_PROBABILITY: dict[str, ParamRef] = {
     "pyramidal": param(
         _P, "p_open.pyramidal", 0.02, "1",
         "fitted: slower block onset in pyramidal cells (Homayoun & Moghaddam 2007 J Neurosci 27:11496: "
         "interneurons respond to lower doses and earlier)",
         "Effective fraction of time NMDARs are open at in-vivo activity (pyramidal 1-10 Hz).",
+        ref=True,
     ),
     "interneuron": param(
         _P, "p_open.interneuron", 0.1, "1",
         "fitted: as above; PV cells fire tonically at 10-40 Hz and carry slowly deactivating GluN2D",
+        ref=True,
     ),
 }
+"""Cell type → effective NMDAR open probability; call the reference for the active set's value."""
+
+
+def _absent() -> float:
+    """Share of a subunit the cell type does not express: a structural zero, not a parameter."""
+    return 0.0
+
+
 # Fraction of the NMDAR current carried by each subunit in each cell type.
-COMPOSITION: dict[str, dict[str, float]] = {
+COMPOSITION: dict[str, dict[str, Callable[[], float]]] = {
     "pyramidal": {
         "GluN2A": param(_P, "composition.pyramidal.GluN2A", 0.55, "1",
-                        "Monyer et al. 1994 Neuron 12:529 (adult cortex: 2A and 2B dominate)"),
-        "GluN2B": param(_P, "composition.pyramidal.GluN2B", 0.45, "1", "Monyer et al. 1994"),
-        "GluN2C": 0.0,
-        "GluN2D": 0.0,
+                        "Monyer et al. 1994 Neuron 12:529 (adult cortex: 2A and 2B dominate)", **_FRACTION, ref=True),
+        "GluN2B": param(_P, "composition.pyramidal.GluN2B", 0.45, "1", "Monyer et al. 1994", **_FRACTION, ref=True),
+        "GluN2C": _absent,
+        "GluN2D": _absent,
     },
     "interneuron": {
         "GluN2A": param(_P, "composition.interneuron.GluN2A", 0.4, "1",
                         "von Engelhardt et al. 2015 J Neurosci 35:11928; Alvarez et al. 2021 (PV cells carry GluN2D)",
-                        "Shares assumed from qualitative reports; the 2D share is what makes PV cells more sensitive."),
-        "GluN2B": param(_P, "composition.interneuron.GluN2B", 0.15, "1", "as above"),
-        "GluN2C": param(_P, "composition.interneuron.GluN2C", 0.05, "1", "as above"),
-        "GluN2D": param(_P, "composition.interneuron.GluN2D", 0.4, "1", "as above"),
+                        "Shares assumed from qualitative reports; the 2D share is what makes PV cells more sensitive.",
+                        **_FRACTION, ref=True),
+        "GluN2B": param(_P, "composition.interneuron.GluN2B", 0.15, "1", "as above", **_FRACTION, ref=True),
+        "GluN2C": param(_P, "composition.interneuron.GluN2C", 0.05, "1", "as above", **_FRACTION, ref=True),
+        "GluN2D": param(_P, "composition.interneuron.GluN2D", 0.4, "1", "as above", **_FRACTION, ref=True),
     },
 }
+"""Cell type → subunit → share of the NMDAR current (call each entry; :func:`composition` resolves them all)."""
 APV_KD_UM = param(
     _P, "apv.kd", 1.4, "uM",
     "Davies et al. 1981 (D-AP5 Kd about 1.4 uM, competitive at the glutamate site)",
     "Competitive occupancy at low glutamate; 50 uM APV blocks > 95 %.",
+    ref=True,
 )
+
+
+def composition(cell: str) -> dict[str, float]:
+    """Subunit → share of ``cell``'s NMDAR current in the active parameter set."""
+    return {s: share() for s, share in COMPOSITION[cell].items()}
 
 
 def _subunit_expression(mechanisms: Mapping[str, float]) -> dict[str, float]:
@@ -107,7 +130,8 @@ def _subunit_expression(mechanisms: Mapping[str, float]) -> dict[str, float]:
 
 def _weights(cell: str, mechanisms: Mapping[str, float]) -> dict[str, float]:
     expression = _subunit_expression(mechanisms)
-    return {s: COMPOSITION[cell][s] * expression[s] for s in SUBUNITS}
+    shares = composition(cell)
+    return {s: shares[s] * expression[s] for s in SUBUNITS}
 
 
 def conductance_scale(cell: str, mechanisms: Mapping[str, float]) -> float:
@@ -118,13 +142,13 @@ def conductance_scale(cell: str, mechanisms: Mapping[str, float]) -> float:
 def steady_state_block(conc_uM: np.ndarray | float, subunit: str) -> np.ndarray:
     """Equilibrium blocked fraction ``C / (C + IC50)`` for one subunit (1 mM Mg²⁺)."""
     c = np.asarray(conc_uM, dtype=float)
-    return c / (c + IC50_UM[subunit])
+    return c / (c + IC50_UM[subunit]())
 
 
 def apv_occupancy(conc_uM: np.ndarray | float) -> np.ndarray:
     """Fraction of NMDARs kept from opening by D-AP5 (competitive, low-glutamate limit)."""
     c = np.asarray(conc_uM, dtype=float)
-    return c / (c + APV_KD_UM)
+    return c / (c + APV_KD_UM())
 
 
 @dataclass
@@ -169,10 +193,12 @@ def simulate_block(
         ``glun2b`` and ``glun2d`` expression scales (1 = intact).
     open_probability : mapping, optional
         Cell type → effective NMDAR open probability; defaults to
-        :data:`OPEN_PROBABILITY`.
+        :data:`OPEN_PROBABILITY` (in the active parameter set).
     """
     mechanisms = mechanisms or {}
-    p_open = {**OPEN_PROBABILITY, **(open_probability or {})}
+    p_open = {**{cell: p() for cell, p in OPEN_PROBABILITY.items()}, **(open_probability or {})}
+    k_off = K_OFF_PER_S()
+    ic50 = {s: IC50_UM[s]() for s in SUBUNITS}
     t = np.asarray(time_h, dtype=float)
     c = np.asarray(midpoint_conc_uM, dtype=float)
     if c.shape != (t.size - 1,):
@@ -185,9 +211,9 @@ def simulate_block(
         total = sum(weights.values())
         cell_block = np.zeros(t.size)
         for s in SUBUNITS:
-            k_on = K_OFF_PER_S / IC50_UM[s]
-            rate = p_open[cell] * (k_on * c + K_OFF_PER_S)  # 1/s
-            b_inf = c / (c + IC50_UM[s])
+            k_on = k_off / ic50[s]
+            rate = p_open[cell] * (k_on * c + k_off)  # 1/s
+            b_inf = c / (c + ic50[s])
             decay = np.exp(-rate * dt_s)
             b = np.empty(t.size)
             b[0] = 0.0
