@@ -160,12 +160,8 @@ def param(
     low: float | None = None,
     high: float | None = None,
     range_reason: str = "",
-    ref: bool = False,
-) -> ParamRef | float:
+) -> ParamRef:
     """Register a parameter; return the reference through which code reads it.
-
-    ``ref=False`` (transitional, while layers move to run-time reads) returns
-    the default value itself, which no override can reach.
 
     Raises
     ------
@@ -184,7 +180,7 @@ def param(
     if entry.key in _REGISTRY and _REGISTRY[entry.key] != entry:
         raise ValueError(f"parameter {entry.key} registered twice with different values")
     _REGISTRY[entry.key] = entry
-    return ParamRef(entry.key) if ref else entry.value
+    return ParamRef(entry.key)
 
 
 def registry() -> list[Parameter]:

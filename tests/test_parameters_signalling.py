@@ -11,6 +11,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from ketasim.signalling.stage import _breakpoints
 
 from ketasim.config import validate_scenario
 from ketasim.parameters import ParameterSet, using
@@ -25,7 +26,6 @@ from ketasim.signalling import (
     steady_state,
 )
 from ketasim.signalling.drive import glutamate_drive, resting_block
-from ketasim.signalling.stage import _breakpoints
 from ketasim.signalling.stress import REFERENCE_INTERVAL_H, session_load, stress_load
 
 DAY = 24.0

@@ -8,6 +8,7 @@ from ketasim.pharmacology.pd import (
     IC50_UM,
     OPEN_PROBABILITY,
     SUBUNITS,
+    composition,
     conductance_scale,
     simulate_block,
     steady_state_block,
@@ -24,8 +25,8 @@ def constant(conc: float) -> np.ndarray:
 @pytest.mark.parametrize("conc", [0.3, 3.0, 30.0])
 def test_constant_concentration_reaches_the_hill_limit(subunit, conc):
     block = simulate_block(GRID, constant(conc)).by_subunit[("interneuron", subunit)]
-    assert block[-1] == pytest.approx(conc / (conc + IC50_UM[subunit]), rel=1e-9)
-    assert steady_state_block(IC50_UM[subunit], subunit) == pytest.approx(0.5)
+    assert block[-1] == pytest.approx(conc / (conc + IC50_UM[subunit]()), rel=1e-9)
+    assert steady_state_block(IC50_UM[subunit](), subunit) == pytest.approx(0.5)
 
 
 def test_block_follows_the_exact_exponential_approach():
@@ -34,9 +35,9 @@ def test_block_follows_the_exact_exponential_approach():
     k_off = 0.3  # the module constant, restated: the rate is p_open (k_on C + k_off)
     from ketasim.pharmacology import pd
 
-    assert pd.K_OFF_PER_S == k_off
-    b_inf = conc / (conc + IC50_UM["GluN2A"])
-    rate = OPEN_PROBABILITY["pyramidal"] * (k_off / IC50_UM["GluN2A"] * conc + k_off)
+    assert pd.K_OFF_PER_S() == k_off
+    b_inf = conc / (conc + IC50_UM["GluN2A"]())
+    rate = OPEN_PROBABILITY["pyramidal"]() * (k_off / IC50_UM["GluN2A"]() * conc + k_off)
     expected = b_inf * (1 - np.exp(-rate * GRID * 3600))
     np.testing.assert_allclose(result.by_subunit[("pyramidal", "GluN2A")], expected, rtol=1e-9, atol=1e-12)
 
@@ -74,10 +75,10 @@ def test_glun2d_knockdown_removes_the_interneuron_advantage():
     intact = simulate_block(GRID, conc).by_cell["interneuron"][-1]
     knocked = simulate_block(GRID, conc, {"glun2d": 0.0}).by_cell["interneuron"][-1]
     assert knocked < intact
-    assert conductance_scale("interneuron", {"glun2d": 0.0}) == pytest.approx(1 - COMPOSITION["interneuron"]["GluN2D"])
+    assert conductance_scale("interneuron", {"glun2d": 0.0}) == pytest.approx(1 - COMPOSITION["interneuron"]["GluN2D"]())
     assert conductance_scale("pyramidal", {"glun2d": 0.0}) == pytest.approx(1.0)
 
 
 def test_compositions_sum_to_one():
-    for cell, shares in COMPOSITION.items():
-        assert sum(shares.values()) == pytest.approx(1.0), cell
+    for cell in COMPOSITION:
+        assert sum(composition(cell).values()) == pytest.approx(1.0), cell

@@ -6,7 +6,7 @@ import pytest
 from ketasim.pharmacology.drugs import KETAMINE_MW
 from ketasim.pharmacology.pk import DoseEvent, PKModel, pk_model, simulate_pk
 
-UM_PER_MG_L = 1000.0 / KETAMINE_MW
+UM_PER_MG_L = 1000.0 / KETAMINE_MW()
 T = np.linspace(0.0, 6.0, 601)
 
 
@@ -84,7 +84,7 @@ def test_human_antidepressant_infusion_is_near_published_levels():
     # the dissociative range is 100-250 ng/mL.
     m = pk_model("ketamine", "human")
     end = simulate_pk(m, [DoseEvent(0, 0.5, "iv_infusion", 40 / 60)], np.array([40 / 60])).plasma_uM[0]
-    assert 100 <= end * KETAMINE_MW <= 260
+    assert 100 <= end * KETAMINE_MW() <= 260
 
 
 def test_mouse_ip_peaks_within_minutes_and_clears_within_hours():

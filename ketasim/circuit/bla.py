@@ -45,63 +45,63 @@ _P = "circuit"
 _V11 = "Vlachos et al. 2011 PLoS Comput Biol 7:e1001104"
 _FIT_COND = "fitted: five CS-US pairings take CS+ freezing from < 15 % to 60-90 % (Phillips & LeDoux 1992 Behav Neurosci 106:274)"
 
-C_M_PF = param(_P, "bla.C", 200.0, "pF", "Washburn & Moises 1992 J Physiol 449:121 (BLA projection neurons, tau_m about 20 ms)", ref=True)
-G_L_NS = param(_P, "bla.g_L", 10.0, "nS", "Washburn & Moises 1992 (input resistance about 100 MOhm)", ref=True)
-V_REST = param(_P, "bla.E_L", -70.0, "mV", "Washburn & Moises 1992", ref=True)
-V_TH_BLA = param(_P, "bla.V_threshold", -50.0, "mV", _V11, ref=True)
-V_RESET_BLA = param(_P, "bla.V_reset", -60.0, "mV", _V11, ref=True)
-TREF_BLA = param(_P, "bla.t_ref", 2.0, "ms", _V11, ref=True)
-E_INH = param(_P, "bla.E_GABA", -75.0, "mV", "Martina, Royer & Pare 2001 J Neurophysiol 86:2887 (BLA GABA_A reversal)", ref=True)
-TAU_AMPA = param(_P, "bla.tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1", ref=True)
-TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1", ref=True)
+C_M_PF = param(_P, "bla.C", 200.0, "pF", "Washburn & Moises 1992 J Physiol 449:121 (BLA projection neurons, tau_m about 20 ms)")
+G_L_NS = param(_P, "bla.g_L", 10.0, "nS", "Washburn & Moises 1992 (input resistance about 100 MOhm)")
+V_REST = param(_P, "bla.E_L", -70.0, "mV", "Washburn & Moises 1992")
+V_TH_BLA = param(_P, "bla.V_threshold", -50.0, "mV", _V11)
+V_RESET_BLA = param(_P, "bla.V_reset", -60.0, "mV", _V11)
+TREF_BLA = param(_P, "bla.t_ref", 2.0, "ms", _V11)
+E_INH = param(_P, "bla.E_GABA", -75.0, "mV", "Martina, Royer & Pare 2001 J Neurophysiol 86:2887 (BLA GABA_A reversal)")
+TAU_AMPA = param(_P, "bla.tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
+TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1")
 RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz",
-                   "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)", ref=True)
-RATE_BASE = param(_P, "bla.afferent_rate_base", 1.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)", ref=True)
-RATE_CONTEXT = param(_P, "bla.context_rate", 4.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11, ref=True)
-RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")", ref=True)
-RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength", ref=True)
+                   "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)")
+RATE_BASE = param(_P, "bla.afferent_rate_base", 1.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
+RATE_CONTEXT = param(_P, "bla.context_rate", 4.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
+RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")")
+RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength")
 G_AFF_NS = param(_P, "bla.g_AMPA_afferent", 10.0, "nS",
-                 "slice synapse of the plasticity layer (docs: plasticity g_AMPA_per_synapse), same rule in the BLA", ref=True)
+                 "slice synapse of the plasticity layer (docs: plasticity g_AMPA_per_synapse), same rule in the BLA")
 G_NMDA_NS = param(_P, "bla.g_NMDA_afferent", 1.5, "nS",
                   "fitted: NMDA/AMPA charge ratio of thalamo- and cortico-amygdala synapses about 0.3-0.5 "
-                  "(Weisskopf & LeDoux 1999 J Neurophysiol 81:930)", ref=True)
+                  "(Weisskopf & LeDoux 1999 J Neurophysiol 81:930)")
 G_BACKGROUND_NS = param(_P, "bla.g_background", 1.0, "nS",
-                        "fitted: background holds principal cells below threshold, firing < 1 Hz (Quirk et al. 1995)", ref=True)
-N_BACKGROUND = param(_P, "bla.n_background", 200, "1", "fitted: as above (200 inputs at 5 Hz)", ref=True)
-G_US_NS = param(_P, "bla.g_us", 3.0, "nS", "fitted: the US alone fires fear neurons at 30-50 Hz", ref=True)
-G_IL_NS = param(_P, "bla.g_il", 0.5, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)", ref=True)
-G_EI_NS = param(_P, "bla.g_exc_to_inh", 2.0, "nS", "fitted: fear and extinction populations compete through interneurons (" + _V11 + ")", ref=True)
+                        "fitted: background holds principal cells below threshold, firing < 1 Hz (Quirk et al. 1995)")
+N_BACKGROUND = param(_P, "bla.n_background", 200, "1", "fitted: as above (200 inputs at 5 Hz)")
+G_US_NS = param(_P, "bla.g_us", 3.0, "nS", "fitted: the US alone fires fear neurons at 30-50 Hz")
+G_IL_NS = param(_P, "bla.g_il", 0.5, "nS", "fitted: IL input primes extinction neurons and ITC cells (Milad & Quirk 2002 Nature 420:70)")
+G_EI_NS = param(_P, "bla.g_exc_to_inh", 2.0, "nS", "fitted: fear and extinction populations compete through interneurons (" + _V11 + ")")
 G_IE_NS = param(_P, "bla.g_inh_to_exc", 3.0, "nS",
-                "fitted: interneurons let the more active of the fear and extinction populations win (" + _V11 + ")", ref=True)
+                "fitted: interneurons let the more active of the fear and extinction populations win (" + _V11 + ")")
 G_ITC_NS = param(_P, "bla.g_ext_to_itc", 3.0, "nS",
                  "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
-                 "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)", ref=True)
-G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 2.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)", ref=True)
-N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells", ref=True)
-P_CONN = param(_P, "bla.connection_probability", 0.5, "1", "fitted: sparse afferent and local connectivity", ref=True)
+                 "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
+G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 2.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)")
+N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells")
+P_CONN = param(_P, "bla.connection_probability", 0.5, "1", "fitted: sparse afferent and local connectivity")
 W_INIT = param(_P, "bla.w_init", 0.5, "1",
                "fitted: naive CS input drives fear neurons weakly (pre-conditioning freezing < 15 %); the rule's bound is 2",
-               "Initial weight of plastic CS and context afferents, in units of the plasticity layer's baseline synapse.", ref=True)
+               "Initial weight of plastic CS and context afferents, in units of the plasticity layer's baseline synapse.")
 OMISSION_GAIN = param(_P, "bla.omission_gain", 0.05, "1",
                       "fitted: extinction over 10-20 CS-alone trials is gradual (Quirk 2002 Learn Mem 9:402)",
-                      "Strength of the omitted-US (dopamine) third factor on extinction neurons; the US factor is 1.", ref=True)
+                      "Strength of the omitted-US (dopamine) third factor on extinction neurons; the US factor is 1.")
 TAU_EXPECT = param(_P, "bla.tau_expectation", 100.0, "ms",
                    "Schultz 1998 J Neurophysiol 80:1 (phasic dopamine responses last 100-200 ms)",
-                   "Smoothing of the fear population's rate that sets the expected US at an omission.", ref=True)
+                   "Smoothing of the fear population's rate that sets the expected US at an omission.")
 EXPECT_REF = param(_P, "bla.expectation_rate_ref", 7.0, "Hz",
                    "the fear-neuron CS response that gives 50 % freezing (bla.freezing_half_rate): expectation 1 there",
-                   "Fear-population rate at which the omission signal reaches OMISSION_GAIN (capped there).", ref=True)
+                   "Fear-population rate at which the omission signal reaches OMISSION_GAIN (capped there).")
 LTP_RATE_BLA = param(_P, "bla.ltp_rate", 1.0, "1/s", _FIT_COND,
-                     "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).", ref=True)
+                     "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
 FREEZE_R50 = param(_P, "bla.freezing_half_rate", 7.0, "Hz",
-                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND, ref=True)
+                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
 CS_OVERLAP = param(_P, "bla.cs_overlap", 0.35, "1",
                    "fitted: CS- freezing about half of CS+ freezing a day after five pairings (default config "
                    "fear.cs_overlap); discriminative tone conditioning in mice spans CS-/CS+ from about 0.3 in "
                    "discriminators to about 1 in generalisers (Likhtik et al. 2014 Nat Neurosci 17:106, Fig. 1)",
                    "Fraction of CS afferent fibres shared by CS+ and CS-; set per scenario by fear.cs_overlap.",
-                   low=0.0, high=1.0, range_reason="physical bound: a fraction of fibres (as fear.cs_overlap)", ref=True)
-FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing", ref=True)
+                   low=0.0, high=1.0, range_reason="physical bound: a fraction of fibres (as fear.cs_overlap)")
+FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing")
 
 PLASTIC_PATHWAYS = ("cs_fear", "cs_ext", "ctx_fear", "ctx_ext")
 

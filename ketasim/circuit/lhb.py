@@ -47,34 +47,34 @@ _FIT = (
     "tonically, and APV stops the bursts (Yang et al. 2018 Nature 554:317, Figs. 1-3)"
 )
 
-AREA_CM2 = param(_P, "area", 2.9e-4, "cm2", _D96, ref=True)
-C_M = param(_P, "C_m", 1.0, "uF/cm2", _D96, ref=True)
-G_NA = param(_P, "g_Na", 90.0, "mS/cm2", _D96, ref=True)
-G_K = param(_P, "g_K", 10.0, "mS/cm2", _D96, ref=True)
-G_T = param(_P, "g_T", 2.0, "mS/cm2", _D96, ref=True)
-G_L = param(_P, "g_L", 0.01, "mS/cm2", _D96, ref=True)
-E_NA = param(_P, "E_Na", 50.0, "mV", _D96, ref=True)
-E_K = param(_P, "E_K", -100.0, "mV", _D96, ref=True)
-E_CA = param(_P, "E_Ca", 120.0, "mV", "Destexhe et al. 1996 (linearised T current)", ref=True)
-E_L = param(_P, "E_L", -70.0, "mV", _D96, ref=True)
-V_T = param(_P, "V_T", -52.0, "mV", "Traub & Miles 1991 kinetics as used by Destexhe et al. 1996", ref=True)
+AREA_CM2 = param(_P, "area", 2.9e-4, "cm2", _D96)
+C_M = param(_P, "C_m", 1.0, "uF/cm2", _D96)
+G_NA = param(_P, "g_Na", 90.0, "mS/cm2", _D96)
+G_K = param(_P, "g_K", 10.0, "mS/cm2", _D96)
+G_T = param(_P, "g_T", 2.0, "mS/cm2", _D96)
+G_L = param(_P, "g_L", 0.01, "mS/cm2", _D96)
+E_NA = param(_P, "E_Na", 50.0, "mV", _D96)
+E_K = param(_P, "E_K", -100.0, "mV", _D96)
+E_CA = param(_P, "E_Ca", 120.0, "mV", "Destexhe et al. 1996 (linearised T current)")
+E_L = param(_P, "E_L", -70.0, "mV", _D96)
+V_T = param(_P, "V_T", -52.0, "mV", "Traub & Miles 1991 kinetics as used by Destexhe et al. 1996")
 G_KL_MEAN = param(_P, "g_KL_mean", 0.012, "mS/cm2", _FIT,
-                  "K+ leak (Kir4.1 axis, Cui et al. 2018 Nature 554:323); sets how hyperpolarised each cell sits.", ref=True)
-G_KL_CV = param(_P, "g_KL_cv", 0.5, "1", _FIT, "Cell-to-cell variation (log-normal) of the K+ leak.", ref=True)
-N_INPUTS = param(_P, "n_inputs", 20, "1", "modelling choice: glutamatergic afferents per cell, active together in each barrage", ref=True)
+                  "K+ leak (Kir4.1 axis, Cui et al. 2018 Nature 554:323); sets how hyperpolarised each cell sits.")
+G_KL_CV = param(_P, "g_KL_cv", 0.5, "1", _FIT, "Cell-to-cell variation (log-normal) of the K+ leak.")
+N_INPUTS = param(_P, "n_inputs", 20, "1", "modelling choice: glutamatergic afferents per cell, active together in each barrage")
 INPUT_RATE_HZ = param(_P, "barrage_rate", 3.0, "Hz",
                       "fitted: LHb firing of a few Hz with theta-range bursting (Yang et al. 2018; Weiss & Veh 2011 Neuroscience "
                       "172:74 report 1-10 Hz spontaneous LHb firing)",
-                      low=1.0, high=10.0, range_reason="span of spontaneous LHb rates (Weiss & Veh 2011)", ref=True)
-W_AMPA_NS = param(_P, "w_AMPA", 0.3, "nS", _FIT, ref=True)
-W_NMDA_NS = param(_P, "w_NMDA", 1.5, "nS", _FIT, "NMDA-rich glutamatergic drive of LHb cells (Yang et al. 2018).", ref=True)
-TAU_AMPA_MS = param(_P, "tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1", ref=True)
-TAU_NMDA_MS = param(_P, "tau_NMDA", 100.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1", ref=True)
+                      low=1.0, high=10.0, range_reason="span of spontaneous LHb rates (Weiss & Veh 2011)")
+W_AMPA_NS = param(_P, "w_AMPA", 0.3, "nS", _FIT)
+W_NMDA_NS = param(_P, "w_NMDA", 1.5, "nS", _FIT, "NMDA-rich glutamatergic drive of LHb cells (Yang et al. 2018).")
+TAU_AMPA_MS = param(_P, "tau_AMPA", 2.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
+TAU_NMDA_MS = param(_P, "tau_NMDA", 100.0, "ms", "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1")
 BURST_ISI_MAX_MS = param(_P, "burst.isi_max", 20.0, "ms",
                          "Lu, Guido & Sherman 1992 J Neurophysiol 68:2185 (LTS bursts: ISI <= 4 ms after >= 100 ms "
-                         "silence); relaxed for LHb intra-burst rates of 50-300 Hz (Yang et al. 2018)", ref=True)
+                         "silence); relaxed for LHb intra-burst rates of 50-300 Hz (Yang et al. 2018)")
 BURST_SILENCE_MS = param(_P, "burst.silence", 50.0, "ms",
-                         "Lu, Guido & Sherman 1992 (hyperpolarised silence precedes an LTS); relaxed as above", ref=True)
+                         "Lu, Guido & Sherman 1992 (hyperpolarised silence precedes an LTS); relaxed as above")
 
 
 @dataclass(frozen=True)

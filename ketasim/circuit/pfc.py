@@ -38,25 +38,25 @@ _P = "circuit"
 _BW = "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1"
 
 # Cell parameters (Brunel & Wang 2001).
-C_E = param(_P, "pyramidal.C", 0.5, "nF", _BW, ref=True)
-C_I = param(_P, "interneuron.C", 0.2, "nF", _BW, ref=True)
-GL_E = param(_P, "pyramidal.g_L", 25.0, "nS", _BW, ref=True)
-GL_I = param(_P, "interneuron.g_L", 20.0, "nS", _BW, ref=True)
-E_L = param(_P, "E_L", -70.0, "mV", _BW, ref=True)
-V_TH = param(_P, "V_threshold", -50.0, "mV", _BW, ref=True)
-V_RESET = param(_P, "V_reset", -55.0, "mV", _BW, ref=True)
-TREF_E = param(_P, "pyramidal.t_ref", 2.0, "ms", _BW, ref=True)
-TREF_I = param(_P, "interneuron.t_ref", 1.0, "ms", _BW, ref=True)
-E_EXC = param(_P, "E_exc", 0.0, "mV", _BW, ref=True)
-E_INH = param(_P, "E_inh", -70.0, "mV", _BW, ref=True)
-TAU_AMPA = param(_P, "tau_AMPA", 2.0, "ms", _BW, ref=True)
-TAU_NMDA_RISE = param(_P, "tau_NMDA_rise", 2.0, "ms", _BW, ref=True)
-TAU_NMDA_DECAY = param(_P, "tau_NMDA_decay", 100.0, "ms", _BW, ref=True)
-TAU_GABA = param(_P, "tau_GABA", 10.0, "ms", _BW, ref=True)
-DELAY = param(_P, "synaptic_delay", 0.5, "ms", _BW, ref=True)
-MG_MM = param(_P, "Mg_concentration", 1.0, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178; physiological [Mg2+]o", ref=True)
-MG_K = param(_P, "jahr_stevens.k_Mg", 3.57, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)", ref=True)
-MG_SLOPE = param(_P, "jahr_stevens.slope", 0.062, "1/mV", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)", ref=True)
+C_E = param(_P, "pyramidal.C", 0.5, "nF", _BW)
+C_I = param(_P, "interneuron.C", 0.2, "nF", _BW)
+GL_E = param(_P, "pyramidal.g_L", 25.0, "nS", _BW)
+GL_I = param(_P, "interneuron.g_L", 20.0, "nS", _BW)
+E_L = param(_P, "E_L", -70.0, "mV", _BW)
+V_TH = param(_P, "V_threshold", -50.0, "mV", _BW)
+V_RESET = param(_P, "V_reset", -55.0, "mV", _BW)
+TREF_E = param(_P, "pyramidal.t_ref", 2.0, "ms", _BW)
+TREF_I = param(_P, "interneuron.t_ref", 1.0, "ms", _BW)
+E_EXC = param(_P, "E_exc", 0.0, "mV", _BW)
+E_INH = param(_P, "E_inh", -70.0, "mV", _BW)
+TAU_AMPA = param(_P, "tau_AMPA", 2.0, "ms", _BW)
+TAU_NMDA_RISE = param(_P, "tau_NMDA_rise", 2.0, "ms", _BW)
+TAU_NMDA_DECAY = param(_P, "tau_NMDA_decay", 100.0, "ms", _BW)
+TAU_GABA = param(_P, "tau_GABA", 10.0, "ms", _BW)
+DELAY = param(_P, "synaptic_delay", 0.5, "ms", _BW)
+MG_MM = param(_P, "Mg_concentration", 1.0, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178; physiological [Mg2+]o")
+MG_K = param(_P, "jahr_stevens.k_Mg", 3.57, "mM", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)")
+MG_SLOPE = param(_P, "jahr_stevens.slope", 0.062, "1/mV", "Jahr & Stevens 1990 J Neurosci 10:3178 (as in Brunel & Wang 2001)")
 
 # Total recurrent conductance per postsynaptic cell (Brunel & Wang's per-synapse
 # values times their 1600 E / 400 I inputs), spread over this network's inputs.
@@ -73,38 +73,38 @@ _DISINHIBITION_FIT = (
 )
 G_AMPA_REC = {
     "E": param(_P, "pyramidal.G_AMPA_rec_total", 0.5 * 0.104 * 1600, "nS", _REC_FIT,
-               "0.5 x Brunel & Wang 2001 (0.104 nS x 1600 inputs).", ref=True),
+               "0.5 x Brunel & Wang 2001 (0.104 nS x 1600 inputs)."),
     "I": param(_P, "interneuron.G_AMPA_rec_total", 0.3 * 0.081 * 1600, "nS", _DISINHIBITION_FIT,
-               "0.3 x Brunel & Wang 2001 (0.081 nS x 1600 inputs): E-to-I drive is NMDA-rich.", ref=True),
+               "0.3 x Brunel & Wang 2001 (0.081 nS x 1600 inputs): E-to-I drive is NMDA-rich."),
 }
 G_NMDA_REC = {
     "E": param(_P, "pyramidal.G_NMDA_rec_total", 0.05 * 0.327 * 1600, "nS", _REC_FIT,
-               "0.05 x Brunel & Wang 2001 (0.327 nS x 1600 inputs).", ref=True),
+               "0.05 x Brunel & Wang 2001 (0.327 nS x 1600 inputs)."),
     "I": param(_P, "interneuron.G_NMDA_rec_total", 0.15 * 0.258 * 1600, "nS", _DISINHIBITION_FIT,
-               "0.15 x Brunel & Wang 2001 (0.258 nS x 1600 inputs).", ref=True),
+               "0.15 x Brunel & Wang 2001 (0.258 nS x 1600 inputs)."),
 }
 G_GABA_REC = {
     "E": param(_P, "pyramidal.G_GABA_total", 3 * 1.25 * 400, "nS", _REC_FIT,
-               "3 x Brunel & Wang 2001 (1.25 nS x 400 inputs).", ref=True),
+               "3 x Brunel & Wang 2001 (1.25 nS x 400 inputs)."),
     "I": param(_P, "interneuron.G_GABA_total", 3 * 0.973 * 400, "nS", _REC_FIT,
-               "3 x Brunel & Wang 2001 (0.973 nS x 400 inputs).", ref=True),
+               "3 x Brunel & Wang 2001 (0.973 nS x 400 inputs)."),
 }
 NMDA_KINETIC_SCALE = param(
     _P, "nmda_linear_scale", 1 - np.exp(-1.0), "1",
     "Brunel & Wang 2001: gating jump 1 - exp(-alpha tau_x) with alpha = 0.5 /ms, tau_x = 2 ms",
     "The NMDA synapse here is linear (no saturation): each spike adds this fraction of the peak conductance.",
-    low=0.0, high=1.0, range_reason="physical bound: a fraction of the peak conductance", ref=True,
+    low=0.0, high=1.0, range_reason="physical bound: a fraction of the peak conductance",
 )
 NMDA_DRIVE_VOLTAGE = param(
     _P, "ext_nmda_reference_voltage", -55.0, "mV",
     "Brunel & Wang 2001 (V_reset; typical subthreshold potential under background drive)",
-    "The external NMDA share is defined as a share of the charge at this voltage, Mg2+ block included.", ref=True,
+    "The external NMDA share is defined as a share of the charge at this voltage, Mg2+ block included.",
 )
-N_EXT = param(_P, "background.n_inputs", 800, "1", _BW + " (800 external inputs)", ref=True)
-RATE_EXT = param(_P, "background.rate", 3.0, "Hz", _BW + " (3 Hz per external input)", ref=True)
+N_EXT = param(_P, "background.n_inputs", 800, "1", _BW + " (800 external inputs)")
+RATE_EXT = param(_P, "background.rate", 3.0, "Hz", _BW + " (3 Hz per external input)")
 G_EXT_AMPA = {
-    "E": param(_P, "pyramidal.g_ext_AMPA", 1.4 * 2.08, "nS", _REC_FIT, "1.4 x Brunel & Wang 2001 (2.08 nS).", ref=True),
-    "I": param(_P, "interneuron.g_ext_AMPA", 1.5 * 1.62, "nS", _REC_FIT, "1.5 x Brunel & Wang 2001 (1.62 nS).", ref=True),
+    "E": param(_P, "pyramidal.g_ext_AMPA", 1.4 * 2.08, "nS", _REC_FIT, "1.4 x Brunel & Wang 2001 (2.08 nS)."),
+    "I": param(_P, "interneuron.g_ext_AMPA", 1.5 * 1.62, "nS", _REC_FIT, "1.5 x Brunel & Wang 2001 (1.62 nS)."),
 }
 # The disinhibition hypothesis needs interneurons to take a larger share of
 # their excitatory drive through NMDARs (Homayoun & Moghaddam 2007; Susin &
@@ -113,32 +113,30 @@ NMDA_SHARE_EXT = {
     "E": param(
         _P, "pyramidal.ext_nmda_share", 0.0, "1",
         "fitted: pyramidal background drive AMPA-only as in Brunel & Wang 2001",
-        low=0.0, high=1.0, range_reason="physical bound: a share", ref=True,
+        low=0.0, high=1.0, range_reason="physical bound: a share",
     ),
     "I": param(
         _P, "interneuron.ext_nmda_share", 0.6, "1", _DISINHIBITION_FIT + "; Homayoun & Moghaddam used MK-801",
         "Fraction of the interneurons' background excitatory charge carried by NMDARs.",
-        low=0.0, high=1.0, range_reason="physical bound: a share", ref=True,
+        low=0.0, high=1.0, range_reason="physical bound: a share",
     ),
 }
 IN_DEGREE = {
     "E": param(_P, "in_degree.excitatory", 80, "1",
                "fitted: sparse inputs for asynchronous irregular firing (Brunel 2000 J Comput Neurosci 8:183 regime)",
-               "Fixed in-degree, so small (--quick) and default networks give each cell the same input statistics.",
-               ref=True),
+               "Fixed in-degree, so small (--quick) and default networks give each cell the same input statistics."),
     "I": param(_P, "in_degree.inhibitory", 20, "1", "as above (4:1 E:I ratio of Brunel & Wang 2001)",
-               low=1, high=400, range_reason="a count: 1 to Brunel & Wang's 400 inhibitory inputs", ref=True),
+               low=1, high=400, range_reason="a count: 1 to Brunel & Wang's 400 inhibitory inputs"),
 }
 RELEASE_PROB = param(
     _P, "release_probability", 0.3, "1",
     "Murthy et al. 1997 Neuron 18:599 (cortical/hippocampal synapses, mean p_r about 0.3)",
     "Scales the glutamate-release index; mGluR2 (presynaptic brake) lowers it.",
     low=0.01, high=1.0, range_reason="physical bound: a probability (above 0, so release can be normalised)",
-    ref=True,
 )
 GAMMA_BAND = (
-    param(_P, "gamma_band.low", 30.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)", ref=True),
-    param(_P, "gamma_band.high", 80.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)", ref=True),
+    param(_P, "gamma_band.low", 30.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
+    param(_P, "gamma_band.high", 80.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
 )
 
 

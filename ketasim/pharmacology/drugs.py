@@ -53,7 +53,6 @@ KETAMINE_MW = param(
     "g/mol",
     "Ketamine base C13H16ClNO (PubChem CID 3821); doses are taken as base",
     "The HCl salt is 274.2 g/mol; papers that dose the salt give 13 % less base.",
-    ref=True,
 )
 MIDAZOLAM_MW = param(
     "pharmacology",
@@ -61,7 +60,6 @@ MIDAZOLAM_MW = param(
     325.8,
     "g/mol",
     "Midazolam base C18H13ClFN3 (PubChem CID 4192)",
-    ref=True,
 )
 
 DRUGS: dict[str, Drug] = {
@@ -83,10 +81,10 @@ DRUGS: dict[str, Drug] = {
         Drug("apv", "D-AP5, competitive NMDAR antagonist (slices)", ("bath",)),
         Drug("anisomycin", "protein-synthesis inhibitor (blocks consolidation and reconsolidation)",
              ("ip", "sc"), param("pharmacology", "anisomycin.molecular_weight", 265.3, "g/mol",
-                                 "Anisomycin C14H19NO4 (PubChem CID 253602)", ref=True)),
+                                 "Anisomycin C14H19NO4 (PubChem CID 253602)")),
         Drug("rapamycin", "mTORC1 inhibitor (sirolimus)", ("ip",),
              param("pharmacology", "rapamycin.molecular_weight", 914.2, "g/mol",
-                   "Rapamycin C51H79NO13 (PubChem CID 5284616)", ref=True)),
+                   "Rapamycin C51H79NO13 (PubChem CID 5284616)")),
         Drug("cck8s", "sulphated CCK octapeptide, CCK-B receptor agonist (slices)", ("bath",)),
         Drug("cckb_antagonist", "CCK-B receptor antagonist, e.g. L-365,260 (slices)", ("bath",)),
         Drug("d_cycloserine", "NMDAR glycine-site partial agonist", ("bath",)),

@@ -28,28 +28,23 @@ _ANISO_T_HALF = param(
     _P, "anisomycin.t_half", 60.0, "min",
     "Davis & Squire 1984 Psychol Bull 96:518 (after 150 mg/kg s.c., brain protein synthesis is > 80 % inhibited "
     "for about 2 h and recovers over the next hours)", "Plasma elimination, fitted to that recovery.",
-    ref=True,
 )
 _ANISO_IC50 = param(
     _P, "anisomycin.ic50_effective", 15.0, "uM",
     "fitted: 150 mg/kg s.c. gives > 90 % inhibition for about 2 h and 50 % at about 5 h (Davis & Squire 1984)",
-    ref=True,
 )
 _RAPA_T_HALF = param(
     _P, "rapamycin.t_half", 6.0, "h",
     "Comas et al. 2012 Aging 4:715 (mouse rapamycin i.p.: plasma half-life of hours; mTORC1 inhibition for about a day)",
     "Recall, not verified.",
-    ref=True,
 )
 _RAPA_IC50 = param(
     _P, "rapamycin.ic50_effective", 0.05, "uM",
     "fitted: 10 mg/kg i.p. inhibits brain mTORC1 by > 80 % for about a day (Li et al. 2010 Science used i.c.v. "
     "pre-treatment to block ketamine's mTORC1 activation)",
-    ref=True,
 )
-_V_L_PER_KG = param(_P, "inhibitor.v1", 2.0, "L/kg", "assumption: volume of distribution of small lipophilic drugs",
-                    ref=True)
-_KA = param(_P, "inhibitor.ka", 0.05, "1/min", "assumption: s.c./i.p. absorption half-time about 15 min", ref=True)
+_V_L_PER_KG = param(_P, "inhibitor.v1", 2.0, "L/kg", "assumption: volume of distribution of small lipophilic drugs")
+_KA = param(_P, "inhibitor.ka", 0.05, "1/min", "assumption: s.c./i.p. absorption half-time about 15 min")
 
 INHIBITORS: dict[str, ParamRef] = {"anisomycin": _ANISO_IC50, "rapamycin": _RAPA_IC50}
 """Drug → its effective IC50 (µM); call the reference for the active set's value."""

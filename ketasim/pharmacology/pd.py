@@ -49,20 +49,20 @@ _FRACTION = dict(low=0.0, high=1.0, range_reason="physical bound: a share of the
 
 IC50_UM: dict[str, ParamRef] = {
     "GluN2A": param(_P, "ketamine.ic50.GluN2A", 5.35, "uM",
-                    "Kotermanski & Johnson 2009 J Neurosci 29:2774, Table 1 (1 mM Mg2+)", ref=True),
+                    "Kotermanski & Johnson 2009 J Neurosci 29:2774, Table 1 (1 mM Mg2+)"),
     "GluN2B": param(_P, "ketamine.ic50.GluN2B", 5.08, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
     "GluN2C": param(_P, "ketamine.ic50.GluN2C", 1.18, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
     "GluN2D": param(_P, "ketamine.ic50.GluN2D", 2.95, "uM",
-                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)", ref=True),
+                    "Kotermanski & Johnson 2009, Table 1 (1 mM Mg2+)"),
 }
 """Subunit → ketamine IC50 (µM, 1 mM Mg²⁺); call the reference for the active set's value."""
 K_OFF_PER_S = param(
     _P, "ketamine.k_off", 0.3, "1/s",
     "Orser, Pennefather & MacDonald 1997 Anesthesiology 86:903 (open-channel unblocking of the order of 0.1-1 /s)",
     "Sets how fast block relaxes; k_on = k_off / IC50 per subunit.",
-    low=0.1, high=1.0, range_reason="reported order of magnitude (0.1-1 /s)", ref=True,
+    low=0.1, high=1.0, range_reason="reported order of magnitude (0.1-1 /s)",
 )
 OPEN_PROBABILITY: dict[str, ParamRef] = {
     "pyramidal": param(
@@ -70,12 +70,10 @@ OPEN_PROBABILITY: dict[str, ParamRef] = {
         "fitted: slower block onset in pyramidal cells (Homayoun & Moghaddam 2007 J Neurosci 27:11496: "
         "interneurons respond to lower doses and earlier)",
         "Effective fraction of time NMDARs are open at in-vivo activity (pyramidal 1-10 Hz).",
-        ref=True,
     ),
     "interneuron": param(
         _P, "p_open.interneuron", 0.1, "1",
         "fitted: as above; PV cells fire tonically at 10-40 Hz and carry slowly deactivating GluN2D",
-        ref=True,
     ),
 }
 """Cell type → effective NMDAR open probability; call the reference for the active set's value."""
@@ -90,8 +88,8 @@ def _absent() -> float:
 COMPOSITION: dict[str, dict[str, Callable[[], float]]] = {
     "pyramidal": {
         "GluN2A": param(_P, "composition.pyramidal.GluN2A", 0.55, "1",
-                        "Monyer et al. 1994 Neuron 12:529 (adult cortex: 2A and 2B dominate)", **_FRACTION, ref=True),
-        "GluN2B": param(_P, "composition.pyramidal.GluN2B", 0.45, "1", "Monyer et al. 1994", **_FRACTION, ref=True),
+                        "Monyer et al. 1994 Neuron 12:529 (adult cortex: 2A and 2B dominate)", **_FRACTION),
+        "GluN2B": param(_P, "composition.pyramidal.GluN2B", 0.45, "1", "Monyer et al. 1994", **_FRACTION),
         "GluN2C": _absent,
         "GluN2D": _absent,
     },
@@ -99,10 +97,10 @@ COMPOSITION: dict[str, dict[str, Callable[[], float]]] = {
         "GluN2A": param(_P, "composition.interneuron.GluN2A", 0.4, "1",
                         "von Engelhardt et al. 2015 J Neurosci 35:11928; Alvarez et al. 2021 (PV cells carry GluN2D)",
                         "Shares assumed from qualitative reports; the 2D share is what makes PV cells more sensitive.",
-                        **_FRACTION, ref=True),
-        "GluN2B": param(_P, "composition.interneuron.GluN2B", 0.15, "1", "as above", **_FRACTION, ref=True),
-        "GluN2C": param(_P, "composition.interneuron.GluN2C", 0.05, "1", "as above", **_FRACTION, ref=True),
-        "GluN2D": param(_P, "composition.interneuron.GluN2D", 0.4, "1", "as above", **_FRACTION, ref=True),
+                        **_FRACTION),
+        "GluN2B": param(_P, "composition.interneuron.GluN2B", 0.15, "1", "as above", **_FRACTION),
+        "GluN2C": param(_P, "composition.interneuron.GluN2C", 0.05, "1", "as above", **_FRACTION),
+        "GluN2D": param(_P, "composition.interneuron.GluN2D", 0.4, "1", "as above", **_FRACTION),
     },
 }
 """Cell type → subunit → share of the NMDAR current (call each entry; :func:`composition` resolves them all)."""
@@ -110,7 +108,6 @@ APV_KD_UM = param(
     _P, "apv.kd", 1.4, "uM",
     "Davies et al. 1981 (D-AP5 Kd about 1.4 uM, competitive at the glutamate site)",
     "Competitive occupancy at low glutamate; 50 uM APV blocks > 95 %.",
-    ref=True,
 )
 
 

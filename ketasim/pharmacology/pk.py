@@ -50,106 +50,97 @@ _MOUSE_T_HALF_MIN = param(
     _P, "mouse.ketamine.t_half", 13.0, "min",
     "Maxwell et al. 2006 J Pharmacol Exp Ther 316:315 (plasma t1/2 after i.p.)",
     "Recall, not verified against the full text; mouse literature spans 10-30 min.",
-    low=10.0, high=30.0, range_reason="span of the mouse reports (10-30 min)", ref=True,
+    low=10.0, high=30.0, range_reason="span of the mouse reports (10-30 min)",
 )
 _MOUSE_V = param(
     _P, "mouse.ketamine.v1", 4.0, "L/kg",
     "fitted: plasma Cmax 1-2 ug/mL 10 min after 10 mg/kg i.p. (Zanos et al. 2016 Nature ED Fig. 1; Can et al. 2016)",
     "Gives Cmax 1.55 ug/mL (6.5 uM) at 9 min; within the 2-5 L/kg reported for other species.",
-    ref=True,
 )
 _RAT_T_HALF_MIN = param(
     _P, "rat.ketamine.t_half", 60.0, "min",
     "Williams et al. 2004; Veilleux-Lemieux et al. 2013 J Am Assoc Lab Anim Sci (rat t1/2 about 1 h)",
     "Recall; rat reports range 1-2.5 h. Rabbit t1/2 59 min (Luca et al. 2020) for comparison.",
-    low=60.0, high=150.0, range_reason="span of the rat reports (1-2.5 h)", ref=True,
+    low=60.0, high=150.0, range_reason="span of the rat reports (1-2.5 h)",
 )
 _RAT_V = param(
     _P, "rat.ketamine.v1", 4.0, "L/kg",
     "Vss 2-5 L/kg across species: dog 4.06 (Pypendop & Ilkiw 2005), rabbit 3.2 (Luca et al. 2020)",
     "No rat value verified; the cross-species middle is taken.",
-    low=2.0, high=5.0, range_reason="span of the cross-species Vss (2-5 L/kg)", ref=True,
+    low=2.0, high=5.0, range_reason="span of the cross-species Vss (2-5 L/kg)",
 )
 _RODENT_KA_IP = param(
     _P, "rodent.ka.ip", 0.2, "1/min",
     "fitted: plasma Tmax about 10 min after i.p. in mice (Zanos et al. 2016 ED Fig. 1, first sample at 10 min)",
     "Absorption half-time 3.5 min.",
-    ref=True,
 )
 _RODENT_KA_SC = param(
     _P, "rodent.ka.sc", 0.1, "1/min",
     "assumption: s.c. absorbs about half as fast as i.p.; Le Nedelec et al. 2018 J Psychopharmacol (rat s.c. and i.m. give similar exposure)",
-    ref=True,
 )
 _RODENT_KA_ORAL = param(
     _P, "rodent.ka.oral", 0.035, "1/min",
     "fitted: human oral Tmax 30 min (Yanagihara et al. 2003 Biopharm Drug Dispos 24:37), applied to rodents",
-    ref=True,
 )
 _RODENT_F_IP = param(
     _P, "rodent.f.ip", 1.0, "1",
     "assumption: complete i.p. absorption",
     "Portal first pass could lower it; no mouse value found.",
-    **_FRACTION, ref=True,
+    **_FRACTION,
 )
 _RODENT_F_SC = param(_P, "rodent.f.sc", 1.0, "1", "Grant et al. 1981 Br J Anaesth 53:805 (i.m. F 0.93 in humans), rounded",
-                     **_FRACTION, ref=True)
+                     **_FRACTION)
 _ORAL_F = param(
     _P, "ketamine.f.oral", 0.17, "1",
     "Grant, Nimmo & Clements 1981 Br J Anaesth 53:805 (16.5 %); Yanagihara et al. 2003 (about 20 %)",
     "Human value, also used for rodents (no rodent value found).",
-    **_FRACTION, ref=True,
+    **_FRACTION,
 )
 _RODENT_KE0 = param(
     _P, "rodent.ketamine.ke0", 1.0, "1/min",
     "Cohen et al. 1973 Anesthesiology 39:370: rat brain peaks < 1 min after i.v.",
-    ref=True,
 )
 _MOUSE_KP = param(
     _P, "mouse.ketamine.kp_brain", 3.0, "1",
     "Zanos et al. 2016 Nature ED Fig. 1 (brain 2-4 x plasma after i.p.)",
     "Recall; total tissue, not unbound.",
-    low=2.0, high=4.0, range_reason="reported spread (brain 2-4 x plasma)", ref=True,
+    low=2.0, high=4.0, range_reason="reported spread (brain 2-4 x plasma)",
 )
-_RAT_KP = param(_P, "rat.ketamine.kp_brain", 6.5, "1", "Cohen et al. 1973 Anesthesiology 39:370 (brain:plasma 6.5:1)",
-                ref=True)
+_RAT_KP = param(_P, "rat.ketamine.kp_brain", 6.5, "1", "Cohen et al. 1973 Anesthesiology 39:370 (brain:plasma 6.5:1)")
 _HUMAN_KP = param(
     _P, "human.ketamine.kp_brain", 3.0, "1",
     "assumption: mouse value (no human brain tissue data)",
     "Only changes the reported brain_ketamine_uM, not the receptor concentration.",
-    ref=True,
 )
 _FU_PLASMA = param(
     _P, "ketamine.fu_plasma", 0.55, "1",
     "Kaka & Hayton 1980 J Pharmacokinet Biopharm 8:193 (dog, 53.5 % bound); horse about 50 %",
     "Human binding is quoted at 20-50 %; 45 % bound taken. Sets the unbound receptor-site concentration.",
-    low=0.465, high=0.8, range_reason="span of the cited binding (20-53.5 % bound)", ref=True,
+    low=0.465, high=0.8, range_reason="span of the cited binding (20-53.5 % bound)",
 )
 # Human: Domino three-compartment model as tabulated in Stanpump and opentiva.
 _DOMINO = {
-    "v1": param(_P, "human.ketamine.domino.v1", 0.063, "L/kg", "Domino et al. 1984 Clin Pharmacol Ther 36:645 (Stanpump table)",
-                ref=True),
-    "k10": param(_P, "human.ketamine.domino.k10", 0.4381, "1/min", "Domino et al. 1984 (Stanpump table)", ref=True),
-    "k12": param(_P, "human.ketamine.domino.k12", 0.5921, "1/min", "Domino et al. 1984 (Stanpump table)", ref=True),
-    "k13": param(_P, "human.ketamine.domino.k13", 0.5900, "1/min", "Domino et al. 1984 (Stanpump table)", ref=True),
-    "k21": param(_P, "human.ketamine.domino.k21", 0.2470, "1/min", "Domino et al. 1984 (Stanpump table)", ref=True),
-    "k31": param(_P, "human.ketamine.domino.k31", 0.0146, "1/min", "Domino et al. 1984 (Stanpump table)", ref=True),
+    "v1": param(_P, "human.ketamine.domino.v1", 0.063, "L/kg", "Domino et al. 1984 Clin Pharmacol Ther 36:645 (Stanpump table)"),
+    "k10": param(_P, "human.ketamine.domino.k10", 0.4381, "1/min", "Domino et al. 1984 (Stanpump table)"),
+    "k12": param(_P, "human.ketamine.domino.k12", 0.5921, "1/min", "Domino et al. 1984 (Stanpump table)"),
+    "k13": param(_P, "human.ketamine.domino.k13", 0.5900, "1/min", "Domino et al. 1984 (Stanpump table)"),
+    "k21": param(_P, "human.ketamine.domino.k21", 0.2470, "1/min", "Domino et al. 1984 (Stanpump table)"),
+    "k31": param(_P, "human.ketamine.domino.k31", 0.0146, "1/min", "Domino et al. 1984 (Stanpump table)"),
 }
 _HUMAN_KE0 = param(
     _P, "human.ketamine.ke0", 0.652, "1/min",
     "opentiva Domino model (derived from an assumed 1 min time to peak effect)",
     "No measured ketamine ke0 exists; it matters only for the first minutes.",
-    ref=True,
 )
-_HUMAN_KA_ORAL = param(_P, "human.ka.oral", 0.035, "1/min", "fitted: oral Tmax 30 min (Yanagihara et al. 2003)", ref=True)
+_HUMAN_KA_ORAL = param(_P, "human.ka.oral", 0.035, "1/min", "fitted: oral Tmax 30 min (Yanagihara et al. 2003)")
 _MIDAZOLAM_T_HALF_MIN = param(
     _P, "human.midazolam.t_half", 150.0, "min",
     "Allonen et al. 1981 Clin Pharmacol Ther 30:653 (elimination t1/2 1.5-3 h)", "Recall.",
-    low=90.0, high=180.0, range_reason="reported spread (1.5-3 h)", ref=True,
+    low=90.0, high=180.0, range_reason="reported spread (1.5-3 h)",
 )
-_MIDAZOLAM_V = param(_P, "human.midazolam.v1", 1.1, "L/kg", "Allonen et al. 1981 (Vss about 1.1 L/kg)", "Recall.", ref=True)
+_MIDAZOLAM_V = param(_P, "human.midazolam.v1", 1.1, "L/kg", "Allonen et al. 1981 (Vss about 1.1 L/kg)", "Recall.")
 _MIDAZOLAM_FU = param(_P, "midazolam.fu_plasma", 0.04, "1", "Greenblatt et al. 1984 Anesthesiology 61:27 (96 % bound)",
-                      "Recall.", **_FRACTION, ref=True)
+                      "Recall.", **_FRACTION)
 
 
 # --------------------------------------------------------------------- model

@@ -56,7 +56,6 @@ RESPONSE_FRACTION = param(
     _P, "response.fraction", 0.30, "1",
     "Feder et al. 2021 Am J Psychiatry 178:193 (response = at least 30 % CAPS-5 reduction from baseline)",
     low=0.0, high=1.0, range_reason="physical bound: a fraction of the baseline score",
-    ref=True,
 )
 
 # ----------------------------------------------------------------- start state
@@ -68,13 +67,11 @@ PFC_DEFICIT_MEAN = param(
     "hippocampal volume loss",
     "Mean fractional deficit of PFC excitatory synaptic strength in chronic PTSD (a lowered spine-formation set "
     "point). Holmes et al. 2019 find the SV2A deficit only in subjects with high depression scores.",
-    ref=True,
 )
 PFC_DEFICIT_SD = param(
     _P, "ptsd.pfc_deficit.sd", 0.02, "1",
     "fitted: gives a between-patient SD of the baseline score of about 10 on the 0-100 scale (CAPS-5 SD about 8 "
     "of 80 in trial samples of chronic PTSD; assumption, the trials' baseline SDs were not read)",
-    ref=True,
 )
 HPC_DEFICIT_MEAN = param(
     _P, "ptsd.hpc_deficit.mean", 0.068, "1",
@@ -84,20 +81,17 @@ HPC_DEFICIT_MEAN = param(
     "2017 CNS Spectr find 5.2 % over 37 studies.",
     low=0.052, high=0.069,
     range_reason="span of the meta-analyses: 5.2 % (Nelson & Tumpap 2017) to 6.9 % (Smith 2005)",
-    ref=True,
 )
 HPC_DEFICIT_SD = param(
     _P, "ptsd.hpc_deficit.sd", 0.02, "1",
     "fitted: assumption of a between-patient spread of the same order as the PFC deficit (volume effect size "
     "about -0.4 to -0.46 SD; Nelson & Tumpap 2017 CNS Spectr)",
-    ref=True,
 )
 TRAUMA_MEMORY = param(
     _P, "ptsd.trauma_memory", 1.0, "1",
     "definition: a consolidated trauma memory at full strength; chronic PTSD is stable over the weeks simulated "
     "(median duration 13-14 years in Feder et al. 2014 and 2021), so it neither fades nor grows here",
     low=0.0, high=1.0, range_reason="definition: 0 = no trauma memory, 1 = full strength",
-    ref=True,
 )
 
 # -------------------------------------------------------------- symptom score
@@ -107,21 +101,18 @@ FULL_SCALE_DEFICIT = param(
     "as in Feder et al. 2014/2021 (inclusion CAPS >= 50 on the DSM-IV scale; baseline means not read)",
     "Synaptic-strength deficit U at which a component reaches its maximum. Not fitted to any drug effect: "
     "ketamine's score change follows from U, the deficits and the signalling layer's synaptogenesis.",
-    ref=True,
 )
 WEIGHT_FEAR = param(
     _P, "score.weight_fear", 13 / 20, "1",
     "CAPS-5 item structure (Weathers et al. 2018 Psychol Assess 30:383; DSM-5 criteria B-E): 13 of the 20 items "
     "are intrusion (B, 5), avoidance (C, 2) and arousal/reactivity (E, 6)",
     low=0.0, high=1.0, range_reason="physical bound: a share of the items",
-    ref=True,
 )
 WEIGHT_MOOD = param(
     _P, "score.weight_mood", 7 / 20, "1",
     "CAPS-5 item structure (Weathers et al. 2018): 7 of 20 items are negative alterations in cognitions and mood "
     "(criterion D)",
     low=0.0, high=1.0, range_reason="physical bound: a share of the items",
-    ref=True,
 )
 MIDAZOLAM_EC50_NG_ML = param(
     _P, "midazolam.anxiolysis_ec50", 68.0, "ng/mL",
@@ -129,13 +120,12 @@ MIDAZOLAM_EC50_NG_ML = param(
     "'cooperative, oriented, tranquil': 68 ng/mL)",
     "Acute anxiolysis A = C / (C + EC50) on the fear/arousal component, Emax 1 (assumption); 0.045 mg/kg over "
     "40 min peaks near 35 ng/mL and, with a 2.5 h half-life, is gone by the next day.",
-    ref=True,
 )
 
 
 def midazolam_ec50_uM() -> float:
     """Midazolam's anxiolysis EC50 in µM (ng/mL / (g/mol)), in the active parameter set."""
-    return MIDAZOLAM_EC50_NG_ML() / DRUGS["midazolam"].molecular_weight  # XREF: becomes a ParamRef call after merge
+    return MIDAZOLAM_EC50_NG_ML() / DRUGS["midazolam"].molecular_weight
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,6 @@ IMMOBILITY_BASELINE = param(
     "2012 J Vis Exp 59:e3638 protocol; range from the literature notes, strain-dependent)",
     "i0: immobility at PFC synaptic strength 1, no mTORC1 rise, no stress.",
     low=0.35, high=0.50, range_reason="span of the cited drug-free immobility (35-50 %)",
-    ref=True,
 )
 STRESS_IMMOBILITY_RATIO = 1.45  # chronic stress raises immobility 1.3-1.6 fold (mid-range), the fit target of GAIN
 GAIN = param(
@@ -53,7 +52,6 @@ GAIN = param(
     "strength 0.84 one day after 21 daily stress sessions (Radley et al. 2006 spine loss)",
     "Log-odds of immobility per unit log PFC synaptic strength; assumes the stress effect on immobility runs through "
     "PFC synapses (the data do not separate a spine-independent share).",
-    ref=True,
 )
 W_ACUTE = param(
     _P, "fst.w_acute_mtor", 0.6, "1",
@@ -62,7 +60,6 @@ W_ACUTE = param(
     "the model's PFC mTORC1 1.27 at the scored period's middle (quick circuit profile)",
     "Weight of log PFC mTORC1 activity (rise above the subject's drug-free level only) relative to log synaptic "
     "strength; stands for the fast, translation-dependent AMPAR/synaptic potentiation.",
-    ref=True,
 )
 
 

@@ -38,21 +38,18 @@ TAU_LABILE_H = param(
     "Schafe & LeDoux 2000 J Neurosci 20:RC96 (anisomycin into LA impairs fear memory when given up to about 6 h "
     "after training); Nader et al. 2000 Nature 406:722 (no effect at 6 h after reactivation)",
     "Early-LTP lifetime: with K_CONSOLIDATE gives a window of about 6 h.",
-    ref=True,
 )
 K_CONSOLIDATE = param(
     _P, "memory.k_consolidate", 0.5, "1/h",
     "fitted: about two thirds of the learned change consolidates with intact protein synthesis; blocking it over the "
     "first 6 h leaves less than a third (Schafe & LeDoux 2000)",
-    ref=True,
 )
 TAU_FORGET = {
     "fear": param(_P, "memory.tau_forget.fear", 24.0 * 365, "h",
-                  "Gale et al. 2004 J Neurosci 24:3810 (conditioned fear lasts for the rat's lifetime); 1 year taken",
-                  ref=True),
+                  "Gale et al. 2004 J Neurosci 24:3810 (conditioned fear lasts for the rat's lifetime); 1 year taken"),
     "ext": param(_P, "memory.tau_forget.extinction", 24.0 * 10, "h",
                  "fitted: spontaneous recovery of extinguished fear within 1-3 weeks (Rescorla 2004 Learn Mem 11:501; "
-                 "Quirk 2002 Learn Mem 9:402)", ref=True),
+                 "Quirk 2002 Learn Mem 9:402)"),
 }
 DESTABILISED_FRACTION = param(
     _P, "memory.destabilised_fraction", 1.0, "1",
@@ -60,7 +57,6 @@ DESTABILISED_FRACTION = param(
     "The whole reactivated trace turns labile. Even so, anisomycin inside the window cuts CS+ freezing by about "
     "a third here, against two thirds in Nader et al. Fig. 1: its inhibition lasts only a few hours.",
     low=0.0, high=1.0, range_reason="physical bound: a fraction of the stable trace",
-    ref=True,
 )
 
 

@@ -41,13 +41,11 @@ _GENOTYPE_SECRETION = {
         "below wild type)",
         "Value read from the literature notes (figure panel, not re-measured); Egan et al. 2003 Cell 112:257 "
         "report the same direction in transfected neurons. Constitutive secretion is unchanged (Egan 2003).",
-        ref=True,
     ),
     "met/met": param(
         _P, "genotype.met_met.regulated_secretion", 0.71, "1",
         "Chen et al. 2006 Science 314:140, Fig. 1D (Met/Met about 29 % below wild type)",
         "As above; only the activity-dependent (regulated) share is scaled.",
-        ref=True,
     ),
 }
 
@@ -102,7 +100,7 @@ class SignallingParams:
         """The constants in the active parameter set (the registry's defaults unless a run overrides them)."""
         return cls(
             **{name: ref() for name, ref in _REFS.items()},
-            glun2b_rest_share=COMPOSITION["pyramidal"]["GluN2B"],  # XREF: becomes a ParamRef call after merge
+            glun2b_rest_share=COMPOSITION["pyramidal"]["GluN2B"](),
         )
 
 
@@ -111,26 +109,22 @@ _REFS: dict[str, ParamRef] = dict(
         _P, "eef2.tau", 10 * _MIN, "h",
         "fitted: p-eEF2 already lowered 30 min after ketamine in hippocampus (Autry et al. 2011 Nature 475:91, Fig. 3)",
         "eEF2K is Ca2+/calmodulin dependent; blocking resting NMDAR Ca2+ influx inactivates it within minutes.",
-        ref=True,
     ),
     eef2_suppression=param(
         _P, "eef2.suppression", 1.0, "1",
         "fitted: BDNF protein rise at 30 min after 3 mg/kg (Autry et al. 2011 Fig. 3); eEF2K knockout mice lack "
         "the response (Nosyreva et al. 2013 Philos Trans R Soc B 369:20130144)",
         "translation rate = (1 + k) / (1 + k * p-eEF2); k = 1 doubles BDNF translation when p-eEF2 is gone.",
-        ref=True,
     ),
     tau_bdnf_protein=param(
         _P, "bdnf.tau_protein", 30 * _MIN, "h",
         "fitted: BDNF protein up within 30 min after ketamine (Autry et al. 2011 Fig. 3, hippocampus)",
         "Dendritic BDNF pool available for release (translation and turnover).",
-        ref=True,
     ),
     tau_bdnf_release=param(
         _P, "bdnf.tau_release", 5 * _MIN, "h",
         "fitted: released BDNF follows activity within minutes (activity-dependent secretion; Hartmann et al. "
         "2001 EMBO J 20:5887 report release within seconds to minutes of stimulation)",
-        ref=True,
     ),
     constitutive_share=param(
         _P, "bdnf.constitutive_share", 0.3, "1",
@@ -138,14 +132,12 @@ _REFS: dict[str, ParamRef] = dict(
         "2004 J Neurosci 24:4401); the exact split in vivo is not measured",
         "Share of drug-free BDNF release that does not depend on AMPAR activation or genotype.",
         low=0.0, high=1.0, range_reason="physical bound: a share",
-        ref=True,
     ),
     tau_mtor=param(
         _P, "mtor.tau", 15 * _MIN, "h",
         "fitted: p-mTOR/p-p70S6K up at 30 min, peak 30-60 min, back by 2 h after 10 mg/kg (Li et al. 2010 "
         "Science 329:959, Fig. 1; time course read from the literature notes, magnitude not read)",
         "TrkB activation (seconds to minutes) is folded into this time constant.",
-        ref=True,
     ),
     mtor_trkb_independent=param(
         _P, "mtor.trkb_independent_share", 0.2, "1",
@@ -153,26 +145,22 @@ _REFS: dict[str, ParamRef] = dict(
         "Klann 2010 Trends Neurosci 33:67)",
         "Drug-free mTORC1 activity that does not need BDNF/TrkB.",
         low=0.0, high=1.0, range_reason="physical bound: a share",
-        ref=True,
     ),
     mtor_saturation=param(
         _P, "mtor.saturation", 4.0, "1",
         "fitted: mTORC1 activation saturates; maximal TrkB-driven activation 1 + K = 5-fold of basal (Li et al. "
         "2010 Fig. 1 show a several-fold rise in p-mTOR/p-p70S6K; exact fold not read)",
         "TrkB term = x^h (1 + K) / (x^h + K) with x = released BDNF relative to baseline.",
-        ref=True,
     ),
     trkb_hill=param(
         _P, "trkb.hill", 2.0, "1",
         "fitted: TrkB dimerisation by the BDNF dimer and downstream amplification make mTORC1 activation steeper "
         "than linear; gives a transient p-mTOR rise of the order of +50-100 % at 30-60 min (Li et al. 2010 Fig. 1)",
-        ref=True,
     ),
     tau_homer=param(
         _P, "homer1a.tau", 1.0, "h",
         "fitted: Homer1a is an immediate-early gene induced within about 1 h of activity or ketamine (Holz et "
         "al. 2019 Neuron 104:338; Brakeman et al. 1997 Nature 386:284)",
-        ref=True,
     ),
     mglur5_share=param(
         _P, "mglur5.share", 0.3, "1",
@@ -180,7 +168,6 @@ _REFS: dict[str, ParamRef] = dict(
         "(Holz et al. 2019 Neuron 104:338: TAT-Homer1a enhances, mGlu5 deletion in CaMKII cells blunts)",
         "Share of synaptic-protein synthesis gated by mGlu5/Homer1a.",
         low=0.0, high=1.0, range_reason="physical bound: a share",
-        ref=True,
     ),
     mglur2_brake=param(
         _P, "mglur2.brake", 0.3, "1",
@@ -188,7 +175,6 @@ _REFS: dict[str, ParamRef] = dict(
         "Zanos et al. 2019; Joffe et al. 2020 Neuron 105:46); magnitude assumed",
         "release = G (1 + beta) / (1 + beta * mglur2 * G): intact brake gives 1 at G = 1; knockout raises "
         "release by 1 + beta and passes surges unattenuated.",
-        ref=True,
     ),
     translation_mtor_share=param(
         _P, "translation.mtor_share", 0.8, "1",
@@ -196,27 +182,23 @@ _REFS: dict[str, ParamRef] = dict(
         "but not all basal synthesis",
         "Share of drug-free synaptic-protein synthesis that depends on mTORC1.",
         low=0.0, high=1.0, range_reason="physical bound: a share",
-        ref=True,
     ),
     translation_hill=param(
         _P, "translation.hill", 3.0, "1",
         "fitted: synaptic proteins +30-60 % of control at 2-24 h after 10 mg/kg (Li et al. 2010 Fig. 2; "
         "magnitude from the literature notes, low confidence)",
         "Ultrasensitive dependence of local translation on mTORC1 (4E-BP1/S6K), rate = M ** n.",
-        ref=True,
     ),
     translation_half_activation=param(
         _P, "translation.half_activation", 3.0, "1",
         "fitted: bounds synthesis at high doses (translation machinery saturates); chosen above the mTORC1 peak "
         "of 10 mg/kg so the antidepressant-dose response is nearly unsaturated",
         "mTORC1-dependent synthesis = M^n (1 + K^n) / (M^n + K^n), 1 at basal mTORC1.",
-        ref=True,
     ),
     tau_nascent=param(
         _P, "proteins.tau_nascent", 2.0, "h",
         "fitted: synaptic proteins first detected up at 2 h, still up at 6 h (Li et al. 2010 Fig. 2)",
         "Synthesis to synaptic incorporation (trafficking/assembly).",
-        ref=True,
     ),
     tau_proteins=param(
         _P, "proteins.tau", 8.0, "h",
@@ -225,7 +207,6 @@ _REFS: dict[str, ParamRef] = dict(
         "2-5 d (Cohen et al. 2013 PLoS One 8:e63191)",
         "Turnover of the activity-regulated synaptic pool. A longer value needs a steeper mTORC1-translation gain, "
         "which makes chronic dosing run away; the literature disagrees on this pool's lifetime.",
-        ref=True,
     ),
     tau_spines=param(
         _P, "spines.tau", 3 * 24.0, "h",
@@ -233,7 +214,6 @@ _REFS: dict[str, ParamRef] = dict(
         "formation raised and elimination unchanged (Phoumthipphavong et al. 2016 eNeuro 3:e0133; Moda-Sava "
         "et al. 2019 Science 364:eaat8078)",
         "Elimination time constant; formation rate = synaptic proteins ** q x AMPAR expression / tau.",
-        ref=True,
     ),
     spine_formation_gain=param(
         _P, "spines.formation_gain", 4.0, "1",
@@ -243,13 +223,11 @@ _REFS: dict[str, ParamRef] = dict(
         "Exponent q of the formation rate's dependence on synaptic proteins. 4 is the smallest whole exponent "
         "that reaches the band: +10.5 % at 24 h (full profile, E02); 3 gave +7.5 %. The clinical layer inherits "
         "it: the week-2 benefit of six infusions (E04) then exceeds Feder et al. 2021's upper 95 % bound.",
-        ref=True,
     ),
     tau_receptor_recovery=param(
         _P, "receptors.tau_recovery", 7 * 24.0, "h",
         "fitted: receptor expression recovers over about a week after chronic exposure (assumption; no primary "
         "measurement located, see docs/mechanisms.md)",
-        ref=True,
     ),
     retraction_rate=param(
         _P, "spines.retraction_rate", 0.0095, "1/h",
@@ -258,7 +236,6 @@ _REFS: dict[str, ParamRef] = dict(
         "(Phoumthipphavong et al. 2016 eNeuro) is not represented",
         "Extra spine elimination per unit down-regulation drive D (the same drive as receptor loss). Fitted to "
         "-15 % hippocampal spine density at day 31 of E08 (full profile).",
-        ref=True,
     ),
     exposure_threshold=param(
         _P, "receptors.exposure_threshold", 0.0125, "1",
@@ -272,7 +249,6 @@ _REFS: dict[str, ParamRef] = dict(
         "Down-regulation drive D = max(X - theta, 0) / theta, X the running mean of pyramidal NMDAR block.",
         low=0.010, high=0.016,
         range_reason="must lie between the running-mean block of daily 10 mg/kg (1.0 %) and 20 mg/kg (1.6 %)",
-        ref=True,
     ),
     tau_exposure=param(
         _P, "receptors.exposure_tau", 2 * 24.0, "h",
@@ -282,7 +258,6 @@ _REFS: dict[str, ParamRef] = dict(
         "chronic ketamine's change comes from the chronic studies above",
         "Time constant of the running mean X of pyramidal NMDAR block that drives down-regulation.",
         low=24.0, high=48.0, range_reason="1-2 d of the cited homeostatic-scaling studies",
-        ref=True,
     ),
     downregulation_rate_nmdar=param(
         _P, "receptors.downregulation_rate.nmdar", 0.0053, "1/h",
@@ -290,13 +265,11 @@ _REFS: dict[str, ParamRef] = dict(
         "literature notes, no verified primary source)",
         "Rate per unit down-regulation drive D; acts on expression multiplicatively (stays positive). Fitted "
         "to -20 % at day 31 of E08 (3 d after the last of 28 daily 25 mg/kg doses; about -32 % at the last dose).",
-        ref=True,
     ),
     downregulation_rate_ampar=param(
         _P, "receptors.downregulation_rate.ampar", 0.0053, "1/h",
         "fitted: as for NMDARs (GluA1 changes after chronic ketamine, Ding et al. 2016 Sci Rep 6:38771; "
         "magnitude assumed)",
-        ref=True,
     ),
 )
 
@@ -321,14 +294,12 @@ _PFC_STRESS_SPINE_LOSS = param(
     "2011 Biol Psychiatry 69:754 report fewer layer V spines after 21 d of chronic unpredictable stress",
     "Fractional spine loss at a sustained stress load of 1 (21 daily sessions): stress_spines = ln(1 - loss).",
     low=0.0, high=0.5, range_reason="a fraction below 1 (ln(1 - loss)); reported chronic-stress losses are far below half",
-    ref=True,
 )
 _HPC_DRIVE_GAIN = param(
     _P, "hpc.drive_gain", 1.0, "1",
     "fitted: ketamine raises hippocampal glutamate and BDNF/mTOR signalling as in PFC (Autry et al. 2011, "
     "hippocampus; Moghaddam et al. 1997 J Neurosci 17:2921 for the cortical surge); assumed equal",
     "Fraction of the PFC circuit's relative glutamate surge seen by the region (no hippocampal circuit yet).",
-    ref=True,
 )
 _HPC_STRESS_SPINE_LOSS = param(
     _P, "hpc.stress_spine_loss", 0.2, "1",
@@ -336,14 +307,12 @@ _HPC_STRESS_SPINE_LOSS = param(
     "restraint (Magarinos & McEwen 1995 Neuroscience 69:83; magnitude of about -20 to -30 % recalled, not "
     "re-read); spines per neuron taken to fall with dendritic length (density itself changes little)",
     "Fractional loss of synapses per neuron at a sustained stress load of 1.",
-    ref=True,
 )
 _BLA_DRIVE_GAIN = param(
     _P, "bla.drive_gain", 0.5, "1",
     "fitted: assumption; ketamine's disinhibition is weaker in amygdala than cortex (no direct measurement "
     "located; Asim et al. 2020 Neurosci Bull show BDNF changes in BLA after 30 mg/kg)",
     low=0.0, high=1.0, range_reason="a share of the PFC surge: none (0) up to as strong as PFC (1)",
-    ref=True,
 )
 _BLA_STRESS_SPINE_GAIN = param(
     _P, "bla.stress_spine_gain", 0.25, "1",
@@ -351,7 +320,6 @@ _BLA_STRESS_SPINE_GAIN = param(
     "102:9371, 10 d; Vyas et al. 2006 Neuroscience 143:387, 21 d, with longer dendrites: Vyas et al. 2002 "
     "J Neurosci 22:6810); direction from the abstracts, magnitude (+20 to +30 %) recalled, not re-read",
     "Fractional spine gain at a sustained stress load of 1: stress_spines = ln(1 + gain).",
-    ref=True,
 )
 
 

@@ -39,14 +39,12 @@ TAU_LOAD_H = param(
     "Neurol 196:199 report recovery after 3 weeks)",
     "Decay of the allostatic load after stress ends; with spine elimination (3 d) the PFC deficit is mostly gone "
     "10 d after the last session.",
-    ref=True,
 )
 REFERENCE_INTERVAL_H = param(
     _P, "stress.reference_interval", 24.0, "h",
     "convention: one session of intensity 1 per day (daily restraint / immobilisation, as in Vyas et al. 2002 "
     "J Neurosci 22:6810 and Radley et al. 2006 Cereb Cortex 16:313) defines a mean load of 1",
     "Normalisation J = reference_interval / tau_load of each session's load impulse.",
-    ref=True,
 )
 
 
