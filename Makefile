@@ -27,6 +27,7 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ketasim tests benchmarks experiments
+	$(BIN)/lint-imports
 
 docs: $(STAMP)
 	$(BIN)/ketasim parameters --markdown > docs/parameters.md
