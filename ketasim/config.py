@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from ketasim.pharmacology.drugs import DRUGS, ROUTES
+from ketasim.protocols.events import EVENT_MODELS, ProtocolEvent
+from ketasim.protocols.fields import EventFieldError
 from ketasim.units import UnitError, parse_quantity
 
 __all__ = [
@@ -189,38 +191,6 @@ class FearSettings(_Strict):
     cs_overlap: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.35
 
 
-class ProtocolEvent(BaseModel):
-    """A timeline event; its type-specific fields are checked by :mod:`ketasim.protocols`."""
-
-    model_config = ConfigDict(extra="allow")
-    event: str
-    at: TimeH
-
-    @model_validator(mode="after")
-    def _known_event(self) -> ProtocolEvent:
-        from ketasim.protocols import EVENT_TYPES
-
-        if self.event not in EVENT_TYPES:
-            allowed = ", ".join(EVENT_TYPES) or "none in this version"
-            raise _KeyedError("event", f"unknown event type {self.event!r}; allowed: {allowed}")
-        from ketasim.protocols import EVENT_VALIDATORS
-
-        check = EVENT_VALIDATORS.get(self.event)
-        if check is not None:
-            try:
-                check(dict(self.model_extra or {}))
-            except ValueError as exc:  # EventFieldError: names the field
-                raise _KeyedError(getattr(exc, "field", "event"), getattr(exc, "message", str(exc))) from None
-        return self
-
-    def end_h(self) -> float:
-        """When the event ends (h): ``at`` plus its span (e.g. the last session of chronic stress)."""
-        from ketasim.protocols import EVENT_SPANS
-
-        span = EVENT_SPANS.get(self.event)
-        return self.at + (span(dict(self.model_extra or {})) if span else 0.0)
-
-
 class ScenarioConfig(_Strict):
     """A whole scenario: subject, doses, mechanisms and timeline."""
 
@@ -291,6 +261,10 @@ def _format_error(exc: ValidationError, source: str) -> ConfigError:
     message = error["msg"]
     ctx = error.get("ctx") or {}
     original = ctx.get("error")
+    if len(loc) > 2 and loc[0] == "protocol" and loc[2] in EVENT_MODELS:
+        del loc[2]  # the discriminated union's tag: protocol.N.<event type>.field
+    if isinstance(original, EventFieldError):
+        original = _KeyedError(original.field, original.message)
     if isinstance(original, _KeyedError):
         loc = loc + original.key.split(".") if "." not in original.key else original.key.split(".")
         message = original.message
