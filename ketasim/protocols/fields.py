@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from ketasim.messages import describe
 from ketasim.units import UnitError, parse_quantity
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Whole",
     "describe",
     "event_error",
+    "parse_fields",
 ]
 
 MAX_EVENT_TIME_H = 400 * 24.0  # the same limit as every other time of a scenario (ketasim.config.MAX_DURATION_H)
@@ -54,21 +56,6 @@ class EventFieldError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field, self.message = field, message
-
-    @property
-    def key(self) -> str:
-        return self.field
-
-
-def describe(value: Any, limit: int = 80) -> str:
-    """``repr(value)`` for an error message: never raises, at most about ``limit`` characters."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond sys.get_int_max_str_digits()
-        return f"<a whole number of about {int(value.bit_length() * 0.30103) + 1} digits>"
-    except Exception:
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _hours(value: float | None) -> str | None:

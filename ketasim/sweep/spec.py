@@ -39,6 +39,7 @@ from pydantic import (
 
 from ketasim import __version__
 from ketasim.config import ConfigError, ScenarioConfig, apply_override, read_yaml, validate_scenario
+from ketasim.messages import describe
 from ketasim.units import KINDS, UnitError, parse_quantity
 
 __all__ = ["MODELS", "Axis", "Point", "SweepFile", "SweepSpec", "config_hash", "load_sweep", "parse_sweep"]
@@ -60,13 +61,6 @@ class _KeyedError(ValueError):
     def __init__(self, key: str | None, message: str):
         super().__init__(message)
         self.key, self.message = key, message
-
-
-def _show(value: Any) -> str:
-    """``repr`` for a message, never raising and at most about 80 characters."""
-    from ketasim.protocols.fields import describe
-
-    return describe(value)
 
 
 def _axis_key(key: Any) -> str:
@@ -122,16 +116,16 @@ def _bounds_pair(pair: Any) -> SampleRange:
         kinds.discard(None)  # a bare 0 fits every kind
     if "?" in kinds or len(kinds) > 1:
         raise ValueError(f"bounds must be two numbers or two quantities of one kind ({', '.join(KINDS)}) "
-                         f"(got {_show(pair)})")
+                         f"(got {describe(pair)})")
     kind = kinds.pop() if kinds else None
     try:
         low, high = (parse_quantity(v, kind) if kind else float(v) for v in pair)
     except OverflowError:
         low = high = math.inf
     if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(high - low)):
-        raise ValueError(f"bounds must be finite numbers (got {_show(pair)})")
+        raise ValueError(f"bounds must be finite numbers (got {describe(pair)})")
     if not high > low:
-        raise ValueError(f"high must be above low (got {_show(pair)})")
+        raise ValueError(f"high must be above low (got {describe(pair)})")
     return SampleRange(kind, low, high, kind is None and all(isinstance(v, int) for v in pair))
 
 
@@ -142,7 +136,7 @@ def _whole(lo: int, hi: int | None):
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
             allowed = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
-            raise ValueError(f"must be a whole number {allowed} (got {_show(value)})")
+            raise ValueError(f"must be a whole number {allowed} (got {describe(value)})")
         return value
 
     return BeforeValidator(check)
@@ -151,7 +145,7 @@ def _whole(lo: int, hi: int | None):
 def _choice(what: str, allowed):
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in allowed:
-            raise ValueError(f"unknown {what} {_show(value)}; allowed: {', '.join(allowed)}")
+            raise ValueError(f"unknown {what} {describe(value)}; allowed: {', '.join(allowed)}")
         return value
 
     return BeforeValidator(check)
@@ -469,7 +463,7 @@ def _as_yaml(value: Any) -> str:
         try:
             return yaml.safe_dump(value, default_flow_style=True, width=2**31, allow_unicode=True)
         except yaml.YAMLError:
-            raise ConfigError("<sweep>", "", f"{_show(value)} cannot be written into a config") from None
+            raise ConfigError("<sweep>", "", f"{describe(value)} cannot be written into a config") from None
 
 
 def _point_config(base: dict, assignments: dict, grid_axes: list[Axis], source: str, index,
