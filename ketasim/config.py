@@ -264,8 +264,8 @@ def _format_error(exc: ValidationError, source: str) -> ConfigError:
     original = ctx.get("error")
     if len(loc) > 2 and loc[0] == "protocol" and loc[2] in EVENT_MODELS:
         del loc[2]  # the discriminated union's tag: protocol.N.<event type>.field
-    if isinstance(original, EventFieldError):
-        original = _KeyedError(original.field, original.message)
+    if isinstance(original, EventFieldError):  # names a field of the event (or an unknown key, dots and all)
+        return ConfigError(source, ".".join([*loc, original.field]), original.message)
     if isinstance(original, _KeyedError):
         loc = loc + original.key.split(".") if "." not in original.key else original.key.split(".")
         message = original.message
@@ -324,7 +324,7 @@ def read_yaml(path: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(str(path), "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise ConfigError(str(path), "", f"cannot read the file ({exc.__class__.__name__})") from None
     try:
         data = yaml.safe_load(text)

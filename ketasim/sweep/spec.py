@@ -48,6 +48,7 @@ SWEEP_KEYS = ("base", "grid", "points", "sample", "model", "description")
 SAMPLE_KEYS = ("method", "n", "seed", "bounds")
 SAMPLE_METHODS = ("lhs", "sobol", "halton")
 MAX_POINTS = 100_000  # anything larger is almost surely a typo in a grid
+MAX_SAMPLED_KEYS = 1000  # Sobol engines stop at 21201 dimensions; no sweep samples this many keys
 # Models a sweep config may name (configs are data: no arbitrary imports from YAML).
 MODELS = {"scenario": "ketasim.scenario:simulate"}
 POINT_DIM = "point"
@@ -186,6 +187,13 @@ class SampleSpec(_SweepModel):
     seed: Annotated[int, _whole(0, None)] = 0
     bounds: Annotated[dict[AxisKey, Bounds], _mapping_of(
         "must map dotted keys to [low, high], e.g. {dosing.0.dose: [0 mg/kg, 100 mg/kg]}", False)] = None  # type: ignore[assignment]
+
+    @field_validator("bounds", mode="before")
+    @classmethod
+    def _not_too_many(cls, bounds: Any) -> Any:
+        if isinstance(bounds, Mapping) and len(bounds) > MAX_SAMPLED_KEYS:
+            raise ValueError(f"{len(bounds)} keys is more than the allowed {MAX_SAMPLED_KEYS}")
+        return bounds
 
     @field_validator("n")
     @classmethod
