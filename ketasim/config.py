@@ -31,16 +31,18 @@ from pydantic import (
 from ketasim.circuit import bla as _bla  # noqa: F401
 from ketasim.circuit import lhb as _lhb  # noqa: F401
 from ketasim.circuit import pfc as _pfc  # noqa: F401
+from ketasim.messages import describe, one_line
 from ketasim.parameters import ParameterError, ParameterSet, parse_overrides, registry
 from ketasim.pharmacology import inhibitors as _inhibitors  # noqa: F401
 from ketasim.pharmacology import pd as _pd  # noqa: F401
 from ketasim.pharmacology.drugs import DRUGS, ROUTES
 from ketasim.pharmacology.pk import supported_routes
 from ketasim.plasticity import params as _plasticity_params  # noqa: F401
-from ketasim.protocols import EVENT_SPANS, EVENT_TYPES, EVENT_VALIDATORS
 from ketasim.protocols import clinical as _clinical  # noqa: F401
 from ketasim.protocols import forced_swim as _forced_swim  # noqa: F401
 from ketasim.protocols import memory as _memory  # noqa: F401
+from ketasim.protocols.events import EVENT_MODELS, ProtocolEvent
+from ketasim.protocols.fields import EventFieldError
 from ketasim.signalling import parameters as _signalling_parameters  # noqa: F401
 from ketasim.signalling import stress as _stress  # noqa: F401
 from ketasim.units import UnitError, parse_quantity
@@ -67,7 +69,7 @@ class ConfigError(ValueError):
     def __init__(self, source: str, key: str, message: str):
         self.source, self.key, self.message = source, key, message
         where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {message}")
+        super().__init__(one_line(f"{where}: {message}"))  # keys and sources may hold line breaks
 
 
 def _quantity(kind: str, minimum: float | None = None, maximum: float | None = None, unit: str = ""):
@@ -209,32 +211,6 @@ class FearSettings(_Strict):
     cs_overlap: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.35
 
 
-class ProtocolEvent(BaseModel):
-    """A timeline event; its type-specific fields are checked by :mod:`ketasim.protocols`."""
-
-    model_config = ConfigDict(extra="allow")
-    event: str
-    at: TimeH
-
-    @model_validator(mode="after")
-    def _known_event(self) -> ProtocolEvent:
-        if self.event not in EVENT_TYPES:
-            allowed = ", ".join(EVENT_TYPES) or "none in this version"
-            raise _KeyedError("event", f"unknown event type {self.event!r}; allowed: {allowed}")
-        check = EVENT_VALIDATORS.get(self.event)
-        if check is not None:
-            try:
-                check(dict(self.model_extra or {}))
-            except ValueError as exc:  # EventFieldError: names the field
-                raise _KeyedError(getattr(exc, "field", "event"), getattr(exc, "message", str(exc))) from None
-        return self
-
-    def end_h(self) -> float:
-        """When the event ends (h): ``at`` plus its span (e.g. the last session of chronic stress)."""
-        span = EVENT_SPANS.get(self.event)
-        return self.at + (span(dict(self.model_extra or {})) if span else 0.0)
-
-
 class ScenarioConfig(_Strict):
     """A whole scenario: subject, doses, mechanisms and timeline."""
 
@@ -326,6 +302,10 @@ def _format_error(exc: ValidationError, source: str) -> ConfigError:
     message = error["msg"]
     ctx = error.get("ctx") or {}
     original = ctx.get("error")
+    if len(loc) > 2 and loc[0] == "protocol" and loc[2] in EVENT_MODELS:
+        del loc[2]  # the discriminated union's tag: protocol.N.<event type>.field
+    if isinstance(original, EventFieldError):  # names a field of the event (or an unknown key, dots and all)
+        return ConfigError(source, ".".join([*loc, original.field]), original.message)
     if isinstance(original, _KeyedError):
         loc = loc + original.key.split(".") if "." not in original.key else original.key.split(".")
         message = original.message
@@ -338,7 +318,7 @@ def _format_error(exc: ValidationError, source: str) -> ConfigError:
         message = message[len("Value error, "):]
     if error["type"] in ("int_type", "float_type", "int_parsing", "float_parsing", "greater_than_equal",
                          "less_than_equal", "literal_error") and "input" in error:
-        message = f"{message} (got {error['input']!r})"
+        message = f"{message} (got {describe(error['input'])})"
     return ConfigError(source, ".".join(loc), message)
 
 
@@ -384,15 +364,58 @@ def read_yaml(path: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(str(path), "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise ConfigError(str(path), "", f"cannot read the file ({exc.__class__.__name__})") from None
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(str(path), "", f"not valid YAML{where}: {problem}") from None
+    except Exception as exc:  # PyYAML's constructors raise more than YAMLError (too long an int, a bad !!timestamp)
+        raise ConfigError(str(path), "", f"not valid YAML: {_yaml_problem(exc)}") from None
+    _check_tree(data, str(path), "")
+    return data
+
+
+MAX_NESTING = 50
+MAX_VALUES = 100_000
+
+
+def _yaml_problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, ValueError):  # e.g. an int of 5000 digits, a 13th month
+        return f"cannot read a value ({str(exc).split(';')[0]})"
+    return "cannot read a value"
+
+
+def _check_tree(data: Any, source: str, key: str) -> None:
+    """Refuse data nested deeper than MAX_NESTING or holding more than MAX_VALUES values.
+
+    YAML aliases can make a short file a cyclic or exponentially large tree
+    (``a: &x [*x]``); no config is like that, and checking takes bounded time.
+    """
+    stack, count = [(data, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_NESTING:
+            raise ConfigError(source, key, f"nested deeper than {MAX_NESTING} levels (or a YAML alias refers to itself)")
+        if count > MAX_VALUES:
+            raise ConfigError(source, key, f"holds more than {MAX_VALUES} values (YAML aliases repeating a tree?)")
+        if isinstance(node, Mapping):
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list | tuple | set | frozenset):
+            stack.extend((value, depth + 1) for value in node)
+
+
+def _index(part: str) -> int | None:
+    """A list index written in a dotted key (ASCII digits), else None."""
+    if not (part.isascii() and part.isdigit()):
+        return None
+    return int(part) if len(part) <= 18 else 10**18
 
 
 def apply_override(data: Any, assignment: str) -> Any:
@@ -411,8 +434,9 @@ def apply_override(data: Any, assignment: str) -> Any:
         raise ConfigError("--set", key or "(empty)", "the key must be dotted names, e.g. dosing.0.dose")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ConfigError("--set", key, f"cannot read the value {raw!r}") from None
+    except Exception:  # YAMLError, and whatever else PyYAML's constructors raise
+        raise ConfigError("--set", key, f"cannot read the value {describe(raw)}") from None
+    _check_tree(value, "--set", key)
     if value is None:
         raise ConfigError("--set", key, "needs a value, e.g. --set seed=3")
     data = copy.deepcopy(data) if data is not None else {}
@@ -424,11 +448,11 @@ def apply_override(data: Any, assignment: str) -> Any:
             if last:
                 node[part] = value
             else:
-                node = node.setdefault(part, {} if not parts[depth + 1].isdigit() else [])
+                node = node.setdefault(part, {} if _index(parts[depth + 1]) is None else [])
         elif isinstance(node, list):
-            if not part.isdigit():
+            index = _index(part)
+            if index is None:
                 raise ConfigError(source, here, "a list item needs a numeric index, e.g. dosing.0")
-            index = int(part)
             if index > len(node):
                 raise ConfigError(source, here, f"index out of range; the list has {len(node)} items (append with index {len(node)})")
             if index == len(node):

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import pint
 
+from ketasim.messages import describe
+
 __all__ = ["KINDS", "QuantityKind", "UnitError", "convert_to", "format_quantity", "parse_quantity"]
 
 
@@ -98,13 +100,13 @@ def _parse_quantity(value: object, kind: str) -> float:
     spec = KINDS[kind]
     expected = f"{spec.name} with a unit, e.g. {spec.examples}"
     if isinstance(value, bool) or value is None:
-        raise UnitError(f"expected {expected}; got {value!r}")
+        raise UnitError(f"expected {expected}; got {describe(value)}")
     if isinstance(value, int | float):
         if value == 0:
             return 0.0
-        raise UnitError(f"missing unit in {value!r}; expected {expected}")
+        raise UnitError(f"missing unit in {describe(value)}; expected {expected}")
     if not isinstance(value, str):
-        raise UnitError(f"expected {expected}; got {value!r}")
+        raise UnitError(f"expected {expected}; got {describe(value)}")
     return _parse_text(value, kind)
 
 
@@ -115,27 +117,48 @@ def _parse_text(value: str, kind: str) -> float:
     expected = f"{spec.name} with a unit, e.g. {spec.examples}"
     text = value.strip().replace("µ", "u").replace("μ", "u")
     ureg = _registry()
+    if not _readable(text):
+        raise UnitError(f"cannot read {describe(value)}; expected {expected}")
     try:
         quantity = ureg.Quantity(text)
     except Exception:
-        raise UnitError(f"cannot read {value!r}; expected {expected}") from None
-    if not isinstance(quantity, pint.Quantity):  # a bare number
-        if float(quantity) == 0:
-            return 0.0
-        raise UnitError(f"missing unit in {value!r}; expected {expected}")
-    if not dict(quantity.unit_items()):  # a number with no unit at all
-        if quantity.magnitude == 0:
-            return 0.0
-        raise UnitError(f"missing unit in {value!r}; expected {expected}")
-    target = ureg.Quantity(1, spec.canonical)
-    # mg/kg is dimensionless to pint, so a ratio such as "30 %" would convert;
-    # compare the dimensions of numerator and denominator instead.
-    if _dimension_signature(quantity) != _dimension_signature(target):
-        raise UnitError(f"wrong unit in {value!r} ({quantity.units:~}); expected {expected}")
-    magnitude = float(quantity.to(spec.canonical).magnitude)
+        raise UnitError(f"cannot read {describe(value)}; expected {expected}") from None
+    try:
+        if not isinstance(quantity, pint.Quantity):  # a bare number
+            if float(quantity) == 0:
+                return 0.0
+            raise UnitError(f"missing unit in {describe(value)}; expected {expected}")
+        if not dict(quantity.unit_items()):  # a number with no unit at all
+            if quantity.magnitude == 0:
+                return 0.0
+            raise UnitError(f"missing unit in {describe(value)}; expected {expected}")
+        target = ureg.Quantity(1, spec.canonical)
+        # mg/kg is dimensionless to pint, so a ratio such as "30 %" would convert;
+        # compare the dimensions of numerator and denominator instead.
+        if _dimension_signature(quantity) != _dimension_signature(target):
+            raise UnitError(f"wrong unit in {describe(value)} ({quantity.units:~}); expected {expected}")
+        magnitude = float(quantity.to(spec.canonical).magnitude)
+    except UnitError:
+        raise
+    except (OverflowError, ArithmeticError, TypeError, ValueError):  # e.g. an integer too large for a float
+        magnitude = math.inf
     if not math.isfinite(magnitude):
-        raise UnitError(f"{value!r} is not a finite number; expected {expected}")
+        raise UnitError(f"{describe(value)} is not a finite number; expected {expected}")
     return magnitude
+
+
+_POWER = re.compile(r"\*\*|\^")
+# A power of a unit by a short number (h**2, kg^-1), not chained: pint evaluates
+# 9**9**9 exactly, which never ends.
+_UNIT_POWER = re.compile(r"[A-Za-z_]\s*(?:\*\*|\^)\s*[-+]?\d{1,2}(?:\.\d{1,3})?(?!\s*(?:\*\*|\^|\d|\.))")
+MAX_QUANTITY_TEXT = 200
+
+
+def _readable(text: str) -> bool:
+    """Whether pint may evaluate ``text``: short, and its only powers are small powers of units."""
+    if len(text) > MAX_QUANTITY_TEXT:
+        return False
+    return len(_POWER.findall(text)) == len(_UNIT_POWER.findall(text))
 
 
 # typed: 0, 0.0 and False are equal as keys but not as inputs (False is refused).
@@ -195,11 +218,13 @@ def convert_to(value: object, unit: str) -> float:
             return magnitude
         raise UnitError(f"missing unit in {value!r}; expected {expected}, e.g. '{value} {unit}'")
     try:
+        if not _readable(_unit_text(value)):
+            raise ValueError(value)
         quantity = ureg.Quantity(_unit_text(value))
+        if not isinstance(quantity, pint.Quantity):
+            quantity = ureg.Quantity(float(quantity), "")
     except Exception:
-        raise UnitError(f"cannot read {value!r}; expected {expected}") from None
-    if not isinstance(quantity, pint.Quantity):
-        quantity = ureg.Quantity(float(quantity), "")
+        raise UnitError(f"cannot read {describe(value)}; expected {expected}") from None
     if not dict(quantity.unit_items()) and unit != "1" and quantity.magnitude != 0:
         raise UnitError(f"missing unit in {value!r}; expected {expected}, e.g. '{value} {unit}'")
     if dict(quantity.unit_items()) and _dimension_signature(quantity) != _dimension_signature(target):

@@ -61,7 +61,7 @@ def test_every_parameter_has_a_source_or_says_what_it_was_fitted_to():
             assert _untraceable(p, params) is None, f"{p.key}: {_untraceable(p, params)}: {p.source!r}"
     # The rule rejects lazy sources (so the loop above can fail).
     group = next(p for p in params if p.name.startswith("composition.interneuron."))
-    lazy = ["see above", "x", "TODO", "Smith & Jones", "Smith et al. (in press)", "assumption", "assumption: guessed",
+    lazy = ["see above", "x", "TODO", "Doe & Roe", "Doe et al. (in press)", "assumption", "assumption: guessed",
             "DESIGN.md", "PubChem", "as above"]
     for source in lazy:
         fake = Parameter("circuit", "lonely_constant", 1.0, "1", source)
@@ -72,5 +72,5 @@ def test_every_parameter_has_a_source_or_says_what_it_was_fitted_to():
 
 def test_parameter_table_is_current():
     assert DOC.read_text(encoding="utf-8") == render_table(), (
-        "docs/parameters.md is out of date: run `make docs` (python -m ketasim.parameters > docs/parameters.md)"
+        "docs/parameters.md is out of date: run `make docs` (ketasim parameters --markdown > docs/parameters.md)"
     )

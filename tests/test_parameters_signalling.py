@@ -11,12 +11,12 @@ from functools import cache
 
 import numpy as np
 import pytest
-from ketasim.signalling.stage import _breakpoints
 
 from ketasim.config import validate_scenario
 from ketasim.parameters import ParameterSet, using
+from ketasim.pipeline.exposure import exposure
+from ketasim.pipeline.signalling_stage import dose_breakpoints as _breakpoints
 from ketasim.protocols import clinical, forced_swim, memory
-from ketasim.scenario import plan
 from ketasim.signalling import (
     STATES,
     Switches,
@@ -37,7 +37,7 @@ def _inputs():
     """Time grid, glutamate drive, pyramidal block and breakpoints of one 10 mg/kg i.p. dose (mouse, 2 d)."""
     config = validate_scenario({"species": "mouse", "duration": "2 d",
                                 "dosing": [{"drug": "ketamine", "dose": "10 mg/kg", "route": "ip", "at": "0 h"}]})
-    series = plan(config, quick=True).series
+    series = exposure(config).columns
     glutamate = glutamate_drive(resting_block(series, "interneuron"), LOSS, RELEASE)
     return series["time_h"], glutamate, resting_block(series), tuple(_breakpoints(config))
 

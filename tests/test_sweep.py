@@ -445,7 +445,7 @@ def test_brian2_can_be_first_imported_on_a_worker_thread():
         original, errors = signal.signal, []
         def first_import():
             try:
-                runner._import_brian2_in_worker_thread()
+                runner.import_brian2_in_worker_thread()
             except Exception as exc:
                 errors.append(exc)
         thread = threading.Thread(target=first_import)

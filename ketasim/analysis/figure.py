@@ -34,9 +34,6 @@ def window_figure(dataset, effects, report: dict[str, Any], plot_axes: list[str]
     control column (or row) is hatched, window cells are outlined in black,
     tested points outside the window carry a small cross.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 

@@ -22,8 +22,8 @@ INHIBITOR_STEP_H = 1 / 12
 
 def fear_sessions(inputs: StageInputs) -> list:
     """The protocol's fear sessions as (time in h, FearSession), in time order."""
-    return sorted(((e.at, FEAR_EVENTS[e.event](dict(e.model_extra or {})))
-                   for e in inputs.config.protocol if e.event in FEAR_EVENTS), key=lambda pair: pair[0])
+    return sorted(((e.at, e.settings()) for e in inputs.config.protocol if e.event in FEAR_EVENTS),
+                  key=lambda pair: pair[0])
 
 
 def fear(inputs: StageInputs) -> Product:

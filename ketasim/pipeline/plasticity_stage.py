@@ -26,7 +26,6 @@ from ketasim.plasticity.slice import (
     simulate_induction,
     simulate_paired_pulses,
 )
-from ketasim.protocols.plasticity_events import parse_lhb_recording, parse_slice
 
 __all__ = ["plasticity"]
 
@@ -137,9 +136,8 @@ def plasticity(inputs: StageInputs) -> Product:
     """Simulate every ``slice`` and ``lhb_recording`` event."""
     out = Product()
     for event in inputs.config.protocol:
-        fields = dict(event.model_extra or {})
         if event.event == "slice":
-            _run_slice(inputs, event, parse_slice(fields), out)
+            _run_slice(inputs, event, event.settings(), out)
         elif event.event == "lhb_recording":
-            _run_lhb(inputs, event, parse_lhb_recording(fields), out)
+            _run_lhb(inputs, event, event.settings(), out)
     return out

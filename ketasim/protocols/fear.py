@@ -36,12 +36,8 @@ __all__ = ["FEAR_EVENTS", "FearInputs", "FearOutcome", "available_nmdar", "fear_
 
 Signal = Callable[[np.ndarray], np.ndarray]
 
-FEAR_EVENTS = {
-    "conditioning": fear_events.parse_conditioning,
-    "test": fear_events.parse_test,
-    "extinction": fear_events.parse_extinction,
-    "reactivation": fear_events.parse_reactivation,
-}
+FEAR_EVENTS = ("conditioning", "test", "extinction", "reactivation")
+"""The protocol events this module runs (their fields: :mod:`ketasim.protocols.fear_events`)."""
 _KIND = {"cs_fear": "fear", "ctx_fear": "fear", "cs_ext": "ext", "ctx_ext": "ext"}
 
 

@@ -1,21 +1,37 @@
 """Timeline events of fear protocols: conditioning, tests, extinction, reactivation.
 
-Each parser turns an event's extra fields (``event`` and ``at`` excluded)
-into a frozen session description; errors name the field and what is allowed.
+Each event type is a pydantic model (see :mod:`ketasim.protocols.fields`);
+``event.settings()`` gives the frozen :class:`FearSession`. The ``parse_*``
+functions take an event's own fields (``event`` and ``at`` excluded) or the
+event itself and return the same session; errors name the field and what is
+allowed.
 """
-
-from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from ketasim.protocols.fields import EventFieldError, _choice, _integer, _number, _reject_unknown
+from pydantic import BeforeValidator
 
-__all__ = ["CUES", "FearSession", "parse_conditioning", "parse_extinction", "parse_reactivation", "parse_test"]
+from ketasim.protocols.fields import Choice, Event, Number, Whole, describe, parse_fields
+
+__all__ = [
+    "CUES",
+    "ConditioningEvent",
+    "ExtinctionEvent",
+    "FearSession",
+    "ReactivationEvent",
+    "TestEvent",
+    "parse_conditioning",
+    "parse_extinction",
+    "parse_reactivation",
+    "parse_test",
+]
 
 CONTEXTS = ("A", "B")
+# Field order below is the order fields are checked (the first bad one is reported).
 CUES = ("plus", "minus", "context")
+CS = ("plus", "minus")
 
 
 @dataclass(frozen=True)
@@ -48,41 +64,85 @@ class FearSession:
         return self.kind != "test"
 
 
-def _context(fields: Mapping[str, Any]) -> str:
-    return _choice(fields, "context", CONTEXTS) if "context" in fields else "A"
+def _cues(value: Any) -> tuple[str, ...]:
+    cues = [value] if isinstance(value, str) else value
+    if not isinstance(cues, list) or not cues or any(not isinstance(c, str) or c not in CUES for c in cues):
+        raise ValueError(f"expected a list of cues from {', '.join(CUES)}; got {describe(value)}")
+    return tuple(cues)
 
 
-def parse_conditioning(fields: Mapping[str, Any]) -> FearSession:
+Context = Choice(CONTEXTS)
+Cs = Choice(CS)
+
+
+class ConditioningEvent(Event):
+    """fear conditioning: `trials` CS-US pairings (default 5) in `context` (A|B)"""
+
+    event: Literal["conditioning"]
+    trials: Whole(1, 50) = 5
+    cs: Cs = "plus"
+    us_strength: Number(0.0, 3.0) = 1.0
+    context: Context = "A"
+
+    def settings(self) -> FearSession:
+        return FearSession("conditioning", self.context, (self.cs,), self.trials, self.us_strength)
+
+
+class TestEvent(Event):
+    """fear test: `cues` (plus, minus, context), `trials` each, in `context`, no US"""
+
+    __test__ = False  # not a pytest test class
+
+    event: Literal["test"]
+    cues: Annotated[tuple[str, ...], BeforeValidator(_cues)] = CUES
+    trials: Whole(1, 20) = 2
+    context: Context = "A"
+
+    def settings(self) -> FearSession:
+        return FearSession("test", self.context, tuple(self.cues), self.trials)
+
+
+class ExtinctionEvent(Event):
+    """extinction: `trials` CS-alone presentations (default 16) in `context`"""
+
+    event: Literal["extinction"]
+    trials: Whole(1, 200) = 16
+    cs: Cs = "plus"
+    context: Context = "A"
+
+    def settings(self) -> FearSession:
+        return FearSession("extinction", self.context, (self.cs,), self.trials)
+
+
+class ReactivationEvent(Event):
+    """reactivation: one brief CS-alone retrieval that makes the memory labile"""
+
+    event: Literal["reactivation"]
+    cs: Cs = "plus"
+    context: Context = "A"
+
+    def settings(self) -> FearSession:
+        return FearSession("reactivation", self.context, (self.cs,), 1)
+
+
+FEAR_EVENT_MODELS = (ConditioningEvent, TestEvent, ExtinctionEvent, ReactivationEvent)
+
+
+def parse_conditioning(fields: Mapping[str, Any] | ConditioningEvent) -> FearSession:
     """``conditioning``: ``trials`` CS–US pairings (default 5) of ``cs`` (default plus) in ``context``."""
-    _reject_unknown(fields, ("trials", "context", "cs", "us_strength"))
-    trials = _integer(fields, "trials", 1, 50) if "trials" in fields else 5
-    cs = _choice(fields, "cs", ("plus", "minus")) if "cs" in fields else "plus"
-    strength = _number(fields, "us_strength", 0.0, 3.0) if "us_strength" in fields else 1.0
-    return FearSession("conditioning", _context(fields), (cs,), trials, strength)
+    return parse_fields(ConditioningEvent, fields)
 
 
-def parse_test(fields: Mapping[str, Any]) -> FearSession:
+def parse_test(fields: Mapping[str, Any] | TestEvent) -> FearSession:
     """``test``: each cue of ``cues`` (default plus, minus, context) ``trials`` times (default 2), no US."""
-    _reject_unknown(fields, ("cues", "context", "trials"))
-    cues = fields.get("cues", list(CUES))
-    if isinstance(cues, str):
-        cues = [cues]
-    if not isinstance(cues, list) or not cues or any(c not in CUES for c in cues):
-        raise EventFieldError("cues", f"expected a list of cues from {', '.join(CUES)}; got {cues!r}")
-    trials = _integer(fields, "trials", 1, 20) if "trials" in fields else 2
-    return FearSession("test", _context(fields), tuple(cues), trials)
+    return parse_fields(TestEvent, fields)
 
 
-def parse_extinction(fields: Mapping[str, Any]) -> FearSession:
+def parse_extinction(fields: Mapping[str, Any] | ExtinctionEvent) -> FearSession:
     """``extinction``: ``trials`` CS-alone presentations (default 16) in ``context``."""
-    _reject_unknown(fields, ("trials", "context", "cs"))
-    trials = _integer(fields, "trials", 1, 200) if "trials" in fields else 16
-    cs = _choice(fields, "cs", ("plus", "minus")) if "cs" in fields else "plus"
-    return FearSession("extinction", _context(fields), (cs,), trials)
+    return parse_fields(ExtinctionEvent, fields)
 
 
-def parse_reactivation(fields: Mapping[str, Any]) -> FearSession:
+def parse_reactivation(fields: Mapping[str, Any] | ReactivationEvent) -> FearSession:
     """``reactivation``: one brief CS-alone retrieval trial that makes the memory labile."""
-    _reject_unknown(fields, ("context", "cs"))
-    cs = _choice(fields, "cs", ("plus", "minus")) if "cs" in fields else "plus"
-    return FearSession("reactivation", _context(fields), (cs,), 1)
+    return parse_fields(ReactivationEvent, fields)

@@ -1,21 +1,41 @@
 """Timeline events of the plasticity layer: ``slice`` experiments and ``lhb_recording``.
 
-Each event's fields are parsed into a frozen settings object here, so that
-the config validator and the simulation stage read them the same way. Errors
-name the field (``protocol.N.<field>``) and what is allowed.
+Each event type is a pydantic model (see :mod:`ketasim.protocols.fields`);
+``event.settings()`` gives the frozen settings object, so that the config
+validator and the simulation stage read the fields the same way. Errors name
+the field (``protocol.N.<field>``) and what is allowed.
 """
-
-from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from ketasim.protocols.fields import EventFieldError, _integer, _quantity, _reject_unknown
+from pydantic import BeforeValidator, PlainSerializer, model_validator
 
-__all__ = ["EventFieldError", "LHbRecording", "SliceProtocol", "parse_lhb_recording", "parse_slice"]
+from ketasim.protocols.fields import (
+    Choice,
+    Event,
+    EventFieldError,
+    EventTime,
+    Frequency,
+    Whole,
+    describe,
+    parse_fields,
+)
+from ketasim.units import UnitError, parse_quantity
+
+__all__ = [
+    "EventFieldError",
+    "LHbRecording",
+    "LHbRecordingEvent",
+    "SliceEvent",
+    "SliceProtocol",
+    "parse_lhb_recording",
+    "parse_slice",
+]
 
 INDUCTIONS = ("hfs", "tbs", "lfs", "pairing", "none")
+STIMULATION_FIELDS = ("pulses", "frequency", "trains", "train_interval")
 
 
 @dataclass(frozen=True)
@@ -46,63 +66,92 @@ class LHbRecording:
     duration_s: float = 10.0
 
 
-_SLICE_KEYS = ("induction", "baseline", "follow_up", "test_interval", "paired_pulse_intervals", "pulses",
-               "frequency", "trains", "train_interval", "duration")
+def _paired_pulse_intervals(raw: Any) -> tuple[float, ...]:
+    """1-20 times of 5-1000 ms → sorted, distinct intervals in ms (rounded to 1 ns)."""
+    if not isinstance(raw, list) or not raw or len(raw) > 20:
+        raise ValueError("expected a list of 1-20 times, e.g. ['20 ms', '50 ms']")
+    values = []
+    for item in raw:
+        try:
+            ms = parse_quantity(item, "time") * 3.6e6
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if not 5.0 <= ms <= 1000.0:
+            raise ValueError(f"{describe(item)} is out of range; allowed: 5 to 1000 ms")
+        values.append(ms)
+    return tuple(sorted({round(v, 6) for v in values}))
 
 
-def parse_slice(fields: Mapping[str, Any]) -> SliceProtocol:
-    """Settings of a ``slice`` event from its fields (``event`` and ``at`` excluded).
+# Kept in ms: the rounding to 1 ns makes "<repr> ms" read back to the same values.
+PulseIntervals = Annotated[
+    tuple[float, ...],
+    BeforeValidator(_paired_pulse_intervals),
+    PlainSerializer(lambda values: [f"{v!r} ms" for v in values]),
+]
+
+
+class SliceEvent(Event):
+    """in-vitro slice: baseline test pulses, induction (hfs|tbs|lfs|pairing|none) at `at`, follow-up, paired pulses"""
+
+    event: Literal["slice"]
+    induction: Choice(INDUCTIONS, "induction") = "hfs"
+    baseline: EventTime(1.0, 120.0, "min", 60.0) = 20.0 / 60.0
+    follow_up: EventTime(60.0, 360.0, "min", 60.0) = 1.0
+    test_interval: EventTime(5.0, 300.0, "s", 3600.0) = 30.0 / 3600.0
+    paired_pulse_intervals: PulseIntervals = (10.0, 20.0, 50.0, 100.0, 200.0)
+    pulses: Whole(1, 2000) = None
+    frequency: Frequency(0.1, 400.0) = None
+    trains: Whole(1, 20) = None
+    train_interval: EventTime(0.05, 600.0, "s", 3600.0) = None
+    duration: EventTime(0.1, 60.0, "s", 3600.0) = 2.0 / 3600.0
+
+    @model_validator(mode="after")
+    def _unstimulated(self) -> "SliceEvent":
+        if self.induction == "none" and any(getattr(self, k) is not None for k in STIMULATION_FIELDS):
+            raise EventFieldError("induction", "induction 'none' takes no stimulation fields; allowed: duration")
+        return self
+
+    def settings(self) -> SliceProtocol:
+        return SliceProtocol(
+            induction=self.induction,
+            baseline_min=self.baseline * 60.0,
+            follow_up_min=self.follow_up * 60.0,
+            test_interval_s=self.test_interval * 3600.0,
+            paired_pulse_intervals_ms=tuple(self.paired_pulse_intervals),
+            pulses=self.pulses,
+            frequency_hz=self.frequency,
+            trains=self.trains,
+            train_interval_s=None if self.train_interval is None else self.train_interval * 3600.0,
+            duration_s=self.duration * 3600.0,
+        )
+
+
+class LHbRecordingEvent(Event):
+    """lateral-habenula recording at `at`: burst firing of a small population"""
+
+    event: Literal["lhb_recording"]
+    duration: EventTime(1.0, 60.0, "s", 3600.0) = 10.0 / 3600.0
+
+    def settings(self) -> LHbRecording:
+        return LHbRecording(self.duration * 3600.0)
+
+
+def parse_slice(fields: Mapping[str, Any] | SliceEvent) -> SliceProtocol:
+    """Settings of a ``slice`` event from its fields (``event`` and ``at`` excluded) or the event.
 
     Raises
     ------
     EventFieldError
         Naming the first bad field and what is allowed.
     """
-    _reject_unknown(fields, _SLICE_KEYS)
-    out: dict[str, Any] = {}
-    if "induction" in fields:
-        if fields["induction"] not in INDUCTIONS:
-            raise EventFieldError("induction", f"unknown induction {fields['induction']!r}; allowed: {', '.join(INDUCTIONS)}")
-        out["induction"] = fields["induction"]
-    if "baseline" in fields:
-        out["baseline_min"] = _quantity(fields, "baseline", "time", 1.0, 120.0, "min", 60.0)
-    if "follow_up" in fields:
-        out["follow_up_min"] = _quantity(fields, "follow_up", "time", 60.0, 360.0, "min", 60.0)
-    if "test_interval" in fields:
-        out["test_interval_s"] = _quantity(fields, "test_interval", "time", 5.0, 300.0, "s", 3600.0)
-    if "paired_pulse_intervals" in fields:
-        raw = fields["paired_pulse_intervals"]
-        if not isinstance(raw, list) or not raw or len(raw) > 20:
-            raise EventFieldError("paired_pulse_intervals", "expected a list of 1-20 times, e.g. ['20 ms', '50 ms']")
-        values = []
-        for item in raw:
-            values.append(_quantity({"paired_pulse_intervals": item}, "paired_pulse_intervals", "time",
-                                    5.0, 1000.0, "ms", 3.6e6))
-        out["paired_pulse_intervals_ms"] = tuple(sorted({round(v, 6) for v in values}))
-    if "pulses" in fields:
-        out["pulses"] = _integer(fields, "pulses", 1, 2000)
-    if "frequency" in fields:
-        out["frequency_hz"] = _quantity(fields, "frequency", "frequency", 0.1, 400.0, "Hz", 1.0)
-    if "trains" in fields:
-        out["trains"] = _integer(fields, "trains", 1, 20)
-    if "train_interval" in fields:
-        out["train_interval_s"] = _quantity(fields, "train_interval", "time", 0.05, 600.0, "s", 3600.0)
-    if "duration" in fields:
-        out["duration_s"] = _quantity(fields, "duration", "time", 0.1, 60.0, "s", 3600.0)
-    settings = SliceProtocol(**out)
-    if settings.induction == "none" and any(k in fields for k in ("pulses", "frequency", "trains", "train_interval")):
-        raise EventFieldError("induction", "induction 'none' takes no stimulation fields; allowed: duration")
-    return settings
+    return parse_fields(SliceEvent, fields)
 
 
-def parse_lhb_recording(fields: Mapping[str, Any]) -> LHbRecording:
+def parse_lhb_recording(fields: Mapping[str, Any] | LHbRecordingEvent) -> LHbRecording:
     """Settings of an ``lhb_recording`` event.
 
     Raises
     ------
     EventFieldError
     """
-    _reject_unknown(fields, ("duration",))
-    if "duration" in fields:
-        return LHbRecording(_quantity(fields, "duration", "time", 1.0, 60.0, "s", 3600.0))
-    return LHbRecording()
+    return parse_fields(LHbRecordingEvent, fields)

@@ -1,28 +1,34 @@
 """Timeline events of the stress protocols: ``stress`` (acute or chronic) and ``forced_swim``.
 
-Each parser turns an event's extra fields (``event`` and ``at`` excluded)
-into a frozen description; errors name the field and what is allowed.
+Each event type is a pydantic model (see :mod:`ketasim.protocols.fields`);
+``event.settings()`` gives the frozen description. The ``parse_*`` functions
+take an event's own fields (``event`` and ``at`` excluded) or the event
+itself; errors name the field and what is allowed.
 """
-
-from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from ketasim.protocols.fields import (
+    Choice,
+    Event,
     EventFieldError,
-    _choice,
-    _integer,
-    _number,
-    _quantity,
-    _reject_unknown,
+    EventTime,
+    Number,
+    Whole,
+    describe,
+    parse_fields,
 )
 
 __all__ = [
     "FST_DURATION_H",
     "FST_SCORED_H",
     "ForcedSwim",
+    "ForcedSwimEvent",
+    "StressEvent",
     "StressProtocol",
     "forced_swims",
     "parse_forced_swim",
@@ -84,7 +90,45 @@ class ForcedSwim:
         return at + self.duration_h - 0.5 * self.scored_h
 
 
-def parse_stress(fields: Mapping[str, Any]) -> StressProtocol:
+class StressEvent(Event):
+    """stress: `kind` acute (1 session) or chronic (21 daily sessions from `at`); `sessions`, `every`, `duration` (per session, default 2 h), `intensity` (0-3, default 1)"""
+
+    event: Literal["stress"]
+    kind: Choice(KINDS) = "acute"
+    sessions: Whole(1, MAX_SESSIONS) = None  # None: the kind's default, filled in on validation
+    every: EventTime(1.0, 7 * 24.0, "h", 1.0) = 24.0
+    duration: EventTime(1.0 / 60.0, 12.0, "h", 1.0) = 2.0
+    intensity: Number(0.0, 3.0) = 1.0
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _sessions_fit(cls, data: Any, handler) -> "StressEvent":
+        event = handler(data)
+        if event.sessions is None:
+            event.sessions = DEFAULT_SESSIONS[event.kind]
+        if event.sessions > 1 and event.duration > event.every:
+            written = data.get("duration", "2 h") if isinstance(data, Mapping) else f"{event.duration!r} h"
+            raise EventFieldError("duration", f"{describe(written)} is longer than `every`; "
+                                              "allowed: a session that ends before the next starts")
+        return event
+
+    def settings(self) -> StressProtocol:
+        return StressProtocol(self.kind, self.sessions, self.every, self.duration, self.intensity)
+
+    def span_h(self) -> float:
+        return self.settings().span_h()
+
+
+class ForcedSwimEvent(Event):
+    """forced-swim test at `at` (6 min, last 4 min scored): metric immobility_fst"""
+
+    event: Literal["forced_swim"]
+
+    def settings(self) -> ForcedSwim:
+        return ForcedSwim()
+
+
+def parse_stress(fields: Mapping[str, Any] | StressEvent) -> StressProtocol:
     """``stress``: ``kind`` (acute|chronic), ``sessions``, ``every``, ``duration``, ``intensity``.
 
     Raises
@@ -92,36 +136,25 @@ def parse_stress(fields: Mapping[str, Any]) -> StressProtocol:
     EventFieldError
         Naming the first bad field and what is allowed.
     """
-    _reject_unknown(fields, ("kind", "sessions", "every", "duration", "intensity"))
-    kind = _choice(fields, "kind", KINDS) if "kind" in fields else "acute"
-    sessions = _integer(fields, "sessions", 1, MAX_SESSIONS) if "sessions" in fields else DEFAULT_SESSIONS[kind]
-    every = _quantity(fields, "every", "time", 1.0, 7 * 24.0, "h", 1.0) if "every" in fields else 24.0
-    duration = _quantity(fields, "duration", "time", 1.0 / 60.0, 12.0, "h", 1.0) if "duration" in fields else 2.0
-    intensity = _number(fields, "intensity", 0.0, 3.0) if "intensity" in fields else 1.0
-    if sessions > 1 and duration > every:
-        raise EventFieldError("duration", f"{fields.get('duration', '2 h')!r} is longer than `every`; "
-                                          "allowed: a session that ends before the next starts")
-    return StressProtocol(kind, sessions, every, duration, intensity)
+    return parse_fields(StressEvent, fields)
 
 
-def parse_forced_swim(fields: Mapping[str, Any]) -> ForcedSwim:
+def parse_forced_swim(fields: Mapping[str, Any] | ForcedSwimEvent) -> ForcedSwim:
     """``forced_swim``: a 6-min forced-swim test at ``at``, the last 4 min scored; no fields."""
-    _reject_unknown(fields, ())
-    return ForcedSwim()
+    return parse_fields(ForcedSwimEvent, fields)
 
 
-def stress_span_h(fields: Mapping[str, Any]) -> float:
+def stress_span_h(fields: Mapping[str, Any] | StressEvent) -> float:
     """How long a ``stress`` event lasts after its ``at`` (h)."""
     return parse_stress(fields).span_h()
 
 
 def stress_protocols(config) -> list[tuple[float, StressProtocol]]:
     """The scenario's stress events as (at, protocol), in time order."""
-    return sorted(((e.at, parse_stress(dict(e.model_extra or {}))) for e in config.protocol if e.event == "stress"),
-                  key=lambda pair: pair[0])
+    return sorted(((e.at, e.settings()) for e in config.protocol if e.event == "stress"), key=lambda pair: pair[0])
 
 
 def forced_swims(config) -> list[tuple[float, ForcedSwim]]:
     """The scenario's forced-swim tests as (at, test), in time order."""
-    return sorted(((e.at, parse_forced_swim(dict(e.model_extra or {}))) for e in config.protocol
-                   if e.event == "forced_swim"), key=lambda pair: pair[0])
+    return sorted(((e.at, e.settings()) for e in config.protocol if e.event == "forced_swim"),
+                  key=lambda pair: pair[0])

@@ -7,7 +7,6 @@ Parameters (:mod:`~ketasim.signalling.parameters`), equations
 plugs the layer into a scenario.
 """
 
-from ketasim.signalling import parameters as _parameters
 from ketasim.signalling.equations import STATES, Switches, rhs, steady_state
 from ketasim.signalling.integrate import CascadeResult, simulate_cascade
 from ketasim.signalling.parameters import (
@@ -31,10 +30,3 @@ __all__ = [
     "simulate_cascade",
     "steady_state",
 ]
-
-
-def __getattr__(name: str):
-    # DEFAULT and GENOTYPE_SECRETION froze the defaults at import; they now fail with a hint.
-    if name in _parameters._REMOVED:
-        return _parameters.__getattr__(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -335,18 +335,3 @@ def region_params() -> dict[str, RegionParams]:
         "hpc": RegionParams(drive_gain=_HPC_DRIVE_GAIN(), stress_spines=math.log(1.0 - _HPC_STRESS_SPINE_LOSS())),
         "bla": RegionParams(drive_gain=_BLA_DRIVE_GAIN(), stress_spines=math.log(1.0 + _BLA_STRESS_SPINE_GAIN())),
     }
-
-
-_REMOVED = {
-    "DEFAULT": "current_params()",
-    "REGION_PARAMS": "region_params()",
-    "GENOTYPE_SECRETION": "genotype_secretion()",
-}
-
-
-def __getattr__(name: str):
-    # The old module constants froze the defaults at import; fail loudly instead of returning a frozen copy.
-    if name in _REMOVED:
-        raise AttributeError(f"ketasim.signalling.parameters.{name} was removed: call {_REMOVED[name]} "
-                             "(the active parameter set's values) at run time")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
