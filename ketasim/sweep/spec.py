@@ -521,10 +521,16 @@ def _check_distinct(spec: SweepSpec) -> None:
 
 
 def resolved_value(config: ScenarioConfig, key: str) -> tuple[float | int | str, str]:
-    """The resolved value at a dotted key as (number or text, unit)."""
+    """The resolved value at a dotted key as (number or text, unit).
+
+    A model parameter's key (``parameters.signalling.spines.tau``) is one
+    name after ``parameters.``: its dots belong to the parameter's name.
+    """
     node: Any = config.resolved()
+    head, _, name = key.partition(".")
+    parts = [head, name] if head == "parameters" and name else key.split(".")
     try:
-        for part in key.split("."):
+        for part in parts:
             node = node[int(part)] if isinstance(node, list) else node[part]
     except (KeyError, IndexError, ValueError, TypeError):
         return "", ""
