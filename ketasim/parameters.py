@@ -27,6 +27,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ketasim.units import UnitError, convert_to
+
 __all__ = [
     "DEFAULT_FITTED_RANGE",
     "ParamRef",
@@ -296,8 +298,6 @@ def parse_overrides(raw: Any) -> dict[str, float]:
         For an unknown name, a wrong or missing unit, or a value that is not
         a number.
     """
-    from ketasim.units import UnitError, convert_to
-
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):

@@ -38,6 +38,7 @@ from ketasim.analysis.figure import plain, window_figure
 from ketasim.config import ConfigError
 from ketasim.sweep.export import NOT_METRICS, atomic_write
 from ketasim.sweep.spec import CANONICAL_UNITS, POINT_DIM
+from ketasim.sweep.store import SweepStore
 from ketasim.units import UnitError, parse_quantity
 
 __all__ = ["MIN_RESAMPLES", "PointEffect", "effect_statistics", "run_window", "window_analysis"]
@@ -175,8 +176,6 @@ def _index_of(values: np.ndarray, wanted: Any) -> int:
 # ------------------------------------------------------------------ command
 def _load_results(sweep_dir: Path):
     import xarray as xr
-
-    from ketasim.sweep.store import SweepStore
 
     SweepStore.open_existing(sweep_dir).close()  # a clear error for a foreign or corrupted directory
     path = sweep_dir / "results.nc"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ketasim.parameters import ParamRef, param
-from ketasim.pharmacology.pk import DoseEvent, PKModel, register_model, simulate_pk
+from ketasim.pharmacology.pk import DoseEvent, PKModel, pk_model, register_model, simulate_pk
 
 __all__ = ["INHIBITORS", "inhibition"]
 
@@ -72,8 +72,6 @@ for _species in ("mouse", "rat"):
 
 def inhibition(drug: str, species: str, doses: list[DoseEvent], time_h: np.ndarray) -> np.ndarray:
     """Fraction (0–1) of the drug's target inhibited at each time (h)."""
-    from ketasim.pharmacology.pk import pk_model
-
     if not doses:
         return np.zeros_like(np.asarray(time_h, dtype=float))
     conc = simulate_pk(pk_model(drug, species), doses, time_h).receptor_uM

@@ -69,10 +69,10 @@ def _load(path: Path):
 
 def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
     """Run one experiment (in a worker); never raises: an error is recorded as a failed row."""
-    claim_build_dir()
+    claim_build_dir()  # before the model loads: this worker's own build directory
     import matplotlib.pyplot as plt  # the backend is the caller's choice (the CLI's is Agg, inherited by workers)
 
-    from ketasim.reproduce.experiment import Profile
+    from ketasim.reproduce.experiment import Profile  # noqa: I001 (after the claim, on purpose)
 
     started = time.perf_counter()
     profile = Profile.make(quick)
