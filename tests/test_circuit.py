@@ -61,11 +61,14 @@ def test_apv_and_excitatory_scaling_act_where_expected(seed):
     interneurons harder, and their feedback inhibition keeps pyramidal firing in the asynchronous
     range: the pyramidal rate itself barely moves (its values at exc_scale 0.25 and 3 overlap across
     seeds), so it is the interneuron rate that is checked.
+
+    On the quick profile's network (400 + 100 cells), where all three checks held for each of seeds 0-9.
+    A 200 + 50 network is too small for them: in some seeds it jumps into a high-activity state
+    (pyramidal 10-40 Hz drug-free or at exc_scale 3), and APV's effect on interneurons is lost in that noise.
     """
-    cfg = PFCConfig(n_exc=200, n_inh=50, duration_s=0.6, warmup_s=0.2)
     free, apv, weak, strong = simulate_pfc(
         [CircuitCondition(), CircuitCondition(nmda_open_block=0.95), CircuitCondition(exc_scale=0.25),
-         CircuitCondition(exc_scale=3.0)], cfg, seed=seed
+         CircuitCondition(exc_scale=3.0)], PFCConfig.quick(), seed=seed
     )
     assert apv.int_rate_hz < free.int_rate_hz  # interneurons lose their NMDA drive
     assert strong.int_rate_hz > 1.2 * weak.int_rate_hz, (weak.int_rate_hz, strong.int_rate_hz)

@@ -10,9 +10,28 @@ pyramidal cells (Homayoun & Moghaddam 2007).
 
 Several *conditions* (drug-free, the drug's peak, later moments with other
 synaptic strengths, ...) are simulated in one Brian2 run as unconnected copies
-of the same network: the same connectivity, each copy with its own NMDA block
-and synaptic scaling. One run therefore gives all the quasi-static moments a
-scenario needs, and the copies share the compiled code.
+of the same network, each copy with its own NMDA block and synaptic scaling.
+One run therefore gives all the quasi-static moments a scenario needs, and the
+copies share the compiled code.
+
+The network is declared once, by :class:`PFCNetwork`, for both engines
+(:mod:`ketasim.circuit.engine`): the runtime engine (:func:`simulate_pfc`)
+builds it under Brian2's runtime device (``cython`` or ``numpy`` target), the
+compiled engine (:mod:`ketasim.circuit.compiled`) under ``cpp_standalone``.
+Everything random in a copy comes from that copy's own seed
+(:func:`copy_inputs`): initial potentials and connectivity from numpy, the
+Poisson background from counter-based hashed streams
+(:mod:`ketasim.circuit.background`), not from Brian2's random number stream.
+So both engines run the same model on the same numbers and fire the same
+spikes: readouts made of spikes (rates, CV, release) are equal, on either
+runtime target. The LFP proxy agrees to rounding, not bit for bit: C++ (with
+the constants compiled in), the Cython source (constants read at run time)
+and numpy order the membrane update's floating-point operations differently
+(``-ffast-math`` lets the compiler fuse and reorder them), so a membrane
+potential can differ in its last bit, about 1e-15 relative; moving a spike
+would take such a difference falling on a threshold crossing
+(``tests/test_performance.py`` checks both). A copy's results do not depend
+on the other copies it runs with.
 
 Readouts per condition: population rates, a glutamate-release index
 (pyramidal spikes × release probability × synaptic scale), an LFP proxy (sum
@@ -24,15 +43,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy.signal import welch
 
+from ketasim.circuit.background import ext_count_function, stream_keys
 from ketasim.circuit.brian_setup import configure_brian
-from ketasim.parameters import ParamRef, param
+from ketasim.parameters import ParamRef, current, param
 
-__all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "by_cell_type", "fixed_indegree", "jahr_stevens_block",
-           "simulate_pfc"]
+__all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "PFCNetwork", "by_cell_type", "copy_inputs",
+           "fixed_indegree", "jahr_stevens_block", "readouts_from_records", "simulate_pfc"]
 
 _P = "circuit"
 _BW = "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1"
@@ -242,8 +263,12 @@ class CircuitReadout:
     lfp_psd: np.ndarray = field(repr=False)
 
 
+# One declaration of the network for both engines. Refractoriness is tested as
+# "fewer than t_ref/dt steps since the spike" (Brian2's rule for a refractory
+# time) through t_ref_open = t_ref - dt/2, without two divisions per cell and
+# step; 1/C and the background weights are hoisted out of the step loop.
 _EQUATIONS = """
-dv/dt = (g_L * (E_L - v) - I_syn) / C_m : volt (unless refractory)
+dv/dt = (g_L * (E_L - v) - I_syn) * inv_C_m : volt (unless refractory)
 I_ampa = exc_scale * g_ampa * (v - E_exc) : amp
 I_nmda = nmda_gain * exc_scale * g_nmda * (v - E_exc) / (1 + Mg / k_Mg * exp(-mg_slope * v)) : amp
 I_gaba = g_gaba * (v - E_inh) : amp
@@ -254,14 +279,18 @@ dx_nmda/dt = -x_nmda / tau_nmda_rise : siemens/second
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
 nmda_gain : 1 (constant)
 exc_scale : 1 (constant)
-g_ext_ampa : siemens (constant)
-g_ext_nmda : siemens (constant)
+ext_w_ampa : siemens (constant)
+ext_w_nmda : siemens/second (constant)
 w_ampa : siemens (constant)
 w_nmda : siemens (constant)
 w_gaba : siemens (constant)
 g_L : siemens (constant)
-C_m : farad (constant)
-t_ref : second (constant)
+inv_C_m : 1/farad (constant)
+t_ref_open : second (constant)
+noise_key_ampa : 1 (constant)
+noise_key_nmda : 1 (constant)
+ext_n_ampa : integer (constant)
+ext_n_nmda : integer (constant)
 """
 
 
@@ -272,13 +301,230 @@ def fixed_indegree(rng: np.random.Generator, n_pre: int, n_post: int, k: int) ->
     return pre.ravel(), post
 
 
+def copy_inputs(seed: int, config: PFCConfig) -> dict[str, np.ndarray]:
+    """Everything random of one copy, drawn from its own seed.
+
+    Initial potentials (``v_mV``, uniform between rest and threshold), then the
+    presynaptic partners of its excitatory and inhibitory synapses (``pre_e``,
+    ``pre_i``; :func:`fixed_indegree`), from ``numpy.random.default_rng(seed)``
+    in that order, and the keys of its background streams (``key_ampa``,
+    ``key_nmda``; :func:`ketasim.circuit.background.stream_keys`). Values of
+    the active parameter set (resting potential, threshold, in-degrees).
+    Cached per seed, shape and circuit parameters: the copies of one seed
+    share them (read only).
+    """
+    return _copy_inputs(seed, config, current().digest("circuit"))
+
+
+@lru_cache(maxsize=64)
+def _copy_inputs(seed: int, config: PFCConfig, parameters: str) -> dict[str, np.ndarray]:
+    """:func:`copy_inputs` for the active set, whose circuit digest is ``parameters`` (the cache key)."""
+    n_e, n_i = config.n_exc, config.n_inh
+    n = n_e + n_i
+    e_l, v_th = E_L(), V_TH()
+    rng = np.random.default_rng(seed)
+    v = e_l + (v_th - e_l) * rng.random(n)
+    pre_e, _ = fixed_indegree(rng, n_e, n, min(int(IN_DEGREE["E"]()), n_e))
+    pre_i, _ = fixed_indegree(rng, n_i, n, min(int(IN_DEGREE["I"]()), n_i))
+    keys = stream_keys(seed, n)
+    out = {"v_mV": v, "pre_e": pre_e, "pre_i": pre_i, "key_ampa": keys[1], "key_nmda": keys[2]}
+    for array in out.values():
+        array.flags.writeable = False
+    return out
+
+
+def _background_weights(is_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Background weights (nS, nS/ms) of the cells, before division by their copy's ``exc_scale``.
+
+    A share of the external excitatory charge arrives on NMDARs; an NMDA event
+    carries tau_decay/tau_ampa times the charge of an AMPA event. Values of the
+    active parameter set.
+    """
+    values = {name: by_cell_type(refs) for name, refs in (("share", NMDA_SHARE_EXT), ("g_ext", G_EXT_AMPA))}
+    share = np.where(is_exc, values["share"]["E"], values["share"]["I"])
+    g_ext = np.where(is_exc, values["g_ext"]["E"], values["g_ext"]["I"])
+    ampa = g_ext * (1 - share)
+    nmda = (
+        g_ext * share * TAU_AMPA() / TAU_NMDA_DECAY() / jahr_stevens_block(NMDA_DRIVE_VOLTAGE()) / TAU_NMDA_RISE()
+    )
+    return ampa, nmda
+
+
+def _condition_gain(condition: CircuitCondition, is_exc: np.ndarray) -> np.ndarray:
+    """NMDA gain of the cells of a copy: subunit scaling x (1 - channel block) x (1 - APV block)."""
+    gain = np.where(
+        is_exc,
+        condition.nmda_scale_pyramidal * (1 - condition.block_pyramidal),
+        condition.nmda_scale_interneuron * (1 - condition.block_interneuron),
+    )
+    return gain * (1 - condition.nmda_open_block)
+
+
+class PFCNetwork:
+    """The PFC network, ``copies`` unconnected copies of it: the one declaration both engines build.
+
+    Declares the cells, synapses, background, LFP proxy and monitors under
+    whichever Brian2 device is active: the runtime device
+    (:func:`simulate_pfc`) or ``cpp_standalone``
+    (:class:`ketasim.circuit.compiled.CompiledPFC`, which compiles it once per
+    shape and reruns the binary). Each copy's condition and seed are not part
+    of the declaration: :meth:`run_values` gives the per-run values (the
+    runtime engine sets them, the compiled one passes them as ``run_args``)
+    and :meth:`partners` the presynaptic partners (connected here when
+    ``seeds`` is given; the compiled engine's binary reads them from a file).
+
+    Parameters
+    ----------
+    config : PFCConfig
+        Network size and run length.
+    copies : int
+        Unconnected copies (one per condition).
+    seeds : sequence of int, optional
+        Each copy's seed, to connect its synapses now. Without them the
+        synapses are placeholders (each copy's first cell of the presynaptic
+        type) for a device that sets the partners before every run.
+    """
+
+    def __init__(self, config: PFCConfig, copies: int, seeds: Sequence[int] | None = None):
+        import brian2 as b2
+
+        self.config, self.copies = config, int(copies)
+        n_e, n_i = config.n_exc, config.n_inh
+        n = n_e + n_i
+        total = self.copies * n
+        b2.defaultclock.dt = config.dt_ms * b2.ms
+        e_l, n_ext, delay = E_L(), int(N_EXT()), DELAY()
+        namespace = {
+            "E_L": e_l * b2.mV, "E_exc": E_EXC() * b2.mV, "E_inh": E_INH() * b2.mV,
+            "Mg": MG_MM(), "k_Mg": MG_K(), "mg_slope": MG_SLOPE() / b2.mV,
+            "tau_ampa": TAU_AMPA() * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE() * b2.ms,
+            "tau_nmda_decay": TAU_NMDA_DECAY() * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
+            "V_th": V_TH() * b2.mV, "V_reset": V_RESET() * b2.mV,
+        }
+        # Background: N_EXT inputs at RATE_EXT, i.e. Binomial(N_EXT, rate * dt) events per step.
+        p = RATE_EXT() * config.dt_ms * 1e-3
+        namespace.update(ext_p0=(1 - p) ** n_ext, ext_odds=p / (1 - p), ext_count=ext_count_function(n_ext, p))
+        self.namespace = namespace
+
+        group = b2.NeuronGroup(total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset",
+                               refractory="(t - lastspike) < t_ref_open", method="euler", namespace=namespace,
+                               name="pfc")
+        local = np.arange(total) % n
+        copy_of = np.arange(total) // n
+        self.is_exc_local = np.arange(n) < n_e
+        is_exc = local < n_e
+        k_e = min(int(IN_DEGREE["E"]()), n_e)
+        k_i = min(int(IN_DEGREE["I"]()), n_i)
+
+        def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
+            values = by_cell_type(refs)
+            return np.where(is_exc, values["E"], values["I"])
+
+        group.inv_C_m = 1 / (by_type({"E": C_E, "I": C_I}) * b2.nF)
+        group.g_L = by_type({"E": GL_E, "I": GL_I}) * b2.nS
+        group.t_ref_open = (by_type({"E": TREF_E, "I": TREF_I}) - 0.5 * config.dt_ms) * b2.ms
+        group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
+        group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE() / k_e * b2.nS
+        group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
+        share = by_type(NMDA_SHARE_EXT)
+        # Which channels draw is declared here; their weights are per-run values (run_values).
+        group.ext_n_ampa = np.where(share < 1, n_ext, 0)
+        group.ext_n_nmda = np.where(share > 0, n_ext, 0)
+        # Placeholders until the per-run values are set.
+        group.nmda_gain = 1.0
+        group.exc_scale = 1.0
+        group.noise_key_ampa = 0.0
+        group.noise_key_nmda = 0.0
+        group.v = e_l * b2.mV
+        # In PoissonInput's slot ("synapses"), drawn from each cell's own hashed streams.
+        group.run_regularly(
+            "g_ampa += ext_w_ampa * ext_count(noise_key_ampa, t_in_timesteps, ext_p0, ext_odds, ext_n_ampa)\n"
+            "x_nmda += ext_w_nmda * ext_count(noise_key_nmda, t_in_timesteps, ext_p0, ext_odds, ext_n_nmda)",
+            when="synapses", name="background",
+        )
+
+        # Connectivity: the postsynaptic side is fixed (k inputs per cell, in order), the presynaptic
+        # partners come from each copy's seed.
+        offsets = (np.arange(self.copies) * n)[:, None]
+        if seeds is None:
+            pre_e = (offsets + np.zeros((1, n * k_e), int)).ravel()
+            pre_i = (n_e + offsets + np.zeros((1, n * k_i), int)).ravel()
+        else:
+            pre_e, pre_i = self.partners(seeds)
+        exc = b2.Synapses(group, group, on_pre="g_ampa_post += w_ampa_post\nx_nmda_post += w_nmda_post / tau_nmda_rise",
+                          delay=delay * b2.ms, name="exc", namespace=namespace)
+        exc.connect(i=pre_e, j=(np.repeat(np.arange(n), k_e) + offsets).ravel())
+        inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=delay * b2.ms, name="inh")
+        inh.connect(i=pre_i, j=(np.repeat(np.arange(n), k_i) + offsets).ravel())
+
+        # LFP proxy: one summing cell per copy collects |I_AMPA| + |I_GABA| of its pyramidal cells. It
+        # is only read every 1 ms: summed on that clock, not every step.
+        lfp = b2.NeuronGroup(self.copies, "lfp : amp", name="lfp", dt=1 * b2.ms)
+        collect = b2.Synapses(group, lfp, "lfp_post = abs(I_ampa_pre) + abs(I_gaba_pre) : amp (summed)",
+                              name="collect")
+        exc_index = np.flatnonzero(is_exc)
+        collect.connect(i=exc_index, j=copy_of[exc_index])
+        self.lfp_monitor = b2.StateMonitor(lfp, "lfp", record=True, dt=1 * b2.ms, name="lfp_monitor")
+        self.spikes = b2.SpikeMonitor(group, name="spikes")
+        self.group, self.exc, self.inh = group, exc, inh
+        self.network = b2.Network(group, exc, inh, lfp, collect, self.lfp_monitor, self.spikes)
+
+    def partners(self, seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Presynaptic partners of the excitatory and inhibitory synapses of all copies (network indices)."""
+        n_e, n = self.config.n_exc, self.config.n_exc + self.config.n_inh
+        inputs = [copy_inputs(int(s), self.config) for s in seeds]
+        pre_e = np.concatenate([x["pre_e"] + k * n for k, x in enumerate(inputs)])
+        pre_i = np.concatenate([x["pre_i"] + n_e + k * n for k, x in enumerate(inputs)])
+        return pre_e, pre_i
+
+    def run_values(self, conditions: Sequence[CircuitCondition], seeds: Sequence[int]) -> dict[str, object]:
+        """Values of the group's per-run variables for one condition and seed per copy (name → quantity)."""
+        import brian2 as b2
+
+        n = self.config.n_exc + self.config.n_inh
+        inputs = [copy_inputs(int(s), self.config) for s in seeds]
+        scale = np.repeat([c.exc_scale for c in conditions], n).astype(float)
+        ext_ampa_nS, ext_nmda_nS_per_ms = _background_weights(self.is_exc_local)
+        return {
+            "v": np.concatenate([x["v_mV"] for x in inputs]) * b2.mV,
+            "nmda_gain": np.concatenate([_condition_gain(c, self.is_exc_local) for c in conditions]),
+            "exc_scale": scale,
+            "ext_w_ampa": np.tile(ext_ampa_nS, self.copies) / scale * b2.nS,
+            "ext_w_nmda": np.tile(ext_nmda_nS_per_ms, self.copies) / scale * b2.nS / b2.ms,
+            "noise_key_ampa": np.concatenate([x["key_ampa"] for x in inputs]),
+            "noise_key_nmda": np.concatenate([x["key_nmda"] for x in inputs]),
+        }
+
+    def run(self, profile: bool = False) -> None:
+        """Run warm-up and duration (under ``cpp_standalone``: record the run into the project)."""
+        import brian2 as b2
+
+        duration = (self.config.warmup_s + self.config.duration_s) * b2.second
+        self.network.run(duration, namespace=self.namespace, profile=profile)
+
+    def readouts(self, conditions: Sequence[CircuitCondition]) -> list[CircuitReadout]:
+        """Readouts of the first ``len(conditions)`` copies from the last run's records."""
+        import brian2 as b2
+
+        return readouts_from_records(
+            conditions, self.config, np.asarray(self.spikes.i[:]), np.asarray(self.spikes.t[:] / b2.second),
+            np.asarray(self.lfp_monitor.lfp[:] / b2.nA), np.asarray(self.lfp_monitor.t[:] / b2.second),
+        )
+
+
 def simulate_pfc(
     conditions: Sequence[CircuitCondition],
     config: PFCConfig | None = None,
     seed: int = 0,
     target: str | None = None,
 ) -> list[CircuitReadout]:
-    """Simulate every condition as an unconnected copy of one network, in one run.
+    """Simulate every condition as an unconnected copy of one network, in one Brian2 runtime run.
+
+    The runtime engine: :class:`PFCNetwork` under Brian2's runtime device,
+    every copy with the same ``seed``. The same network, values and random
+    streams as the compiled engine's
+    ``simulate_pfc_compiled(conditions, [seed] * len(conditions), config)``:
+    the same spikes, the LFP to rounding (module docstring).
 
     Parameters
     ----------
@@ -287,8 +533,9 @@ def simulate_pfc(
     config : PFCConfig, optional
         Network size and run length (default :class:`PFCConfig`).
     seed : int
-        Seeds connectivity (numpy) and Brian2's random streams. Same seed and
-        conditions give identical results on the same machine.
+        Every copy's seed (:func:`copy_inputs`: initial potentials,
+        connectivity, background streams). Same seed and conditions give
+        identical results on the same machine.
     target : str, optional
         Brian2 code-generation target (``cython`` or ``numpy``); default from
         the ``brian_target`` setting (:mod:`ketasim.settings`).
@@ -303,98 +550,12 @@ def simulate_pfc(
     config = config or PFCConfig()
     configure_brian(target)
     b2.start_scope()
-    b2.seed(seed)
-    rng = np.random.default_rng(seed)
-
-    n_e, n_i = config.n_exc, config.n_inh
-    n = n_e + n_i
-    copies = len(conditions)
-    total = copies * n
-    dt = config.dt_ms * b2.ms
-    b2.defaultclock.dt = dt
-
-    e_l, v_th, tau_ampa, tau_nmda_decay = E_L(), V_TH(), TAU_AMPA(), TAU_NMDA_DECAY()
-    n_ext, rate_ext, delay = int(N_EXT()), RATE_EXT(), DELAY()
-    namespace = {
-        "E_L": e_l * b2.mV, "E_exc": E_EXC() * b2.mV, "E_inh": E_INH() * b2.mV,
-        "Mg": MG_MM(), "k_Mg": MG_K(), "mg_slope": MG_SLOPE() / b2.mV,
-        "tau_ampa": tau_ampa * b2.ms, "tau_nmda_rise": TAU_NMDA_RISE() * b2.ms,
-        "tau_nmda_decay": tau_nmda_decay * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
-    }
-    group = b2.NeuronGroup(
-        total, _EQUATIONS, threshold="v > V_th", reset="v = V_reset", refractory="t_ref",
-        method="euler", namespace={**namespace, "V_th": v_th * b2.mV, "V_reset": V_RESET() * b2.mV},
-        name="pfc",
-    )
-    local = np.arange(total) % n
-    copy_of = np.arange(total) // n
-    is_exc = local < n_e
-    k_e = min(int(IN_DEGREE["E"]()), n_e)
-    k_i = min(int(IN_DEGREE["I"]()), n_i)
-
-    def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
-        values = by_cell_type(refs)
-        return np.where(is_exc, values["E"], values["I"])
-
-    group.C_m = by_type({"E": C_E, "I": C_I}) * b2.nF
-    group.g_L = by_type({"E": GL_E, "I": GL_I}) * b2.nS
-    group.t_ref = by_type({"E": TREF_E, "I": TREF_I}) * b2.ms
-    group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
-    group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE() / k_e * b2.nS
-    group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
-    # Background: a share of the external excitatory charge arrives on NMDARs.
-    # An NMDA event carries tau_decay/tau_ampa times the charge of an AMPA event.
-    share = by_type(NMDA_SHARE_EXT)
-    g_ext = by_type(G_EXT_AMPA)
-    group.g_ext_ampa = g_ext * (1 - share) * b2.nS
-    group.g_ext_nmda = (
-        g_ext * share * tau_ampa / tau_nmda_decay / jahr_stevens_block(NMDA_DRIVE_VOLTAGE()) * b2.nS
-    )
-
-    block = np.array([[c.block_pyramidal, c.block_interneuron] for c in conditions])
-    scale = np.array([[c.nmda_scale_pyramidal, c.nmda_scale_interneuron] for c in conditions])
-    open_block = np.array([c.nmda_open_block for c in conditions])
-    gain = np.where(
-        is_exc,
-        scale[copy_of, 0] * (1 - block[copy_of, 0]),
-        scale[copy_of, 1] * (1 - block[copy_of, 1]),
-    ) * (1 - open_block[copy_of])
-    group.nmda_gain = gain
-    group.exc_scale = np.array([c.exc_scale for c in conditions])[copy_of]
-    group.v = (e_l + (v_th - e_l) * rng.random(total)) * b2.mV
-
-    # One connectivity drawn for a single copy, tiled over the copies.
-    pre_e, post_e = fixed_indegree(rng, n_e, n, k_e)
-    pre_i, post_i = fixed_indegree(rng, n_i, n, k_i)
-    offsets = (np.arange(copies) * n)[:, None]
-    exc = b2.Synapses(
-        group, group, on_pre="g_ampa_post += w_ampa_post\nx_nmda_post += w_nmda_post / tau_nmda_rise",
-        delay=delay * b2.ms, name="exc",
-    )
-    exc.connect(i=(pre_e + offsets).ravel(), j=(post_e + offsets).ravel())
-    inh = b2.Synapses(group, group, on_pre="g_gaba_post += w_gaba_post", delay=delay * b2.ms, name="inh")
-    inh.connect(i=(pre_i + n_e + offsets).ravel(), j=(post_i + offsets).ravel())
-
-    ext_ampa = b2.PoissonInput(group, "g_ampa", n_ext, rate_ext * b2.Hz, weight="g_ext_ampa / exc_scale")
-    ext_nmda = b2.PoissonInput(group, "x_nmda", n_ext, rate_ext * b2.Hz,
-                               weight="g_ext_nmda / (exc_scale * tau_nmda_rise)")
-
-    # LFP proxy: one summing cell per copy collects |I_AMPA| + |I_GABA| of its pyramidal cells.
-    lfp = b2.NeuronGroup(copies, "lfp : amp", name="lfp")
-    collect = b2.Synapses(group, lfp, "lfp_post = abs(I_ampa_pre) + abs(I_gaba_pre) : amp (summed)", name="collect")
-    exc_index = np.flatnonzero(is_exc)
-    collect.connect(i=exc_index, j=copy_of[exc_index])
-    sample_dt = 1 * b2.ms
-    lfp_monitor = b2.StateMonitor(lfp, "lfp", record=True, dt=sample_dt, name="lfp_monitor")
-    spikes = b2.SpikeMonitor(group, name="spikes")
-
-    net = b2.Network(group, exc, inh, ext_ampa, ext_nmda, lfp, collect, lfp_monitor, spikes)
-    net.run((config.warmup_s + config.duration_s) * b2.second, namespace=namespace)
-
-    return readouts_from_records(
-        conditions, config, np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / b2.second),
-        np.asarray(lfp_monitor.lfp[:] / b2.nA), np.asarray(lfp_monitor.t[:] / b2.second),
-    )
+    seeds = [int(seed)] * len(conditions)
+    network = PFCNetwork(config, len(conditions), seeds)
+    for name, value in network.run_values(conditions, seeds).items():
+        setattr(network.group, name, value)
+    network.run()
+    return network.readouts(conditions)
 
 
 def readouts_from_records(
