@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"timing of one point per runtime target (s): {json.dumps({k: round(v, 3) for k, v in target_time.items()})}")
     for metric in ("pyr_rate_hz", "int_rate_hz", "glutamate_release"):
         print(f"mean {metric} over the points: baseline {_mean(m[metric] for m in baseline):.3f}, "
-              f"ketasim {_mean(r[metric] for r in rows_out):.3f} (different random streams: equal in distribution)")
+              f"ketasim {_mean(r[metric] for r in rows_out):.3f} (the same model and streams on both engines)")
     result = {
         "points": points,
         "baseline_target": target,

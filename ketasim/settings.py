@@ -102,7 +102,11 @@ def settings() -> Settings:
 
 @contextmanager
 def overridden(**changes: object) -> Iterator[Settings]:
-    """Run with some settings changed (e.g. ``engine="runtime"`` in a benchmark's baseline); restored after."""
+    """Run with some settings changed (e.g. ``engine="runtime"`` in a benchmark's baseline).
+
+    The changed settings get their earlier values back afterwards; others
+    (a build directory claimed meanwhile) stay as they are then.
+    """
     global _SETTINGS
     before = settings()
     changed = replace(before, **changes)
@@ -112,7 +116,7 @@ def overridden(**changes: object) -> Iterator[Settings]:
     try:
         yield changed
     finally:
-        _SETTINGS = replace(settings(), engine=before.engine, brian_target=before.brian_target)
+        _SETTINGS = replace(settings(), **{name: getattr(before, name) for name in changes})
 
 
 def claim_build_dir(root: str | Path | None = None) -> str:

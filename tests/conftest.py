@@ -9,6 +9,7 @@ import pytest
 
 from ketasim.config import validate_scenario
 from ketasim.scenario import ScenarioResult, simulate
+from ketasim.settings import overridden, settings
 
 
 @cache
@@ -24,3 +25,11 @@ def run_quick():
         return _simulate_json(json.dumps(config, sort_keys=True))
 
     return run
+
+
+@pytest.fixture(scope="module")
+def standalone_dir():
+    """A persistent directory for compiled networks (test modules that build binaries share it across runs)."""
+    root = settings().cache_root / "test-standalone"
+    with overridden(standalone_dir=root):
+        yield root

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,17 +28,7 @@ BASE = {"species": "mouse", "seed": 0, "dosing": [{"drug": "ketamine", "dose": "
 SCALARS = ("pyr_rate_hz", "int_rate_hz", "glutamate_release", "gamma_power", "cv_isi_pyr")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def standalone_dir():
-    """A persistent build directory for the compiled network, so reruns reuse the binary."""
-    root = Path(os.environ.get("KETASIM_CACHE_DIR") or Path.home() / ".cache" / "ketasim") / "test-standalone"
-    old = os.environ.get("KETASIM_STANDALONE_DIR")
-    os.environ["KETASIM_STANDALONE_DIR"] = str(root)
-    yield root
-    if old is None:
-        os.environ.pop("KETASIM_STANDALONE_DIR", None)
-    else:
-        os.environ["KETASIM_STANDALONE_DIR"] = old
+pytestmark = pytest.mark.usefixtures("standalone_dir")  # conftest: reruns reuse the compiled binaries
 
 
 def _scalars(readout) -> dict[str, float]:
