@@ -94,12 +94,12 @@ def test_copy_inputs_are_cached_per_circuit_parameters():
 def test_an_override_builds_its_own_binary_and_leaves_the_default_untouched():
     conditions, seeds = [CircuitCondition(), BLOCKED], [5, 5]
     before = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
-    default_dir = compiled_pfc(QUICK, COPIES).directory
+    default_key = compiled_pfc(QUICK, COPIES).shape.key()
     faster = ParameterSet({"circuit.background.rate": 4.0})
     with using(faster):
         engine = compiled_pfc(QUICK, COPIES)
         busier = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
-    assert engine.directory != default_dir and engine.shape.parameters == faster.digest("circuit")
+    assert engine.shape.key() != default_key and engine.shape.parameters == faster.digest("circuit")
     with pytest.raises(ValueError, match="other circuit parameters"):
         engine.run(conditions, seeds)  # outside the set it was built for, the binary refuses to run
     del engine  # (a live network makes the next build's code names differ from the files on disk: a recompile)
@@ -110,7 +110,7 @@ def test_an_override_builds_its_own_binary_and_leaves_the_default_untouched():
     # and its results bit for bit.
     with using(ParameterSet({"circuit.background.rate": 3.0})):
         after = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
-    assert compiled._CURRENT.directory == default_dir
+    assert compiled.loaded_network().shape.key() == default_key  # the default binary (by its build key)
     assert _scalars(after) == _scalars(before)
     for one, two in zip(before, after, strict=True):
         np.testing.assert_array_equal(one.lfp_psd, two.lfp_psd)
