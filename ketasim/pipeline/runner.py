@@ -104,7 +104,7 @@ def run_scenarios(
         active = [r for r in runs if r.error is None and _applies(stage, r)]
         if not active:
             continue
-        say(f"{stage.name} ({len(active)} scenario{'s' if len(active) > 1 else ''})")
+        say(stage.name if len(runs) == 1 else f"{stage.name} ({len(active)} of {len(runs)} scenarios)")
         if stage.is_circuit:
             _circuit_stage(stage, active, quick, copies)
             continue
