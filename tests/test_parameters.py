@@ -10,7 +10,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
 # An author (or authors) and a year: "Brunel & Wang 2001", "Kotermanski & Johnson 2009",
 # "Destexhe, Contreras, Steriade, Sejnowski & Huguenard 1996", "Zanos et al. 2016".
 CITATION = re.compile(r"\b[A-Z][\w'-]+(?: et al\.|,? (?:&|and) [A-Z][\w'-]+|, [A-Z][\w'-]+)*,? (?:19|20)\d{2}\b")
-RECORD = re.compile(r"\bPubChem CID \d+\b|\bDESIGN(?:\.md)? \d+(?:\.\d+)*\b")  # a database entry, a design section
+RECORD = re.compile(r"\bPubChem CID \d+\b|\bdocs/design\.md \d+(?:\.\d+)*\b")  # a database entry, a design section
 LABELLED = re.compile(r"^(?:assumption|modelling choice): \S+(?: \S+){2,}")  # said to be a choice, with a reason
 
 
@@ -22,7 +22,7 @@ def _untraceable(p: Parameter, params: list[Parameter]) -> str | None:
     """Why a non-fitted parameter's source does not say where its value comes from (None if it does).
 
     A source is traceable if it
-    * cites a paper by author(s) and year, a PubChem record or a DESIGN.md section;
+    * cites a paper by author(s) and year, a PubChem record or a section of docs/design.md;
     * is labelled ``assumption:`` or ``modelling choice:`` and gives a reason of at least three words;
     * derives the value from another registered parameter, which it names (``bla.freezing_half_rate``);
     * is "as above" inside a dotted group (``composition.interneuron.*``) where a sibling cites a paper;
@@ -62,7 +62,7 @@ def test_every_parameter_has_a_source_or_says_what_it_was_fitted_to():
     # The rule rejects lazy sources (so the loop above can fail).
     group = next(p for p in params if p.name.startswith("composition.interneuron."))
     lazy = ["see above", "x", "TODO", "Doe & Roe", "Doe et al. (in press)", "assumption", "assumption: guessed",
-            "DESIGN.md", "PubChem", "as above"]
+            "docs/design.md", "PubChem", "as above"]
     for source in lazy:
         fake = Parameter("circuit", "lonely_constant", 1.0, "1", source)
         assert _untraceable(fake, params) is not None, source

@@ -86,7 +86,7 @@ MG_SLOPE = param(_P, "jahr_stevens.slope", 0.062, "1/mV", "Jahr & Stevens 1990 J
 # PFC state needs far less of it, and stronger inhibition to stay asynchronous.
 _REC_FIT = (
     "fitted: drug-free asynchronous irregular regime with pyramidal 1-10 Hz and interneurons 5-40 Hz "
-    "(DESIGN 1.2; tests/test_circuit.py)"
+    "(docs/design.md 1.2; tests/test_circuit.py)"
 )
 _DISINHIBITION_FIT = (
     "fitted: graded disinhibition, interneuron rate down and pyramidal rate up at 10-30 mg/kg i.p. "
@@ -156,8 +156,8 @@ RELEASE_PROB = param(
     low=0.01, high=1.0, range_reason="physical bound: a probability (above 0, so release can be normalised)",
 )
 GAMMA_BAND = (
-    param(_P, "gamma_band.low", 30.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
-    param(_P, "gamma_band.high", 80.0, "Hz", "DESIGN.md 2.3 (30-80 Hz)"),
+    param(_P, "gamma_band.low", 30.0, "Hz", "docs/design.md 2.3 (30-80 Hz)"),
+    param(_P, "gamma_band.high", 80.0, "Hz", "docs/design.md 2.3 (30-80 Hz)"),
 )
 
 
