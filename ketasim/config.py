@@ -32,7 +32,7 @@ from ketasim.circuit import bla as _bla  # noqa: F401
 from ketasim.circuit import lhb as _lhb  # noqa: F401
 from ketasim.circuit import pfc as _pfc  # noqa: F401
 from ketasim.messages import describe, one_line
-from ketasim.parameters import ParameterError, ParameterSet, parse_overrides, registry
+from ketasim.parameters import ParameterError, ParameterSet, lookup, parse_overrides
 from ketasim.pharmacology import inhibitors as _inhibitors  # noqa: F401
 from ketasim.pharmacology import pd as _pd  # noqa: F401
 from ketasim.pharmacology.drugs import DRUGS, ROUTES
@@ -276,7 +276,7 @@ class ScenarioConfig(_Strict):
         data = self.model_dump(mode="json")
         data["duration"] = f"{self.span_h()!r} h"
         if self.parameters:
-            units = {p.key: p.unit for p in registry()}
+            units = {k: lookup(k).unit for k in self.parameters}
             data["parameters"] = {k: f"{v!r} {units[k]}" if units[k] != "1" else v
                                   for k, v in self.parameters.items()}
         else:

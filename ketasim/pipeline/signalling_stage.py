@@ -18,7 +18,7 @@ from ketasim.signalling.drive import glutamate_drive, glutamate_relation, restin
 from ketasim.signalling.equations import STATES, Switches, effective_glutamate, steady_state
 from ketasim.signalling.figure import signalling_figure
 from ketasim.signalling.integrate import CascadeResult, simulate_cascade
-from ketasim.signalling.parameters import REGIONS, current_params
+from ketasim.signalling.parameters import REGIONS, SignallingParams, current_params
 from ketasim.signalling.stress import stress_load
 
 __all__ = ["OUTPUT_STATES", "cascade", "synaptic_strength"]
@@ -66,13 +66,14 @@ def cascade(inputs: StageInputs) -> Product:
     loss, release = glutamate_relation(inputs.product("circuit").samples)  # type: ignore[attr-defined]
     glutamate = glutamate_drive(resting_block(exposure.columns, "interneuron"), loss, release)
     load = scenario_stress_load(config, t)
-    result = simulate_cascade(t, glutamate, resting_block(exposure.columns), switches, REGIONS, current_params(),
+    params = current_params()  # the active set's signalling constants, resolved once for the stage
+    result = simulate_cascade(t, glutamate, resting_block(exposure.columns), switches, REGIONS, params,
                               dose_breakpoints(config), stress=load if load.any() else None)
     columns: dict[str, np.ndarray] = {}
     if load.any():
         columns["stress_load"] = load
-    columns["pfc_glutamate_drive"] = effective_glutamate(glutamate, current_params(), switches) / float(
-        effective_glutamate(np.float64(1.0), current_params(), switches)
+    columns["pfc_glutamate_drive"] = effective_glutamate(glutamate, params, switches) / float(
+        effective_glutamate(np.float64(1.0), params, switches)
     )
     for region in REGIONS:
         for column, state in OUTPUT_STATES.items():
@@ -82,16 +83,16 @@ def cascade(inputs: StageInputs) -> Product:
         )
     for state in PFC_EXTRA_STATES:
         columns[f"pfc_{state}"] = result.relative(state, "pfc")[0]
-    return Product(columns=columns, metrics=_metrics(config, t, columns, result),
+    return Product(columns=columns, metrics=_metrics(config, t, columns, result, params),
                    figures={"signalling.png": signalling_figure})
 
 
 def _metrics(config: ScenarioConfig, t: np.ndarray, columns: dict[str, np.ndarray],
-             result: CascadeResult) -> dict[str, float]:
+             result: CascadeResult, params: SignallingParams) -> dict[str, float]:
     metrics: dict[str, float] = {}
     # The subject's own drug-free spine density relative to an intact val/val subject.
     metrics["pfc_spine_density_baseline"] = float(result.baseline[STATES.index("spine_density")]
-                                                  / steady_state(current_params(), Switches())[STATES.index("spine_density")])
+                                                  / steady_state(params, Switches())[STATES.index("spine_density")])
     starts = sorted(s for d in config.dosing for s in d.times_h())
     if starts and starts[0] + FIRST_DOSE_SPAN_H <= t[-1] + 1e-9:
         metrics["spine_density_24h"] = float(np.interp(starts[0] + FIRST_DOSE_SPAN_H, t, columns["pfc_spine_density"]))
