@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/ketasim reproduce --quick --out out/reproduce-quick
 
 reproduce: $(STAMP)
-	$(BIN)/ketasim reproduce --strict
+	$(BIN)/ketasim reproduce --strict --out figures
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

@@ -13,9 +13,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ketasim import __version__
 from ketasim.analysis.window import MIN_RESAMPLES
 from ketasim.config import ConfigError, load_scenario
+from ketasim.version import __version__
 
 __all__ = ["main"]
 
@@ -35,15 +35,16 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="run one scenario and write its outputs")
-    run.add_argument("config", help="scenario YAML file")
+    run.add_argument("config", help="scenario YAML file, or the name of an example (see 'ketasim example')")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config key (dotted; list items by index), e.g. dosing.0.dose='15 mg/kg'")
-    run.add_argument("--out", type=Path, default=None, help="output directory (default: ketasim-out/<config name>)")
+    run.add_argument("--out", type=Path, default=None,
+                     help="output directory (default: ketasim-out/<config or example name>)")
     run.add_argument("--quick", action="store_true", help="small, short circuit profile")
     run.add_argument("--no-figure", action="store_true", help="skip the figure")
 
     sweep = commands.add_parser("sweep", help="run a grid or sample of scenarios into a resumable store")
-    sweep.add_argument("config", help="sweep YAML file (base scenario + grid/points/sample)")
+    sweep.add_argument("config", help="sweep YAML file (base scenario + grid/points/sample), or a sweep example's name")
     sweep.add_argument("--out", type=Path, default=None,
                        help="sweep directory (default: ketasim-out/sweeps/<config name>); rerun to resume")
     sweep.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
@@ -84,16 +85,19 @@ def _build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 2 seeds")
     reproduce.add_argument("--strict", action="store_true", help="exit with status 1 if any check fails")
     reproduce.add_argument("--out", type=Path, default=None,
-                           help="figures and REPORT.md (default: figures/ of the checkout; with --quick "
+                           help="figures and REPORT.md (default: ketasim-out/reproduce; with --quick "
                                 "ketasim-out/reproduce-quick)")
     reproduce.add_argument("--experiments", type=Path, default=None, metavar="DIR",
-                           help="directory of experiment scripts (default: experiments/ of the checkout)")
+                           help="directory of experiment scripts (default: the experiments shipped with ketasim)")
     reproduce.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                            help="experiments run in parallel processes (default: the core count)")
 
     validate = commands.add_parser("validate", help="check a config; runs nothing")
-    validate.add_argument("config", help="scenario YAML file")
+    validate.add_argument("config", help="scenario YAML file, or the name of an example")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    example = commands.add_parser("example", help="list the example configs, or print one (ketasim example NAME > my.yaml)")
+    example.add_argument("name", nargs="?", default=None, help="the example to print (default: list them all)")
 
     parameters = commands.add_parser("parameters", help="list the model parameters, their units and ranges")
     parameters.add_argument("--fitted", action="store_true", help="only the fitted ones")
@@ -130,9 +134,20 @@ def _progress(message: str) -> None:
     print(f"ketasim: {message} ...", file=sys.stderr, flush=True)
 
 
+def _config_path(text: str, kind: str) -> Path:
+    """A config argument: an existing file, or the name of a shipped example of this kind."""
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path  # a missing file is reported by the loader, naming it
+    from ketasim.bundled import find_example
+
+    return find_example(text, kind, key="config").path  # type: ignore[arg-type]
+
+
 def _run(args: argparse.Namespace) -> int:
-    config = load_scenario(args.config, args.overrides)
-    out = args.out or Path("ketasim-out") / Path(args.config).stem
+    path = _config_path(args.config, "scenario")
+    config = load_scenario(path, args.overrides)
+    out = args.out or Path("ketasim-out") / path.stem
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a directory")
     from ketasim.outputs import write_outputs
@@ -149,8 +164,9 @@ def _run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from ketasim.sweep import load_sweep, run_sweep
 
-    spec = load_sweep(args.config)  # every point validated before anything is written
-    out = args.out or Path("ketasim-out") / "sweeps" / Path(args.config).stem
+    path = _config_path(args.config, "sweep")
+    spec = load_sweep(path)  # every point validated before anything is written
+    out = args.out or Path("ketasim-out") / "sweeps" / path.stem
     try:
         summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
                             retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
@@ -207,9 +223,20 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    config = load_scenario(args.config, args.overrides)
+    config = load_scenario(_config_path(args.config, "scenario"), args.overrides)
     print(f"{args.config}: valid ({config.species}, {len(config.dosing)} dose entries, "
           f"{len(config.protocol)} protocol events, {config.span_h():g} h)")
+    return 0
+
+
+def _example(args: argparse.Namespace) -> int:
+    from ketasim.bundled import find_example, list_examples
+
+    if args.name is None:
+        for e in list_examples():
+            print(f"{e.name}\t{e.kind}\t{e.summary}")
+        return 0
+    sys.stdout.write(find_example(args.name).path.read_text(encoding="utf-8"))
     return 0
 
 
@@ -247,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _build_parser().parse_args(argv)
     handlers = {"run": _run, "sweep": _sweep, "window": _window, "reproduce": _reproduce, "validate": _validate,
-                "parameters": _parameters}
+                "parameters": _parameters, "example": _example}
     _headless_figures()
     previous = warnings.showwarning
     warnings.showwarning = _warning  # ketasim's warnings as one line each

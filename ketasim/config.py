@@ -54,6 +54,7 @@ __all__ = [
     "ScenarioConfig",
     "apply_override",
     "load_scenario",
+    "scenario_from_data",
     "validate_scenario",
 ]
 
@@ -469,14 +470,21 @@ def apply_override(data: Any, assignment: str) -> Any:
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> ScenarioConfig:
     """Read, override and validate a scenario file."""
-    data = read_yaml(path)
+    return scenario_from_data(read_yaml(path), str(path), overrides)
+
+
+def scenario_from_data(data: Any, source: str = "<config>", overrides: Iterable[str] = ()) -> ScenarioConfig:
+    """Override (``KEY=VALUE`` assignments, as ``--set`` takes them) and validate parsed config data.
+
+    ``data`` is not changed. An error caused by an override names that override.
+    """
     if data is not None and not isinstance(data, Mapping):
-        raise ConfigError(str(path), "", f"a config must be a mapping of keys to values, got {type(data).__name__}")
+        raise ConfigError(source, "", f"a config must be a mapping of keys to values, got {type(data).__name__}")
     overrides = list(overrides)
     for assignment in overrides:
         data = apply_override(data, assignment)
     try:
-        return validate_scenario(data, str(path))
+        return validate_scenario(data, source)
     except ConfigError as exc:
         # Blame the --set that wrote the offending key, if one did.
         for assignment in reversed(overrides):

@@ -58,9 +58,13 @@ def write_outputs(result: ScenarioResult, out_dir: str | Path, figure: bool = Tr
             yaml.safe_dump(result.config.resolved(), sort_keys=False), encoding="utf-8"
         )
         if figure:
-            scenario_figure(result).savefig(staging / "scenario.png", dpi=110)
-            for name, make in result.figures.items():  # stage figures, e.g. slice_ltp.png
-                make().savefig(staging / name, dpi=110)
+            import matplotlib.pyplot as plt
+
+            drawn = [("scenario.png", scenario_figure(result))]
+            drawn += [(name, make()) for name, make in result.figures.items()]  # stage figures, e.g. slice_ltp.png
+            for name, fig in drawn:
+                fig.savefig(staging / name, dpi=110)
+                plt.close(fig)  # a loop over results in a notebook must not pile up open figures
         out_dir.mkdir(exist_ok=True)
         written = []
         for item in sorted(staging.iterdir()):

@@ -218,3 +218,32 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "dosing.0.dose" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_examples_by_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("example") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("default\tscenario\t") for line in listed)
+    assert any(line.startswith("pfc_dose\tsweep\t") for line in listed)
+    assert run_cli("example", "fear_generalisation") == 0
+    assert capsys.readouterr().out == (ROOT / "configs" / "fear_generalisation.yaml").read_text()
+    assert run_cli("validate", "fear_generalisation") == 0
+    capsys.readouterr()
+    (tmp_path / "my.yaml").write_text("seed: 3\n")
+    assert run_cli("validate", "my.yaml") == 0  # a file in the working directory, not an example
+    capsys.readouterr()
+    for args in (["example", "nope"], ["validate", "nope"], ["run", "pfc_dose"], ["sweep", "default"]):
+        assert run_cli(*args) == 2, args
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no such" in err and "allowed:" in err, err
+    assert not (tmp_path / "ketasim-out").exists()
+
+
+def test_a_copied_sweep_example_runs_anywhere(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("example", "pfc_dose") == 0
+    (tmp_path / "mine.yaml").write_text(capsys.readouterr().out)
+    from ketasim.sweep import load_sweep
+
+    assert len(load_sweep(tmp_path / "mine.yaml").points) == 25

@@ -4,6 +4,8 @@
 (profiles, batched scenario runs, checks with stated criteria);
 :mod:`~ketasim.reproduce.runner` finds the scripts, runs them and writes
 ``REPORT.md``.
+
+Called, the package runs :func:`ketasim.api.reproduce`: ``ketasim.reproduce(["E03"], quick=True)``.
 """
 
 from ketasim.reproduce.experiment import (

@@ -25,8 +25,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ketasim.bundled import bundled_dir
 from ketasim.config import ConfigError
 from ketasim.settings import claim_build_dir
+from ketasim.version import __version__
 
 __all__ = ["default_experiments_dir", "discover", "reproduce"]
 
@@ -35,9 +37,8 @@ REQUIRED = ("ID", "TITLE", "CLAIM", "SOURCES", "FITTED", "run")
 
 
 def default_experiments_dir() -> Path:
-    """``experiments/`` of the checkout ketasim runs from, else of the working directory."""
-    checkout = Path(__file__).resolve().parents[2] / "experiments"
-    return checkout if checkout.is_dir() else Path.cwd() / "experiments"
+    """The experiments shipped with ketasim: ``experiments/`` of the checkout, or the installed package's copy."""
+    return bundled_dir("experiments")
 
 
 def discover(directory: str | Path) -> dict[str, Path]:
@@ -115,8 +116,11 @@ def _plain(value: Any) -> Any:
 
 
 def _version() -> str:
+    """``git describe`` of the checkout ketasim runs from; the package version when installed from a wheel."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return __version__
     try:
-        root = Path(__file__).resolve().parents[2]
         return subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True,
                               text=True, timeout=10).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -208,8 +212,9 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
     quick : bool
         The quick profile (small networks, fewer seeds).
     out : path, optional
-        Where figures and the report go (default ``figures/`` of the checkout
-        for the full profile, ``ketasim-out/reproduce-quick`` for ``--quick``).
+        Where figures and the report go (default ``ketasim-out/reproduce``,
+        with ``quick`` ``ketasim-out/reproduce-quick``; ``make reproduce``
+        writes the committed report into ``figures/``).
     experiments : path, optional
         Directory of experiment scripts (default :func:`default_experiments_dir`).
     workers : int
@@ -221,10 +226,7 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
     if unknown:
         raise ConfigError("--only", ", ".join(unknown), f"unknown experiment; allowed: {', '.join(scripts)}")
     chosen = {i: scripts[i] for i in (dict.fromkeys(only) if only else scripts)}
-    if out is None:
-        out = (Path(experiments or default_experiments_dir()).parent / "figures" if not quick
-               else Path("ketasim-out") / "reproduce-quick")
-    out = Path(out)
+    out = Path(out) if out is not None else Path("ketasim-out") / ("reproduce-quick" if quick else "reproduce")
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,8 @@ validated points), :mod:`~ketasim.sweep.runner` (one point, picklable),
 :mod:`~ketasim.sweep.execute` (executors and :func:`run_sweep`),
 :mod:`~ketasim.sweep.store` (SQLite/WAL store) and
 :mod:`~ketasim.sweep.export` (``results.nc`` / ``results.csv``).
+
+Called, the package runs :func:`ketasim.api.sweep`: ``ketasim.sweep("pfc_dose", quick=True)``.
 """
 
 from ketasim.sweep.spec import SweepSpec, load_sweep, parse_sweep

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ketasim import __version__
 from ketasim.sweep.spec import POINT_DIM, SweepSpec, resolved_value
+from ketasim.version import __version__
 
 __all__ = ["NOT_METRICS", "STATUS_CODES", "atomic_write", "build_dataset", "code_version", "write_exports"]
 

@@ -49,7 +49,7 @@ def worker_identity() -> dict[str, str]:
     """
     from importlib.metadata import PackageNotFoundError, version
 
-    from ketasim import __version__
+    from ketasim.version import __version__
 
     try:
         brian2_version = version("brian2")

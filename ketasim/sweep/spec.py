@@ -37,10 +37,10 @@ from pydantic import (
     model_validator,
 )
 
-from ketasim import __version__
 from ketasim.config import ConfigError, ScenarioConfig, apply_override, read_yaml, validate_scenario
 from ketasim.messages import describe
 from ketasim.units import KINDS, UnitError, parse_quantity
+from ketasim.version import __version__
 
 __all__ = ["MODELS", "Axis", "Point", "SweepFile", "SweepSpec", "config_hash", "load_sweep", "parse_sweep"]
 

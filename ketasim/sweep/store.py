@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ketasim import __version__
 from ketasim.config import ConfigError
 from ketasim.sweep.runner import worker_identity
+from ketasim.version import __version__
 
 __all__ = ["STORE_FILE", "StoreError", "SweepStore"]
 

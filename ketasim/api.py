@@ -1,0 +1,567 @@
+"""The Python front door: simulate a scenario, run a sweep, find a dose window, reproduce the review.
+
+Everything here is also reachable from the package itself
+(``ketasim.simulate``, ``ketasim.sweep``, ...). The functions take what the
+command line takes (a config file, an example's name) and also plain Python
+data, and return labelled results: time series as an :class:`xarray.Dataset`
+with units as attributes, sweeps as the ``results.nc`` dataset.
+
+Examples
+--------
+>>> import ketasim
+>>> result = ketasim.simulate("default", quick=True, overrides={"dosing.0.dose": "30 mg/kg"})
+>>> result.timeseries["plasma_ketamine_uM"].attrs["units"]
+'uM'
+>>> result.metrics["pyr_rate_hz"]  # doctest: +SKIP
+6.8
+
+Bad input raises :class:`~ketasim.config.ConfigError`, a ``ValueError``
+whose message names the key and what is allowed (the command line prints
+the same message and exits with status 2).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import xarray as xr
+import yaml
+
+from ketasim.bundled import Example, example_data, find_example, list_examples
+from ketasim.config import ConfigError, ScenarioConfig, read_yaml, scenario_from_data
+from ketasim.scenario import ScenarioResult
+from ketasim.scenario import simulate as simulate_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ketasim.parameters import ParameterSet
+    from ketasim.pipeline.products import Product
+    from ketasim.sweep.spec import SweepSpec
+
+__all__ = [
+    "Reproduction",
+    "SimulationResult",
+    "WindowResult",
+    "example",
+    "examples",
+    "reproduce",
+    "simulate",
+    "sweep",
+    "window",
+]
+
+DEFAULT_OUT = Path("ketasim-out")
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def examples(kind: Literal["scenario", "sweep"] | None = None) -> list[Example]:
+    """The example configs shipped with ketasim.
+
+    Parameters
+    ----------
+    kind : {"scenario", "sweep"}, optional
+        Only scenarios (for :func:`simulate`) or only sweeps (for :func:`sweep`).
+
+    Returns
+    -------
+    list of Example
+        Each with ``name``, ``kind``, ``path`` and a one-line ``summary``.
+    """
+    return [e for e in list_examples() if kind is None or e.kind == kind]
+
+
+def example(name: str) -> dict[str, Any]:
+    """An example config as plain data, to run as it is or to edit first.
+
+    Parameters
+    ----------
+    name : str
+        The example's name, e.g. ``"default"``, ``"fear_generalisation"`` or
+        the sweep ``"pfc_dose"`` (see :func:`examples`).
+
+    Returns
+    -------
+    dict
+        A new copy each call: a scenario for :func:`simulate` or a sweep for
+        :func:`sweep`.
+
+    Raises
+    ------
+    ConfigError
+        If there is no such example (the message lists the names).
+    """
+    return example_data(name)
+
+
+# --------------------------------------------------------------------------- one scenario
+
+
+def _assignments(overrides: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
+    """Overrides as ``KEY=VALUE`` assignments (the form ``--set`` takes)."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        # JSON is YAML: a string stays a string ("30 mg/kg"), numbers and lists keep their type.
+        return [f"{key}={json.dumps(value)}" for key, value in overrides.items()]
+    if isinstance(overrides, str):
+        raise ConfigError("overrides", overrides, "expected a mapping {key: value} or a list of 'KEY=VALUE' strings")
+    return [str(item) for item in overrides]
+
+
+def _scenario_data(config: Any) -> tuple[Any, str]:
+    """Config data and a label for error messages, from any accepted form."""
+    if isinstance(config, ScenarioConfig):
+        data = config.resolved()
+        if config.duration is None:  # keep "last event + 24 h" following the overrides
+            del data["duration"]
+        return data, "<config>"
+    if isinstance(config, Mapping):
+        return copy.deepcopy(dict(config)), "<config>"
+    if isinstance(config, str | Path):
+        path = Path(config)
+        if path.suffix in (".yaml", ".yml") or path.is_file():
+            return read_yaml(path), str(path)
+        found = find_example(str(config), "scenario", key="config")
+        return read_yaml(found.path), found.name
+    raise ConfigError("config", type(config).__name__,
+                      "expected a YAML path, an example name, a mapping or a ScenarioConfig")
+
+
+def scenario_config(
+    config: str | Path | Mapping[str, Any] | ScenarioConfig,
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> ScenarioConfig:
+    """Validate a scenario given in any form :func:`simulate` accepts, with its overrides applied.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key (or the override) at fault and what is allowed.
+    """
+    data, source = _scenario_data(config)
+    assignments = _assignments(overrides)
+    if parameters:
+        if not isinstance(parameters, Mapping):
+            raise ConfigError("parameters", type(parameters).__name__,
+                              "expected a mapping {name: value}, e.g. {'signalling.spines.tau': '5 d'}")
+        assignments += [f"parameters.{name}={json.dumps(value)}" for name, value in parameters.items()]
+    if not assignments and isinstance(config, ScenarioConfig):
+        return config
+    return scenario_from_data(data, source, assignments)
+
+
+def _timeseries_dataset(result: ScenarioResult) -> xr.Dataset:
+    units = result.units
+    time = np.asarray(result.timeseries["time_h"], dtype=float)
+    variables = {name: xr.Variable("time_h", np.asarray(values), {"units": units[name]})
+                 for name, values in result.timeseries.items() if name != "time_h"}
+    return xr.Dataset(
+        variables,
+        coords={"time_h": xr.Variable("time_h", time, {"units": "h", "long_name": "time since the scenario's start"})},
+        attrs={"species": result.config.species, "seed": result.config.seed,
+               "config": yaml.safe_dump(result.config.resolved(), sort_keys=False)},
+    )
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns: one scenario's labelled results.
+
+    Attributes
+    ----------
+    timeseries : xarray.Dataset
+        One variable per simulated state over ``time_h`` (hours); each
+        variable's ``units`` attribute gives its unit (``"1"``: dimensionless).
+    metrics : dict of str to float
+        The scenario's scalar results (the ``metrics.json`` of ``ketasim run``).
+    config : ScenarioConfig
+        The validated config, overrides applied.
+    """
+
+    scenario: ScenarioResult = field(repr=False)
+    timeseries: xr.Dataset = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.timeseries = _timeseries_dataset(self.scenario)
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The scenario's scalar results (see :attr:`units` of the time series for theirs)."""
+        return self.scenario.metrics
+
+    @property
+    def config(self) -> ScenarioConfig:
+        """The validated config the scenario ran with."""
+        return self.scenario.config
+
+    @property
+    def parameters(self) -> ParameterSet:
+        """The model parameters it ran with (defaults and the config's overrides)."""
+        return self.scenario.parameters
+
+    @property
+    def products(self) -> dict[str, Product]:
+        """Every pipeline stage's typed product, by stage name (see ``docs/architecture.md``)."""
+        return self.scenario.products
+
+    @property
+    def figure_names(self) -> list[str]:
+        """The figures :meth:`plot` can draw: ``"scenario"`` and the stages' own (e.g. ``"fear_conditioning"``)."""
+        return ["scenario", *(Path(name).stem for name in self.scenario.figures)]
+
+    def plot(self, which: str = "scenario") -> Figure:
+        """Draw one of the scenario's figures.
+
+        Parameters
+        ----------
+        which : str
+            ``"scenario"`` (concentrations, NMDAR block, PFC rates) or a stage's
+            figure from :attr:`figure_names`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if which == "scenario":
+            from ketasim.plotting import scenario_figure
+
+            return scenario_figure(self.scenario)
+        for name, make in self.scenario.figures.items():
+            if Path(name).stem == which:
+                return make()
+        raise ConfigError("which", which, f"no such figure; allowed: {', '.join(self.figure_names)}")
+
+    def save(self, directory: str | Path, figure: bool = True) -> list[Path]:
+        """Write ``metrics.json``, ``timeseries.csv``, ``config.resolved.yaml`` and the figures.
+
+        The same files as ``ketasim run``; returns their paths.
+        """
+        from ketasim.outputs import write_outputs
+
+        return write_outputs(self.scenario, directory, figure=figure)
+
+    def __repr__(self) -> str:
+        c = self.config
+        doses = ", ".join(f"{d.drug} {d.dose if d.dose is not None else d.concentration:g}"
+                          f"{' mg/kg' if d.dose is not None else ' uM'} {d.route}" for d in c.dosing) or "no drug"
+        return (f"SimulationResult({c.species}, seed {c.seed}, {doses}; {self.timeseries.sizes['time_h']} time "
+                f"points x {len(self.timeseries.data_vars)} series, {len(self.metrics)} metrics)")
+
+
+def simulate(
+    config: str | Path | Mapping[str, Any] | ScenarioConfig,
+    *,
+    quick: bool = False,
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
+    """Simulate one scenario.
+
+    Parameters
+    ----------
+    config : path, str, mapping or ScenarioConfig
+        A scenario YAML file, the name of an example (:func:`examples`), config
+        data (as in a YAML file; e.g. from :func:`example`) or a validated config.
+    quick : bool
+        The quick profile: small, short circuit runs (previews, tests).
+    overrides : mapping or sequence of str, optional
+        Config keys to change, dotted with list items by index:
+        ``{"dosing.0.dose": "30 mg/kg", "mechanisms.glun2d": 0}``, or the
+        same as ``--set`` strings: ``["dosing.0.dose=30 mg/kg"]``.
+    parameters : mapping, optional
+        Model parameters to change for this scenario, by name, with units:
+        ``{"signalling.spines.tau": "5 d"}`` (names, units and allowed
+        ranges: ``ketasim parameters``).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ConfigError
+        On bad input, naming the key and what is allowed; nothing is run.
+    """
+    return SimulationResult(simulate_scenario(scenario_config(config, overrides, parameters), quick, progress))
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def _sweep_spec(spec: Any) -> tuple[SweepSpec, str]:
+    """A validated sweep and the name its default directory takes."""
+    from ketasim.sweep import SweepSpec, load_sweep, parse_sweep
+
+    if isinstance(spec, SweepSpec):
+        return spec, f"sweep-{spec.base_hash()[:10]}"
+    if isinstance(spec, Mapping):
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        return parse_sweep(copy.deepcopy(dict(spec)), source="<sweep>", root=Path.cwd()), f"sweep-{digest[:10]}"
+    if isinstance(spec, str | Path):
+        path = Path(spec)
+        if not (path.suffix in (".yaml", ".yml") or path.is_file()):
+            path = find_example(str(spec), "sweep", key="spec").path
+        return load_sweep(path), path.stem
+    raise ConfigError("spec", type(spec).__name__, "expected a YAML path, an example name, a mapping or a SweepSpec")
+
+
+def sweep(
+    spec: str | Path | Mapping[str, Any] | SweepSpec,
+    out: str | Path | None = None,
+    *,
+    quick: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    retry_failed: bool = False,
+    allow_code_change: bool = False,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Run (or resume) a sweep and return its results.
+
+    Parameters
+    ----------
+    spec : path, str, mapping or SweepSpec
+        A sweep YAML file, the name of a sweep example (``"pfc_dose"``), or
+        sweep data: ``{"base": {...scenario...}, "grid": {"dosing.0.dose":
+        ["0 mg/kg", "10 mg/kg"], "seed": [0, 1, 2]}}`` (see ``docs/sweeps.md``).
+    out : path, optional
+        The sweep directory (its resumable store and exports). Default
+        ``ketasim-out/sweeps/<file or example name>``, or for sweep data
+        ``ketasim-out/sweeps/sweep-<digest of the data>``. Rerunning the same
+        sweep into the same directory resumes it.
+    quick : bool
+        The quick profile for every point.
+    workers : int, optional
+        Local worker processes (default: the core count; 1 runs in this process).
+    scheduler : str, optional
+        Address of a Dask scheduler, e.g. ``"tcp://10.0.0.1:8786"``.
+    retry_failed : bool
+        Rerun the points recorded as failed.
+    allow_code_change : bool
+        Continue a store written by other ketasim source code.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    xarray.Dataset
+        The contents of ``results.nc``: one variable per metric over the
+        sweep's axes (units as attributes), with ``status`` and ``error``
+        per point; ``attrs["sweep_dir"]`` is the directory. A warning says
+        how many points failed, if any did.
+    """
+    from ketasim.sweep import run_sweep
+
+    validated, name = _sweep_spec(spec)
+    directory = Path(out) if out is not None else DEFAULT_OUT / "sweeps" / name
+    summary = run_sweep(validated, directory, workers=workers, scheduler=scheduler, quick=quick,
+                        retry_failed=retry_failed, progress=progress, allow_code_change=allow_code_change)
+    if summary.failed:
+        warnings.warn(f"{summary.failed} of {summary.total} sweep points failed; their errors are in "
+                      f"{directory / 'results.csv'} (rerun with retry_failed=True)", RuntimeWarning, stacklevel=2)
+    dataset = xr.load_dataset(directory / "results.nc")
+    dataset.attrs["sweep_dir"] = str(directory)
+    return dataset
+
+
+@dataclass
+class WindowResult:
+    """What :func:`window` returns: effects against the control at every point of the sweep.
+
+    Attributes
+    ----------
+    report : dict
+        Everything written to ``window.json``: the test, its settings, and
+        each point's means, effect, confidence interval, p and q.
+    out : Path
+        The directory holding ``window.json``, ``window.md`` and ``window.png``.
+    """
+
+    report: dict[str, Any]
+    out: Path
+
+    @property
+    def effects(self) -> xr.Dataset:
+        """Per point (over the sweep's axes but the replicates): means, effect, CI, p, q, significant."""
+        import pandas as pd
+
+        points = self.report["points"]
+        axes = [k for k in points[0] if k not in _POINT_FIELDS] if points else []
+        table = pd.DataFrame(points).set_index(axes) if axes else pd.DataFrame(points)
+        dataset = table.to_xarray()
+        for axis in axes:
+            dataset[axis].attrs["units"] = self.report["units"].get(axis, "")
+        dataset.attrs.update(metric=self.report["metric"], direction=self.report["direction"],
+                             alpha=self.report["alpha"], control=json.dumps(self.report["control"]))
+        return dataset
+
+    @property
+    def window(self) -> list[dict[str, Any]]:
+        """The points where the effect is significant (their coordinates)."""
+        return self.report["window"]
+
+    @property
+    def figure(self) -> Path:
+        """``window.png``: the effect over the first two axes, significant points marked."""
+        return self.out / "window.png"
+
+    def __repr__(self) -> str:
+        r = self.report
+        return (f"WindowResult({r['metric']}: {r['n_significant']} of {r['n_points']} points significant, "
+                f"direction {r['direction']}, BH alpha {r['alpha']:g}; {self.out})")
+
+
+_POINT_FIELDS = ("n_treatment", "n_control", "treatment_mean", "control_mean", "effect", "ci_low", "ci_high", "p",
+                 "q", "significant")
+
+
+def window(
+    sweep: str | Path | xr.Dataset,
+    *,
+    metric: str,
+    control: str | Mapping[str, Any],
+    alpha: float = 0.05,
+    direction: Literal["lower", "higher", "either"] = "either",
+    replicates: str = "seed",
+    axes: Sequence[str] | None = None,
+    resamples: int = 9999,
+    seed: int = 0,
+    out: str | Path | None = None,
+) -> WindowResult:
+    """Where in a sweep an effect against a control is significant (as ``ketasim window``).
+
+    Parameters
+    ----------
+    sweep : path or xarray.Dataset
+        A sweep directory, or the dataset :func:`sweep` returned.
+    metric : str
+        The metric (a variable of ``results.nc``).
+    control : str or mapping
+        The control setting of one axis: ``"dosing.0.dose=0 mg/kg"`` or
+        ``{"dosing.0.dose": "0 mg/kg"}``.
+    alpha : float
+        False discovery rate of the Benjamini–Hochberg correction.
+    direction : {"lower", "higher", "either"}
+        The effect that counts (one-sided), or either (two-sided).
+    replicates : str
+        The axis holding replicates.
+    axes : pair of str, optional
+        The two axes of the heatmap.
+    resamples : int
+        Bootstrap and permutation resamples.
+    seed : int
+        Seed of the resampling.
+    out : path, optional
+        Output directory (default ``<sweep dir>/window/<metric>``).
+
+    Returns
+    -------
+    WindowResult
+    """
+    from ketasim.analysis.window import run_window
+
+    if isinstance(sweep, xr.Dataset):
+        if "sweep_dir" not in sweep.attrs:
+            raise ConfigError("sweep", "<Dataset>", "expected the dataset ketasim.sweep returned (it names its directory)")
+        sweep = sweep.attrs["sweep_dir"]
+    if isinstance(control, Mapping):
+        if len(control) != 1:
+            raise ConfigError("control", str(dict(control)), "give the control setting of exactly one axis")
+        ((key, value),) = control.items()
+        control = f"{key}={value}"
+    report = run_window(sweep, metric=metric, control=control, alpha=alpha, direction=direction,
+                        replicates=replicates, axes=axes, resamples=resamples, seed=seed, out=out)
+    directory = Path(report.pop("out"))
+    return WindowResult(report, directory)
+
+
+# --------------------------------------------------------------------------- the review's effects
+
+
+@dataclass
+class Reproduction:
+    """What :func:`reproduce` returns: the checks of the review's effects.
+
+    Attributes
+    ----------
+    rows : dict
+        Experiment ID → its row: title, claim, checks (claim, measured,
+        criterion, passed), figure, wall time, error.
+    report : Path
+        ``REPORT.md`` (``report.json`` and the figures are beside it).
+    """
+
+    rows: dict[str, dict[str, Any]]
+    report: Path
+
+    @property
+    def passed(self) -> list[str]:
+        """IDs of the experiments whose checks all hold."""
+        return [key for key, row in self.rows.items() if row["passed"]]
+
+    @property
+    def failed(self) -> list[str]:
+        """IDs of the experiments with a failing check or an error."""
+        return [key for key, row in self.rows.items() if not row["passed"]]
+
+    def _repr_markdown_(self) -> str:
+        return self.report.read_text(encoding="utf-8")
+
+    def __repr__(self) -> str:
+        return f"Reproduction({len(self.passed)} of {len(self.rows)} pass; failing: {self.failed or 'none'}; {self.report})"
+
+
+def reproduce(
+    only: Sequence[str] = (),
+    *,
+    quick: bool = False,
+    out: str | Path | None = None,
+    workers: int = 1,
+    experiments: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Reproduction:
+    """Run the review's effects (``experiments/``) with their figures and checks.
+
+    Parameters
+    ----------
+    only : sequence of str
+        Experiment IDs, e.g. ``["E03"]`` (default: all of them).
+    quick : bool
+        The quick profile (small networks, fewer seeds).
+    out : path, optional
+        Where the figures, ``REPORT.md`` and ``report.json`` go (default
+        ``ketasim-out/reproduce``, or ``ketasim-out/reproduce-quick``).
+    workers : int
+        Experiments run in parallel processes (1: in this process).
+    experiments : path, optional
+        A directory of experiment scripts (default: the ones shipped with
+        ketasim; see ``experiments/README.md`` for what a script holds).
+    progress : callable, optional
+        Called with a short message as each experiment finishes.
+
+    Returns
+    -------
+    Reproduction
+    """
+    from ketasim.reproduce.runner import reproduce as run_experiments
+
+    if isinstance(only, str):
+        only = [only]
+    rows, report = run_experiments(list(only), quick=quick, out=out, experiments=experiments, workers=workers,
+                                   progress=progress)
+    return Reproduction(rows, report)
