@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "experiments").glob("*.md")),
+DOCUMENTS = [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "CONTRIBUTING.md",
+             *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "experiments").glob("*.md")),
              *sorted((ROOT / "benchmarks").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)#\s]+\.[\w]+/?|[^)#\s]+/)(?:#[^)]*)?\)")  # a file (with a suffix) or a folder/
 REPO_PATH = re.compile(r"`((?:ketasim|docs|configs|experiments|tests|benchmarks|figures)/[\w./-]*)`")
