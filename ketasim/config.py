@@ -73,8 +73,8 @@ class ConfigError(ValueError):
         super().__init__(one_line(f"{where}: {message}"))  # keys and sources may hold line breaks
 
 
-def _quantity(kind: str, minimum: float | None = None, maximum: float | None = None, unit: str = ""):
-    """An annotated float field parsed from a unit string and range-checked."""
+def _quantity(kind: str, minimum: float | None = None, maximum: float | None = None, unit: str = "") -> BeforeValidator:
+    """The validator of a float field parsed from a unit string and range-checked."""
 
     def parse(value: Any) -> float:
         try:
@@ -87,14 +87,19 @@ def _quantity(kind: str, minimum: float | None = None, maximum: float | None = N
             raise ValueError(f"{value!r} is above the allowed maximum {maximum:g} {unit}")
         return magnitude
 
-    return Annotated[float, BeforeValidator(parse), PlainSerializer(lambda x: f"{x!r} {unit}")]
+    return BeforeValidator(parse)
 
 
-TimeH = _quantity("time", 0.0, MAX_DURATION_H, "h")
-PositiveTimeH = _quantity("time", 1e-9, MAX_DURATION_H, "h")
-DoseMgKg = _quantity("dose", 0.0, MAX_DOSE_MG_PER_KG, "mg/kg")
-ConcentrationUM = _quantity("concentration", 0.0, MAX_CONCENTRATION_UM, "uM")
-CircuitTimeH = _quantity("time", 0.05 / 3600, 120.0 / 3600, "h")
+def _with_unit(unit: str) -> PlainSerializer:
+    """The serializer writing such a field back as ``"<repr> <unit>"``."""
+    return PlainSerializer(lambda x: f"{x!r} {unit}")
+
+
+TimeH = Annotated[float, _quantity("time", 0.0, MAX_DURATION_H, "h"), _with_unit("h")]
+PositiveTimeH = Annotated[float, _quantity("time", 1e-9, MAX_DURATION_H, "h"), _with_unit("h")]
+DoseMgKg = Annotated[float, _quantity("dose", 0.0, MAX_DOSE_MG_PER_KG, "mg/kg"), _with_unit("mg/kg")]
+ConcentrationUM = Annotated[float, _quantity("concentration", 0.0, MAX_CONCENTRATION_UM, "uM"), _with_unit("uM")]
+CircuitTimeH = Annotated[float, _quantity("time", 0.05 / 3600, 120.0 / 3600, "h"), _with_unit("h")]
 
 
 # Registered parameters whose per-scenario value is a config key of its own (the registry holds its default).

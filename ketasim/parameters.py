@@ -25,12 +25,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from ketasim.units import UnitError, convert_to
 
 __all__ = [
     "DEFAULT_FITTED_RANGE",
+    "ParamRange",
     "ParamRef",
     "Parameter",
     "ParameterError",
@@ -46,6 +47,14 @@ DEFAULT_FITTED_RANGE = (0.5, 2.0)
 """Range of a fitted parameter whose source gives no spread: this factor band around the fitted value."""
 
 _DEFAULT_RANGE_REASON = "default: x0.5 to x2 of the fitted value (no source gives a spread)"
+
+
+class ParamRange(TypedDict):
+    """A range shared by several parameters, passed to :func:`param` as ``**range``."""
+
+    low: float
+    high: float
+    range_reason: str
 
 
 class ParameterError(ValueError):
@@ -175,7 +184,7 @@ def param(
         raise ValueError(f"parameter {layer}.{name} has no source")
     if (low is None) != (high is None):
         raise ValueError(f"parameter {layer}.{name}: give both ends of its range or neither")
-    if low is not None and not (low <= value <= high and range_reason.strip()):
+    if low is not None and high is not None and not (low <= value <= high and range_reason.strip()):
         raise ValueError(f"parameter {layer}.{name}: its range must hold its value and say where it comes from")
     entry = Parameter(layer, name, float(value), unit, source, note,
                       None if low is None else float(low), None if high is None else float(high), range_reason)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ENGINES", "TARGETS", "Settings", "claim_build_dir", "overridden", "settings"]
 
@@ -101,7 +102,7 @@ def settings() -> Settings:
 
 
 @contextmanager
-def overridden(**changes: object) -> Iterator[Settings]:
+def overridden(**changes: Any) -> Iterator[Settings]:
     """Run with some settings changed (e.g. ``engine="runtime"`` in a benchmark's baseline).
 
     The changed settings get their earlier values back afterwards; others

@@ -28,7 +28,7 @@ class UnitError(ValueError):
 
 @lru_cache(maxsize=1)
 def _registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # Spellings people type in configs; pint knows "µM" but not "uM".
     ureg.define("micromolar = micromole / liter = uM")
     ureg.define("nanomolar = nanomole / liter = nM")
@@ -120,7 +120,7 @@ def _parse_text(value: str, kind: str) -> float:
     if not _readable(text):
         raise UnitError(f"cannot read {describe(value)}; expected {expected}")
     try:
-        quantity = ureg.Quantity(text)
+        quantity: pint.Quantity = ureg.Quantity(text)
     except Exception:
         raise UnitError(f"cannot read {describe(value)}; expected {expected}") from None
     try:
@@ -172,8 +172,10 @@ def _dimension_signature(quantity: pint.Quantity) -> dict[str, float]:
     negative: dict[str, float] = {}
     for name, power in quantity.unit_items():
         for dim, exponent in ureg.get_dimensionality(name).items():
-            side = positive if exponent * power > 0 else negative
-            side[dim] = side.get(dim, 0.0) + abs(exponent * power)
+            # pint types exponents as any scalar (complex, Decimal, ...); a unit's are real numbers.
+            product: float = exponent * power  # type: ignore[assignment,operator]
+            side = positive if product > 0 else negative
+            side[dim] = side.get(dim, 0.0) + abs(product)
     return {**{f"+{k}": v for k, v in positive.items()}, **{f"-{k}": v for k, v in negative.items()}}
 
 
@@ -220,7 +222,7 @@ def convert_to(value: object, unit: str) -> float:
     try:
         if not _readable(_unit_text(value)):
             raise ValueError(value)
-        quantity = ureg.Quantity(_unit_text(value))
+        quantity: pint.Quantity = ureg.Quantity(_unit_text(value))
         if not isinstance(quantity, pint.Quantity):
             quantity = ureg.Quantity(float(quantity), "")
     except Exception:

@@ -333,6 +333,7 @@ class BLANetwork:
         for group in (inh, itc):
             group.v = v_rest * b2.mV
 
+        assert config.cs_overlap is not None  # filled in by BLAConfig.__post_init__
         n_shared = round(config.cs_overlap * config.n_cs)
         n_cs_total = 2 * config.n_cs - n_shared
         self._cs_plus = np.arange(config.n_cs)

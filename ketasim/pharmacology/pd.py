@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.parameters import ParamRef, param
+from ketasim.parameters import ParamRange, ParamRef, param
 
 __all__ = [
     "CELL_TYPES",
@@ -45,7 +45,7 @@ _P = "pharmacology"
 SUBUNITS = ("GluN2A", "GluN2B", "GluN2C", "GluN2D")
 CELL_TYPES = ("pyramidal", "interneuron")
 
-_FRACTION = dict(low=0.0, high=1.0, range_reason="physical bound: a share of the current")
+_FRACTION = ParamRange(low=0.0, high=1.0, range_reason="physical bound: a share of the current")
 
 IC50_UM: dict[str, ParamRef] = {
     "GluN2A": param(_P, "ketamine.ic50.GluN2A", 5.35, "uM",

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import expm
 
-from ketasim.parameters import param
+from ketasim.parameters import ParamRange, param
 from ketasim.pharmacology.drugs import DRUGS
 
 __all__ = ["DoseEvent", "PKModel", "PKResult", "pk_model", "register_model", "simulate_pk", "supported_routes"]
@@ -44,7 +44,7 @@ _MIN = 60.0  # per-minute rate constants → per hour
 # ---------------------------------------------------------------- parameters
 _P = "pharmacology"
 
-_FRACTION = dict(low=0.0, high=1.0, range_reason="physical bound: a fraction")
+_FRACTION = ParamRange(low=0.0, high=1.0, range_reason="physical bound: a fraction")
 
 _MOUSE_T_HALF_MIN = param(
     _P, "mouse.ketamine.t_half", 13.0, "min",

@@ -10,6 +10,7 @@ figure shows them.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from ketasim.config import DoseConfig, ScenarioConfig
 from ketasim.pharmacology.pd import apv_occupancy, simulate_block
@@ -33,7 +34,7 @@ IN_VITRO_EVENTS = frozenset({"slice"})
 def time_grid(config: ScenarioConfig) -> np.ndarray:
     """Output grid (h): 1 min for 6 h after each dose, 10 min to 48 h, 30 min elsewhere."""
     span = config.span_h()
-    pieces = [np.arange(0.0, span, COARSE_STEP_H), [span]]
+    pieces: list[npt.ArrayLike] = [np.arange(0.0, span, COARSE_STEP_H), [span]]
     for dose in config.dosing:
         for start in dose.times_h():
             end = start + (dose.duration or 0.0)

@@ -12,7 +12,7 @@ import numpy as np
 from ketasim.pharmacology.inhibitors import INHIBITORS, inhibition
 from ketasim.pharmacology.pk import DoseEvent
 from ketasim.pipeline.products import Product, StageInputs
-from ketasim.protocols.fear import FEAR_EVENTS, FearInputs, fear_figure, run_sessions
+from ketasim.protocols.fear import FEAR_EVENTS, FearInputs, Signal, fear_figure, run_sessions
 
 __all__ = ["fear", "fear_sessions"]
 
@@ -26,11 +26,16 @@ def fear_sessions(inputs: StageInputs) -> list:
                   key=lambda pair: pair[0])
 
 
+def _interpolated(time: np.ndarray, values: np.ndarray) -> Signal:
+    """``values`` at ``time`` as a function of time (h), by linear interpolation."""
+    return lambda t: np.interp(t, time, values)
+
+
 def fear(inputs: StageInputs) -> Product:
     """Run the fear sessions; the inhibitors' time courses and the memory traces become series."""
     config, time = inputs.config, inputs.time_h
     columns: dict[str, np.ndarray] = {}
-    blockers = []
+    blockers: list[Signal] = []
     for drug in INHIBITORS:
         doses = [DoseEvent(t, d.dose or 0.0, d.route) for d in config.dosing if d.drug == drug for t in d.times_h()]
         if doses:
@@ -38,7 +43,7 @@ def fear(inputs: StageInputs) -> Product:
                 [np.arange(e.at_h, e.at_h + INHIBITOR_SPAN_H, INHIBITOR_STEP_H) for e in doses]))
             values = inhibition(drug, config.species, doses, fine)
             columns[f"{drug}_inhibition"] = np.interp(time, fine, values)
-            blockers.append(lambda t, f=fine, v=values: np.interp(t, f, v))
+            blockers.append(_interpolated(fine, values))
     signals = FearInputs(
         nmdar_block=inputs.signal("nmdar_block_pyramidal"),
         nmdar_expression=inputs.signal("bla_nmdar_expression"),

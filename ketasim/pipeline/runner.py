@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from ketasim.circuit.engine import simulate_requests
 from ketasim.config import ScenarioConfig
 from ketasim.parameters import ParameterSet, using
-from ketasim.pipeline.products import CircuitSample, Product, StageInputs, unit_of
+from ketasim.pipeline.products import CircuitSample, Exposure, Product, StageInputs, unit_of
 from ketasim.pipeline.stages import STAGES, Stage
 
 __all__ = ["ScenarioResult", "run_scenarios"]
@@ -72,7 +73,7 @@ class _Run:
     config: ScenarioConfig
     parameters: ParameterSet
     products: dict[str, Product] = field(default_factory=dict)
-    error: BaseException | None = None
+    error: Exception | None = None
 
     def inputs(self, stage: Stage, quick: bool) -> StageInputs:
         return StageInputs(stage.name, self.config, quick, {name: self.products[name]
@@ -84,7 +85,7 @@ def run_scenarios(
     quick: bool = False,
     progress: Callable[[str], None] | None = None,
     copies: int | None = None,
-) -> list[ScenarioResult | BaseException]:
+) -> list[ScenarioResult | Exception]:
     """Run scenarios through every stage; one result (or the exception that stopped it) per config, in order.
 
     Parameters
@@ -108,6 +109,7 @@ def run_scenarios(
         if stage.is_circuit:
             _circuit_stage(stage, active, quick, copies)
             continue
+        assert stage.run is not None  # a stage either runs or requests circuit runs
         for run in active:
             try:
                 with using(run.parameters):
@@ -122,6 +124,7 @@ def _applies(stage: Stage, run: _Run) -> bool:
 
 
 def _circuit_stage(stage: Stage, runs: list[_Run], quick: bool, copies: int | None) -> None:
+    assert stage.request is not None and stage.finish is not None
     wanted: list[tuple[_Run, Any]] = []
     for run in runs:
         try:
@@ -161,13 +164,14 @@ def _result(run: _Run) -> ScenarioResult:
         metrics.update(product.metrics)
         samples.extend(getattr(product, "samples", ()))
     exposure = run.products["exposure"]
+    assert isinstance(exposure, Exposure)
     result = ScenarioResult(
         run.config, timeseries, {k: float(v) for k, v in metrics.items() if np.isfinite(v)}, samples,
         in_vitro=exposure.in_vitro, parameters=run.parameters, products=dict(run.products),
     )
     for product in run.products.values():
         for name, draw in product.figures.items():
-            result.figures[name] = lambda draw=draw: _draw(draw, result)
+            result.figures[name] = partial(_draw, draw, result)
     return result
 
 

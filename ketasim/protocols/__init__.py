@@ -11,5 +11,5 @@ from ketasim.protocols.events import EVENT_MODELS, ProtocolEvent
 
 __all__ = ["EVENT_MODELS", "EVENT_TYPES", "ProtocolEvent"]
 
-EVENT_TYPES: dict[str, str] = {name: model.__doc__.strip() for name, model in EVENT_MODELS.items()}
+EVENT_TYPES: dict[str, str] = {name: (model.__doc__ or "").strip() for name, model in EVENT_MODELS.items()}
 """Event type → one-line description (from its model)."""

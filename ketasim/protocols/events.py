@@ -7,20 +7,30 @@ error naming ``protocol.N.event`` and the allowed types.
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Union, get_args
 
 from pydantic import BeforeValidator, Field
 
-from ketasim.protocols.fear_events import FEAR_EVENT_MODELS
-from ketasim.protocols.fields import Event, EventFieldError, describe
+from ketasim.protocols.fear_events import (
+    ConditioningEvent,
+    ExtinctionEvent,
+    ReactivationEvent,
+    TestEvent,
+)
+from ketasim.protocols.fields import Event, EventFieldError, describe, event_tag
 from ketasim.protocols.plasticity_events import LHbRecordingEvent, SliceEvent
 from ketasim.protocols.stress_events import ForcedSwimEvent, StressEvent
 
 __all__ = ["EVENT_MODELS", "Event", "ProtocolEvent", "event_model"]
 
-_MODELS: tuple[type[Event], ...] = (SliceEvent, LHbRecordingEvent, *FEAR_EVENT_MODELS, StressEvent, ForcedSwimEvent)
+# Every event model, in the order the types are listed in errors.
+_AnyEvent = Union[  # noqa: UP007
+    SliceEvent, LHbRecordingEvent, ConditioningEvent, TestEvent, ExtinctionEvent, ReactivationEvent,
+    StressEvent, ForcedSwimEvent,
+]
+_MODELS: tuple[type[Event], ...] = get_args(_AnyEvent)
 
-EVENT_MODELS: dict[str, type[Event]] = {m.model_fields["event"].annotation.__args__[0]: m for m in _MODELS}
+EVENT_MODELS: dict[str, type[Event]] = {event_tag(m): m for m in _MODELS}
 """Event type name → its model, in the order the types are listed in errors."""
 
 
@@ -42,7 +52,7 @@ def _event_tag(value: Any) -> Any:
 
 
 ProtocolEvent = Annotated[
-    Union[tuple(_MODELS)],  # noqa: UP007 (a union built from a tuple)
+    _AnyEvent,
     Field(discriminator="event"),
     BeforeValidator(_event_tag),
 ]

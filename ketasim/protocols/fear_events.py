@@ -71,17 +71,17 @@ def _cues(value: Any) -> tuple[str, ...]:
     return tuple(cues)
 
 
-Context = Choice(CONTEXTS)
-Cs = Choice(CS)
+Context = Annotated[str, Choice(CONTEXTS)]
+Cs = Annotated[str, Choice(CS)]
 
 
 class ConditioningEvent(Event):
     """fear conditioning: `trials` CS-US pairings (default 5) in `context` (A|B)"""
 
     event: Literal["conditioning"]
-    trials: Whole(1, 50) = 5
+    trials: Annotated[int, Whole(1, 50)] = 5
     cs: Cs = "plus"
-    us_strength: Number(0.0, 3.0) = 1.0
+    us_strength: Annotated[float, Number(0.0, 3.0)] = 1.0
     context: Context = "A"
 
     def settings(self) -> FearSession:
@@ -95,7 +95,7 @@ class TestEvent(Event):
 
     event: Literal["test"]
     cues: Annotated[tuple[str, ...], BeforeValidator(_cues)] = CUES
-    trials: Whole(1, 20) = 2
+    trials: Annotated[int, Whole(1, 20)] = 2
     context: Context = "A"
 
     def settings(self) -> FearSession:
@@ -106,7 +106,7 @@ class ExtinctionEvent(Event):
     """extinction: `trials` CS-alone presentations (default 16) in `context`"""
 
     event: Literal["extinction"]
-    trials: Whole(1, 200) = 16
+    trials: Annotated[int, Whole(1, 200)] = 16
     cs: Cs = "plus"
     context: Context = "A"
 

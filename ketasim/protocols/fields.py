@@ -1,9 +1,9 @@
-"""Field types and the base model of timeline events, shared by every layer's protocol events.
+"""Field validators and the base model of timeline events, shared by every layer's protocol events.
 
 Each event type is a pydantic model (a subclass of :class:`Event`) whose
-fields use the annotated types below: unit strings parsed by
-:func:`ketasim.units.parse_quantity`, whole numbers, numbers and choices,
-each range-checked with a message that says what is allowed. The models are
+fields are annotated with the validators below (``Annotated[int, Whole(1, 50)]``):
+unit strings parsed by :func:`ketasim.units.parse_quantity`, whole numbers,
+numbers and choices, each range-checked with a message that says what is allowed. The models are
 combined into one discriminated union on ``event`` in
 :mod:`ketasim.protocols.events`; a config's ``protocol.N.<field>`` errors
 come from here.
@@ -18,7 +18,7 @@ the hand-written parsers did.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -34,6 +34,8 @@ from ketasim.messages import describe
 from ketasim.units import UnitError, parse_quantity
 
 __all__ = [
+    "AS_HERTZ",
+    "AS_HOURS",
     "MAX_EVENT_TIME_H",
     "Choice",
     "Event",
@@ -44,6 +46,7 @@ __all__ = [
     "Whole",
     "describe",
     "event_error",
+    "event_tag",
     "parse_fields",
 ]
 
@@ -66,8 +69,14 @@ def _hertz(value: float | None) -> str | None:
     return None if value is None else f"{value!r} Hz"
 
 
-def EventTime(lo: float, hi: float, unit: str, scale: float):  # noqa: N802 (a type factory)
-    """A time field: a unit string, range-checked in ``unit`` (= hours × ``scale``), kept in hours."""
+# The serializers of time and frequency fields (written back as "<repr> h" / "<repr> Hz"):
+# ``Annotated[float, EventTime(...), AS_HOURS]``, ``Annotated[float, Frequency(...), AS_HERTZ]``.
+AS_HOURS = PlainSerializer(_hours)
+AS_HERTZ = PlainSerializer(_hertz)
+
+
+def EventTime(lo: float, hi: float, unit: str, scale: float) -> BeforeValidator:  # noqa: N802 (metadata, like Field)
+    """A time field (``Annotated[float, EventTime(...), AS_HOURS]``): a unit string, range-checked in ``unit`` (= hours × ``scale``), kept in hours."""
 
     def parse(value: Any) -> float:
         try:
@@ -78,11 +87,11 @@ def EventTime(lo: float, hi: float, unit: str, scale: float):  # noqa: N802 (a t
             raise ValueError(f"{describe(value)} is out of range; allowed: {lo:g} to {hi:g} {unit}")
         return hours
 
-    return Annotated[float | None, BeforeValidator(parse), PlainSerializer(_hours)]
+    return BeforeValidator(parse)
 
 
-def Frequency(lo: float, hi: float):  # noqa: N802
-    """A frequency field: a unit string, range-checked and kept in Hz."""
+def Frequency(lo: float, hi: float) -> BeforeValidator:  # noqa: N802
+    """A frequency field (``Annotated[float, Frequency(...), AS_HERTZ]``): a unit string, range-checked and kept in Hz."""
 
     def parse(value: Any) -> float:
         try:
@@ -93,40 +102,40 @@ def Frequency(lo: float, hi: float):  # noqa: N802
             raise ValueError(f"{describe(value)} is out of range; allowed: {lo:g} to {hi:g} Hz")
         return hertz
 
-    return Annotated[float | None, BeforeValidator(parse), PlainSerializer(_hertz)]
+    return BeforeValidator(parse)
 
 
-def Whole(lo: int, hi: int):  # noqa: N802
-    """A whole number from ``lo`` to ``hi`` (``true``/``false`` and ``2.0`` are refused)."""
+def Whole(lo: int, hi: int) -> BeforeValidator:  # noqa: N802
+    """A whole number from ``lo`` to ``hi`` (``Annotated[int, Whole(...)]``; ``true``/``false`` and ``2.0`` are refused)."""
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise ValueError(f"expected a whole number from {lo} to {hi}; got {describe(value)}")
         return value
 
-    return Annotated[int | None, BeforeValidator(check)]
+    return BeforeValidator(check)
 
 
-def Number(lo: float, hi: float):  # noqa: N802
-    """A number from ``lo`` to ``hi`` (NaN and infinities are out of range)."""
+def Number(lo: float, hi: float) -> BeforeValidator:  # noqa: N802
+    """A number from ``lo`` to ``hi`` (``Annotated[float, Number(...)]``; NaN and infinities are out of range)."""
 
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise ValueError(f"expected a number from {lo:g} to {hi:g}; got {describe(value)}")
         return float(value)
 
-    return Annotated[float, BeforeValidator(check)]
+    return BeforeValidator(check)
 
 
-def Choice(allowed: tuple[str, ...], what: str = "value"):  # noqa: N802
-    """One of ``allowed``."""
+def Choice(allowed: tuple[str, ...], what: str = "value") -> BeforeValidator:  # noqa: N802
+    """One of ``allowed`` (``Annotated[str, Choice(...)]``)."""
 
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in allowed:
             raise ValueError(f"unknown {what} {describe(value)}; allowed: {', '.join(allowed)}")
         return value
 
-    return Annotated[str, BeforeValidator(check)]
+    return BeforeValidator(check)
 
 
 def _at(value: Any) -> float:
@@ -153,7 +162,7 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event: str
-    at: Annotated[float, BeforeValidator(_at), PlainSerializer(_hours)]
+    at: Annotated[float, BeforeValidator(_at), AS_HOURS]
 
     # The one-line description listed by ketasim.protocols.EVENT_TYPES.
     summary: ClassVar[str] = ""
@@ -196,6 +205,11 @@ class Event(BaseModel):
         return {k: v for k, v in self.model_dump(mode="json").items() if k not in ("event", "at")}
 
 
+def event_tag(model: type[Event]) -> str:
+    """The name an event model answers to: the one value of its ``event: Literal[...]`` field."""
+    return get_args(model.model_fields["event"].annotation)[0]
+
+
 def event_error(exc: ValidationError) -> EventFieldError:
     """The first error of validating one event, as the field it is about and a one-line message."""
     error = exc.errors(include_url=False)[0]
@@ -229,9 +243,8 @@ def parse_fields(model: type[Event], fields: Any) -> Any:
     for key in ("event", "at"):
         if key in fields:
             raise EventFieldError(key, f"unknown key; allowed: {', '.join(model.own_fields())}")
-    tag = model.model_fields["event"].annotation.__args__[0]
     try:
-        event = model.model_validate({"event": tag, "at": 0.0, **fields})
+        event = model.model_validate({"event": event_tag(model), "at": 0.0, **fields})
     except ValidationError as exc:
         raise event_error(exc) from None
     return event.settings()

@@ -63,7 +63,7 @@ W_ACUTE = param(
 )
 
 
-def coping_drive(synaptic_strength: np.ndarray, mtor: np.ndarray) -> np.ndarray:
+def coping_drive(synaptic_strength: np.ndarray | float, mtor: np.ndarray | float) -> np.ndarray:
     """Active-coping drive (0 drug-free): log PFC synaptic strength plus the fast mTORC1 term."""
     strength = np.maximum(np.asarray(synaptic_strength, dtype=float), 1e-6)
     return np.log(strength) + W_ACUTE() * np.log(np.maximum(np.asarray(mtor, dtype=float), 1.0))

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, PlainSerializer, model_validator
 
 from ketasim.protocols.fields import (
+    AS_HERTZ,
+    AS_HOURS,
     Choice,
     Event,
     EventFieldError,
@@ -94,16 +96,16 @@ class SliceEvent(Event):
     """in-vitro slice: baseline test pulses, induction (hfs|tbs|lfs|pairing|none) at `at`, follow-up, paired pulses"""
 
     event: Literal["slice"]
-    induction: Choice(INDUCTIONS, "induction") = "hfs"
-    baseline: EventTime(1.0, 120.0, "min", 60.0) = 20.0 / 60.0
-    follow_up: EventTime(60.0, 360.0, "min", 60.0) = 1.0
-    test_interval: EventTime(5.0, 300.0, "s", 3600.0) = 30.0 / 3600.0
+    induction: Annotated[str, Choice(INDUCTIONS, "induction")] = "hfs"
+    baseline: Annotated[float, EventTime(1.0, 120.0, "min", 60.0), AS_HOURS] = 20.0 / 60.0
+    follow_up: Annotated[float, EventTime(60.0, 360.0, "min", 60.0), AS_HOURS] = 1.0
+    test_interval: Annotated[float, EventTime(5.0, 300.0, "s", 3600.0), AS_HOURS] = 30.0 / 3600.0
     paired_pulse_intervals: PulseIntervals = (10.0, 20.0, 50.0, 100.0, 200.0)
-    pulses: Whole(1, 2000) = None
-    frequency: Frequency(0.1, 400.0) = None
-    trains: Whole(1, 20) = None
-    train_interval: EventTime(0.05, 600.0, "s", 3600.0) = None
-    duration: EventTime(0.1, 60.0, "s", 3600.0) = 2.0 / 3600.0
+    pulses: Annotated[int | None, Whole(1, 2000)] = None
+    frequency: Annotated[float | None, Frequency(0.1, 400.0), AS_HERTZ] = None
+    trains: Annotated[int | None, Whole(1, 20)] = None
+    train_interval: Annotated[float | None, EventTime(0.05, 600.0, "s", 3600.0), AS_HOURS] = None
+    duration: Annotated[float, EventTime(0.1, 60.0, "s", 3600.0), AS_HOURS] = 2.0 / 3600.0
 
     @model_validator(mode="after")
     def _unstimulated(self) -> "SliceEvent":
@@ -130,7 +132,7 @@ class LHbRecordingEvent(Event):
     """lateral-habenula recording at `at`: burst firing of a small population"""
 
     event: Literal["lhb_recording"]
-    duration: EventTime(1.0, 60.0, "s", 3600.0) = 10.0 / 3600.0
+    duration: Annotated[float, EventTime(1.0, 60.0, "s", 3600.0), AS_HOURS] = 10.0 / 3600.0
 
     def settings(self) -> LHbRecording:
         return LHbRecording(self.duration * 3600.0)

@@ -8,11 +8,12 @@ itself; errors name the field and what is allowed.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import model_validator
 
 from ketasim.protocols.fields import (
+    AS_HOURS,
     Choice,
     Event,
     EventFieldError,
@@ -94,11 +95,11 @@ class StressEvent(Event):
     """stress: `kind` acute (1 session) or chronic (21 daily sessions from `at`); `sessions`, `every`, `duration` (per session, default 2 h), `intensity` (0-3, default 1)"""
 
     event: Literal["stress"]
-    kind: Choice(KINDS) = "acute"
-    sessions: Whole(1, MAX_SESSIONS) = None  # None: the kind's default, filled in on validation
-    every: EventTime(1.0, 7 * 24.0, "h", 1.0) = 24.0
-    duration: EventTime(1.0 / 60.0, 12.0, "h", 1.0) = 2.0
-    intensity: Number(0.0, 3.0) = 1.0
+    kind: Annotated[str, Choice(KINDS)] = "acute"
+    sessions: Annotated[int | None, Whole(1, MAX_SESSIONS)] = None  # None: the kind's default, filled in on validation
+    every: Annotated[float, EventTime(1.0, 7 * 24.0, "h", 1.0), AS_HOURS] = 24.0
+    duration: Annotated[float, EventTime(1.0 / 60.0, 12.0, "h", 1.0), AS_HOURS] = 2.0
+    intensity: Annotated[float, Number(0.0, 3.0)] = 1.0
 
     @model_validator(mode="wrap")
     @classmethod
@@ -113,6 +114,7 @@ class StressEvent(Event):
         return event
 
     def settings(self) -> StressProtocol:
+        assert self.sessions is not None  # filled in on validation (_sessions_fit)
         return StressProtocol(self.kind, self.sessions, self.every, self.duration, self.intensity)
 
     def span_h(self) -> float:

@@ -50,9 +50,9 @@ def glutamate_relation(samples: Sequence) -> tuple[np.ndarray, np.ndarray]:
         for sample in samples[1:]:
             if not np.isfinite(sample.time_h):
                 continue
-            loss = float(_combined(sample.condition.block_interneuron, sample.condition.nmda_open_block))
-            if loss > 0:
-                points[loss] = sample.readout.glutamate_release / free
+            sample_loss = float(_combined(sample.condition.block_interneuron, sample.condition.nmda_open_block))
+            if sample_loss > 0:
+                points[sample_loss] = sample.readout.glutamate_release / free
     loss = np.array(sorted(points))
     release = np.maximum.accumulate(np.array([points[x] for x in loss]))
     return loss, release

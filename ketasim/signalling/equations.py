@@ -46,12 +46,16 @@ single dose of any sub-anaesthetic size stays below threshold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from ketasim.signalling.parameters import SignallingParams, genotype_secretion
 
 __all__ = ["STATES", "N_STATES", "Switches", "rhs", "steady_state", "effective_glutamate"]
+
+# The element-wise relations below take an array or one number and return the same kind.
+_Values = TypeVar("_Values", np.ndarray, float)
 
 STATES = (
     "p_eef2",
@@ -90,7 +94,7 @@ class Switches:
         return cls(**{k: float(mechanisms.get(k, 1.0)) for k in names}, secretion=genotype_secretion()[genotype])
 
 
-def resting_nmdar_signal(block: np.ndarray, p: SignallingParams, mech: Switches) -> np.ndarray:
+def resting_nmdar_signal(block: _Values, p: SignallingParams, mech: Switches) -> _Values:
     """Resting NMDAR Ca2+ signal to eEF2K (intact, drug-free = 1).
 
     GluN2B carries ``p.glun2b_rest_share`` of it (its share of pyramidal NMDAR current).
@@ -99,7 +103,7 @@ def resting_nmdar_signal(block: np.ndarray, p: SignallingParams, mech: Switches)
     return (1.0 - block) * ((1.0 - share) + share * mech.glun2b)
 
 
-def effective_glutamate(g: np.ndarray, p: SignallingParams | None, mech: Switches) -> np.ndarray:
+def effective_glutamate(g: _Values, p: SignallingParams | None, mech: Switches) -> _Values:
     """Glutamate release after the presynaptic mGluR2 brake (intact drug-free = 1).
 
     ``p`` None: the active parameter set's constants.
@@ -108,7 +112,7 @@ def effective_glutamate(g: np.ndarray, p: SignallingParams | None, mech: Switche
     return g * (1.0 + beta) / (1.0 + beta * mech.mglur2 * g)
 
 
-def _translation(mtor: np.ndarray, p: SignallingParams) -> np.ndarray:
+def _translation(mtor: _Values, p: SignallingParams) -> _Values:
     """mTORC1-dependent synthesis, saturating (1 at basal mTORC1)."""
     m = np.maximum(mtor, 0.0) ** p.translation_hill
     k = p.translation_half_activation ** p.translation_hill

@@ -70,8 +70,8 @@ def chunk_tasks(tasks: list[Task], workers: int) -> list[list[Task]]:
 
 
 def _error(exc: BaseException) -> str:
-    frame = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
-    where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame[0] else ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}".replace("\n", " ")
 
 

@@ -86,7 +86,7 @@ def build_dataset(spec: SweepSpec, records: dict[str, dict[str, Any]]):
     for i, axis in enumerate(spec.axes):
         dim, values, attrs = _coordinate(spec, i)
         coords[axis.key] = (dim, values, attrs)
-    variables = {name: (spec.dims, values) for name, values in data.items()}
+    variables: dict[str, tuple[Any, ...]] = {name: (spec.dims, values) for name, values in data.items()}
     variables["status"] = (spec.dims, status, {"flag_values": "0 1 2", "flag_meanings": "not_run done failed"})
     variables["code_version"] = (spec.dims, versions,
                                  {"long_name": "sha256 prefix of the ketasim sources that computed the point"})

@@ -92,7 +92,7 @@ def import_brian2_in_worker_thread() -> None:
     if importlib.util.find_spec("brian2") is None:
         return
     with _IMPORT_LOCK:
-        signal.signal = lambda signum, handler: signal.getsignal(signum)
+        signal.signal = lambda signalnum, handler: signal.getsignal(signalnum)
         try:
             importlib.import_module("brian2")
         finally:
@@ -158,8 +158,8 @@ def run_point(point_hash: str, config_data: dict[str, Any], model: str, quick: b
         record["status"] = "done"
         record["error"] = ""
     except Exception as exc:  # a failed point is recorded, the sweep goes on
-        frame = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
-        where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame[0] else ""
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
         record.update(status="failed", metrics={}, error=f"{type(exc).__name__}: {exc}{where}".replace("\n", " "))
     record["elapsed_s"] = time.perf_counter() - clock
     return record
