@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo reproduce test test-slow lint docs clean
+.PHONY: demo reproduce test test-slow lint citation wheel-check docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,27 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
-lint: $(STAMP)
+lint: $(STAMP) citation
 	$(BIN)/ruff check ketasim tests benchmarks experiments
 	$(BIN)/lint-imports
+	$(BIN)/mypy ketasim
+
+# CITATION.cff against the Citation File Format schema; cffconvert pins an old jsonschema,
+# so it lives in a venv of its own.
+CFF_VENV := .venv-cff
+$(CFF_VENV)/bin/cffconvert:
+	$(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet 'cffconvert==2.0.0'
+
+citation: $(CFF_VENV)/bin/cffconvert
+	$(CFF_VENV)/bin/cffconvert --validate -i CITATION.cff
+
+# The built wheel, installed into a fresh venv, run from an empty directory.
+wheel-check: $(STAMP)
+	PYTHON=$(BIN)/python .ci/check-wheel
 
 docs: $(STAMP)
 	$(BIN)/ketasim parameters --markdown > docs/parameters.md
 
 clean:
-	rm -rf $(VENV) out ketasim-out .pytest_cache
+	rm -rf $(VENV) $(CFF_VENV) out ketasim-out .pytest_cache

@@ -478,16 +478,17 @@ def window(
     if isinstance(sweep, xr.Dataset):
         if "sweep_dir" not in sweep.attrs:
             raise ConfigError("sweep", "<Dataset>", "expected the dataset ketasim.sweep returned (it names its directory)")
-        sweep = sweep.attrs["sweep_dir"]
+        directory: str | Path = sweep.attrs["sweep_dir"]
+    else:
+        directory = sweep
     if isinstance(control, Mapping):
         if len(control) != 1:
             raise ConfigError("control", str(dict(control)), "give the control setting of exactly one axis")
         ((key, value),) = control.items()
         control = f"{key}={value}"
-    report = run_window(sweep, metric=metric, control=control, alpha=alpha, direction=direction,
+    report = run_window(directory, metric=metric, control=control, alpha=alpha, direction=direction,
                         replicates=replicates, axes=axes, resamples=resamples, seed=seed, out=out)
-    directory = Path(report.pop("out"))
-    return WindowResult(report, directory)
+    return WindowResult(report, Path(report.pop("out")))
 
 
 # --------------------------------------------------------------------------- the review's effects

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from ketasim.analysis.window import MIN_RESAMPLES
 from ketasim.config import ConfigError, load_scenario
@@ -134,14 +135,14 @@ def _progress(message: str) -> None:
     print(f"ketasim: {message} ...", file=sys.stderr, flush=True)
 
 
-def _config_path(text: str, kind: str) -> Path:
+def _config_path(text: str, kind: Literal["scenario", "sweep"]) -> Path:
     """A config argument: an existing file, or the name of a shipped example of this kind."""
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path  # a missing file is reported by the loader, naming it
     from ketasim.bundled import find_example
 
-    return find_example(text, kind, key="config").path  # type: ignore[arg-type]
+    return find_example(text, kind, key="config").path
 
 
 def _run(args: argparse.Namespace) -> int:

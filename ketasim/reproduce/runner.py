@@ -60,6 +60,8 @@ def discover(directory: str | Path) -> dict[str, Path]:
 
 def _load(path: Path):
     spec = importlib.util.spec_from_file_location(f"ketasim_experiment_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     missing = [name for name in REQUIRED if not hasattr(module, name)]
