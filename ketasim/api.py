@@ -159,7 +159,7 @@ def scenario_config(
         assignments += [f"parameters.{name}={json.dumps(value)}" for name, value in parameters.items()]
     if not assignments and isinstance(config, ScenarioConfig):
         return config
-    return scenario_from_data(data, source, assignments)
+    return scenario_from_data(data, source, assignments, blame="override")
 
 
 def _timeseries_dataset(result: ScenarioResult) -> xr.Dataset:

@@ -478,10 +478,12 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> ScenarioCo
     return scenario_from_data(read_yaml(path), str(path), overrides)
 
 
-def scenario_from_data(data: Any, source: str = "<config>", overrides: Iterable[str] = ()) -> ScenarioConfig:
+def scenario_from_data(data: Any, source: str = "<config>", overrides: Iterable[str] = (),
+                       blame: str = "--set") -> ScenarioConfig:
     """Override (``KEY=VALUE`` assignments, as ``--set`` takes them) and validate parsed config data.
 
-    ``data`` is not changed. An error caused by an override names that override.
+    ``data`` is not changed. An error caused by an override names that override, after ``blame``
+    (how the caller calls overrides: ``--set`` on the command line).
     """
     if data is not None and not isinstance(data, Mapping):
         raise ConfigError(source, "", f"a config must be a mapping of keys to values, got {type(data).__name__}")
@@ -495,5 +497,5 @@ def scenario_from_data(data: Any, source: str = "<config>", overrides: Iterable[
         for assignment in reversed(overrides):
             key = assignment.split("=", 1)[0].strip()
             if exc.key == key or exc.key.startswith(key + ".") or key.startswith(exc.key + "."):
-                raise ConfigError(f"--set {assignment}", exc.key, exc.message) from None
+                raise ConfigError(f"{blame} {assignment}", exc.key, exc.message) from None
         raise
