@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -44,8 +44,11 @@ citation: $(CFF_VENV)/bin/cffconvert
 wheel-check: $(STAMP)
 	PYTHON=$(BIN)/python .ci/check-wheel
 
+# The parameter table, then the site (mkdocs.yml) into site/; strict: any warning fails the build.
+# The two variables only silence upstream banners about MkDocs' future.
 docs: $(STAMP)
 	$(BIN)/ketasim parameters --markdown > docs/parameters.md
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) $(CFF_VENV) out ketasim-out .pytest_cache
+	rm -rf $(VENV) $(CFF_VENV) out ketasim-out .pytest_cache site
