@@ -26,7 +26,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP) citation
-	$(BIN)/ruff check ketasim tests benchmarks experiments
+	$(BIN)/ruff check ketasim tests benchmarks experiments docs
 	$(BIN)/lint-imports
 	$(BIN)/mypy ketasim
 

@@ -54,6 +54,7 @@ __all__ = [
     "example",
     "examples",
     "reproduce",
+    "scenario_config",
     "simulate",
     "sweep",
     "window",

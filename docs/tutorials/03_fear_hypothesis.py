@@ -76,7 +76,6 @@ def paired(differences: np.ndarray, alternative: str) -> dict[str, float]:
     return {"mean": differences.mean(), "ci_low": low, "ci_high": high, "p": test.pvalue}
 
 
-dose = gi["dosing.0.dose"]
 on, off = gi.sel({"mechanisms.mtor": 1.0}), gi.sel({"mechanisms.mtor": 0.0})
 effect_on = (on.sel({"dosing.0.dose": 30.0}) - on.sel({"dosing.0.dose": 0.0})).values
 effect_off = (off.sel({"dosing.0.dose": 30.0}) - off.sel({"dosing.0.dose": 0.0})).values
@@ -90,7 +89,7 @@ for name, t in tests.items():
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
-for k, (label, values) in enumerate((("mTORC1 on", effect_on), ("mTORC1 off", effect_off))):
+for k, values in enumerate((effect_on, effect_off)):
     ax.plot(np.full(len(values), k) + np.linspace(-0.08, 0.08, len(values)), values, "o", mfc="none")
     ax.errorbar(k + 0.25, values.mean(), yerr=values.std(ddof=1) / np.sqrt(len(values)), fmt="s", capsize=3)
 ax.axhline(0, color="0.5", lw=0.8)
