@@ -6,7 +6,8 @@ temporary directory, removed after the page is rendered, so whatever a
 tutorial writes (a run's outputs, a sweep store) never lands in `docs/` or
 the checkout. They also check that the `python3` kernel is the Python that
 runs mkdocs (the venv with ketasim installed), not another one registered
-for this user.
+for this user. After the build, the API reference must list every name of
+``ketasim.api.__all__``.
 """
 
 from __future__ import annotations
@@ -63,3 +64,19 @@ def on_page_content(html, page, config, files):
 
 def on_build_error(error):
     _restore()
+
+
+API_PAGE = "reference/api/index.html"
+
+
+def on_post_build(config):
+    """The API reference must list every public function and class of ``ketasim.api`` (its ``__all__``)."""
+    from pathlib import Path
+
+    import ketasim.api
+
+    page = Path(config["site_dir"]) / API_PAGE
+    text = page.read_text(encoding="utf-8")
+    missing = [name for name in ketasim.api.__all__ if f'id="ketasim.api.{name}"' not in text]
+    if missing:
+        raise PluginError(f"{API_PAGE} lacks {', '.join(missing)} of ketasim.api.__all__ (a docstring missing?)")
