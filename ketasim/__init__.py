@@ -7,14 +7,15 @@ The Python front door (see :mod:`ketasim.api`)::
     result.timeseries                                   # an xarray.Dataset, units as attributes
     result.metrics["pyr_rate_hz"]
 
-``simulate``, ``sweep``, ``window``, ``reproduce``, ``example`` and
-``examples`` load on first use, so ``import ketasim`` stays light and selects
-no matplotlib backend.
+``simulate``, ``simulate_many``, ``sweep``, ``window``, ``reproduce``,
+``example`` and ``examples`` load on first use, so ``import ketasim`` stays
+light and selects no matplotlib backend.
 
 ``ketasim.sweep`` and ``ketasim.reproduce`` are also the subpackages that
 implement them: calling the package (``ketasim.sweep(spec)``) runs
-:func:`ketasim.api.sweep` (:func:`ketasim.api.reproduce`), and its modules
-stay reachable as attributes (``ketasim.sweep.load_sweep``).
+:func:`ketasim.api.sweep` (:func:`ketasim.api.reproduce`), with that
+function's signature. Import from the subpackages by name
+(``from ketasim.sweep import load_sweep``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         examples,
         reproduce,
         simulate,
+        simulate_many,
         sweep,
         window,
     )
@@ -49,6 +51,7 @@ __all__ = [
     "examples",
     "reproduce",
     "simulate",
+    "simulate_many",
     "sweep",
     "window",
 ]
@@ -59,10 +62,19 @@ CALLABLE_SUBPACKAGES = ("sweep", "reproduce")  # subpackages that share their na
 class CallableSubpackage(ModuleType):
     """A subpackage that, called, runs the API function of the same name (``ketasim.sweep(...)``)."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def _function(self) -> Any:
         from ketasim import api
 
-        return getattr(api, self.__name__.rpartition(".")[2])(*args, **kwargs)
+        return getattr(api, self.__name__.rpartition(".")[2])
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._function()(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> Any:  # inspect.signature, IPython's "?" and IDEs show the function's
+        import inspect
+
+        return inspect.signature(self._function())
 
 
 class _Package(ModuleType):

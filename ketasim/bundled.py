@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ketasim.config import ConfigError, read_yaml
 
-__all__ = ["Example", "bundled_dir", "example_data", "find_example", "list_examples"]
+__all__ = ["Example", "bundled_dir", "config_path", "example_data", "find_example", "list_examples"]
 
 _PACKAGE = Path(__file__).resolve().parent
 SWEEP_FOLDER = "sweeps"
@@ -75,6 +75,9 @@ def list_examples() -> list[Example]:
     return found
 
 
+KINDS = ("scenario", "sweep")
+
+
 def find_example(name: str, kind: Literal["scenario", "sweep"] | None = None, key: str = "example") -> Example:
     """The example called ``name`` (optionally of one kind).
 
@@ -83,6 +86,8 @@ def find_example(name: str, kind: Literal["scenario", "sweep"] | None = None, ke
     ConfigError
         Naming ``key`` and the examples there are, if there is no such example.
     """
+    if kind is not None and kind not in KINDS:
+        raise ConfigError("kind", str(kind), f"allowed: {', '.join(KINDS)}")
     examples = [e for e in list_examples() if kind is None or e.kind == kind]
     for example in examples:
         if example.name == name:
@@ -95,3 +100,22 @@ def example_data(name: str, kind: Literal["scenario", "sweep"] | None = None) ->
     """The example config called ``name`` as plain data (a new dict each call, free to edit)."""
     data = read_yaml(find_example(name, kind).path)
     return dict(data) if data else {}
+
+
+def config_path(text: str | Path, kind: Literal["scenario", "sweep"], key: str = "config") -> Path:
+    """A config given on the command line or to the API: a YAML file, or the name of a shipped example.
+
+    A name with a ``.yaml``/``.yml`` suffix or naming an existing file is a path
+    (a missing file is reported by the loader, naming it); anything else is
+    looked up among the examples of ``kind``. A directory that happens to share
+    an example's name (``ketasim sweep pfc_dose --out pfc_dose``) does not hide it.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``key`` and the examples there are, if it is neither.
+    """
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        return path
+    return find_example(str(text), kind, key=key).path

@@ -12,10 +12,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 from ketasim.analysis.window import MIN_RESAMPLES
+from ketasim.bundled import config_path
 from ketasim.config import ConfigError, load_scenario
+from ketasim.settings import default_output_dir
 from ketasim.version import __version__
 
 __all__ = ["main"]
@@ -47,7 +48,8 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="run a grid or sample of scenarios into a resumable store")
     sweep.add_argument("config", help="sweep YAML file (base scenario + grid/points/sample), or a sweep example's name")
     sweep.add_argument("--out", type=Path, default=None,
-                       help="sweep directory (default: ketasim-out/sweeps/<config name>); rerun to resume")
+                       help="sweep directory (default: ketasim-out/sweeps/<config name>, with --quick "
+                            "<config name>-quick); rerun to resume")
     sweep.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                        help="local worker processes (default: the core count; 1 = run in this process)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -135,20 +137,10 @@ def _progress(message: str) -> None:
     print(f"ketasim: {message} ...", file=sys.stderr, flush=True)
 
 
-def _config_path(text: str, kind: Literal["scenario", "sweep"]) -> Path:
-    """A config argument: an existing file, or the name of a shipped example of this kind."""
-    path = Path(text)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path  # a missing file is reported by the loader, naming it
-    from ketasim.bundled import find_example
-
-    return find_example(text, kind, key="config").path
-
-
 def _run(args: argparse.Namespace) -> int:
-    path = _config_path(args.config, "scenario")
+    path = config_path(args.config, "scenario")
     config = load_scenario(path, args.overrides)
-    out = args.out or Path("ketasim-out") / path.stem
+    out = args.out or default_output_dir("run", path.stem)
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a directory")
     from ketasim.outputs import write_outputs
@@ -165,9 +157,9 @@ def _run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from ketasim.sweep import load_sweep, run_sweep
 
-    path = _config_path(args.config, "sweep")
+    path = config_path(args.config, "sweep")
     spec = load_sweep(path)  # every point validated before anything is written
-    out = args.out or Path("ketasim-out") / "sweeps" / path.stem
+    out = args.out or default_output_dir("sweep", path.stem, args.quick)
     try:
         summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, quick=args.quick,
                             retry_failed=args.retry_failed, model=args.model, progress=not args.no_progress,
@@ -224,7 +216,7 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    config = load_scenario(_config_path(args.config, "scenario"), args.overrides)
+    config = load_scenario(config_path(args.config, "scenario"), args.overrides)
     print(f"{args.config}: valid ({config.species}, {len(config.dosing)} dose entries, "
           f"{len(config.protocol)} protocol events, {config.span_h():g} h)")
     return 0

@@ -28,12 +28,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["ENGINES", "TARGETS", "Settings", "claim_build_dir", "overridden", "settings"]
+__all__ = ["ENGINES", "OUTPUT_ROOT", "TARGETS", "Settings", "claim_build_dir", "default_output_dir", "overridden",
+           "settings"]
 
 ENGINES = ("compiled", "runtime")
 TARGETS = ("cython", "numpy")
+OUTPUT_ROOT = Path("ketasim-out")  # where outputs go without --out / out=, relative to the working directory
+
+
+def default_output_dir(kind: Literal["run", "sweep", "reproduce"], name: str = "", quick: bool = False) -> Path:
+    """Where a command writes without ``--out``: ``ketasim-out/<name>``, ``ketasim-out/sweeps/<name>[-quick]``
+    or ``ketasim-out/reproduce[-quick]``. A quick sweep gets its own store (a store holds one profile)."""
+    suffix = "-quick" if quick else ""
+    if kind == "run":
+        return OUTPUT_ROOT / name
+    if kind == "sweep":
+        return OUTPUT_ROOT / "sweeps" / f"{name}{suffix}"
+    return OUTPUT_ROOT / f"reproduce{suffix}"
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,19 @@ def test_config_forms_agree(tmp_path):
     assert overridden.parameters == {"signalling.spines.tau": 120.0}  # in the registered unit (h)
 
 
+def test_numpy_values_are_config_values():
+    config = scenario_config("default", overrides={"seed": np.int64(3), "mechanisms.mtor": np.float32(0.5)},
+                             parameters={"signalling.spines.tau": "5 d"})
+    assert config.seed == 3 and config.mechanisms.mtor == 0.5
+    with pytest.raises(ConfigError, match="overrides: seed: cannot use"):
+        scenario_config("default", overrides={"seed": object()})
+
+
+def test_examples_refuse_an_unknown_kind():
+    with pytest.raises(ConfigError, match="kind: scenarios: allowed: scenario, sweep"):
+        ketasim.examples("scenarios")
+
+
 def test_bad_overrides_name_the_key():
     with pytest.raises(ConfigError, match=r"dosing\.0\.dose"):
         scenario_config("default", overrides={"dosing.0.dose": "10 mg"})
@@ -95,6 +108,24 @@ def test_simulate_returns_labelled_results_equal_to_the_pipeline(result):
     assert result.config.dosing[0].dose == 30.0
     assert yaml.safe_load(ts.attrs["config"]) == result.config.resolved()
     assert "30 mg/kg" in repr(result)
+
+
+def test_simulate_many_equals_simulate_one_by_one(result):
+    (again,) = ketasim.simulate_many(["default"], quick=True, overrides={"dosing.0.dose": "30 mg/kg"})
+    assert again.metrics == result.metrics
+    xr.testing.assert_identical(again.timeseries, result.timeseries)
+
+
+def test_sweep_and_reproduce_are_callable_with_the_api_signature():
+    import inspect
+
+    import ketasim.api
+
+    for name in ("sweep", "reproduce"):
+        assert inspect.signature(getattr(ketasim, name)) == inspect.signature(getattr(ketasim.api, name))
+    from ketasim.sweep import load_sweep  # the subpackages stay importable by name
+
+    assert callable(load_sweep)
 
 
 def test_timeseries_survive_a_netcdf_round_trip(result, tmp_path):
@@ -134,13 +165,17 @@ def test_sweep_then_window_end_to_end(tmp_path):
     assert f"{found.report['n_significant']} of 1 points" in repr(found)
     with pytest.raises(ConfigError, match="exactly one axis"):
         ketasim.window(dataset, metric="pyr_rate_hz", control={"a": 1, "b": 2})
+    with pytest.raises(ConfigError, match=r"^alpha: 2"):  # the keyword, not the command line's --alpha
+        ketasim.window(dataset, metric="pyr_rate_hz", control={"dosing.0.dose": "0 mg/kg"}, alpha=2)
 
 
 def test_reproduce_returns_the_rows_and_the_report(tmp_path):
     experiments = _experiments(tmp_path, {"E01": 2.0, "E02": 0.5})
-    done = ketasim.reproduce(quick=True, out=tmp_path / "out", experiments=experiments)
+    done = ketasim.reproduce(quick=True, out=tmp_path / "out", experiments=experiments, workers=1)
     assert done.passed == ["E01"] and done.failed == ["E02"]
     assert done.report == tmp_path / "out" / "REPORT.md"
     assert "1 of 2 effects pass" in done._repr_markdown_()
-    again = ketasim.reproduce("E01", quick=True, out=tmp_path / "out", experiments=experiments)
+    again = ketasim.reproduce("E01", quick=True, out=tmp_path / "out", experiments=experiments, workers=1)
     assert list(again.rows) == ["E01"]
+    with pytest.raises(ConfigError, match="^only: E99"):
+        ketasim.reproduce(["E99"], quick=True, out=tmp_path / "out", experiments=experiments)

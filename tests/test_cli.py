@@ -238,6 +238,8 @@ def test_examples_by_name(tmp_path, monkeypatch, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "no such" in err and "allowed:" in err, err
     assert not (tmp_path / "ketasim-out").exists()
+    (tmp_path / "fear_generalisation").mkdir()  # e.g. an --out directory named after the example
+    assert run_cli("validate", "fear_generalisation") == 0
 
 
 def test_a_copied_sweep_example_runs_anywhere(tmp_path, monkeypatch, capsys):

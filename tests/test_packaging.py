@@ -32,16 +32,25 @@ def test_shipped_files_are_found_in_the_checkout():
     assert all(e.summary for e in list_examples()), "every example starts with a comment saying what it is"
 
 
-def test_the_wheel_carries_experiments_and_configs(tmp_path):
+def test_the_wheel_carries_the_package_experiments_and_configs_and_nothing_else(tmp_path):
+    import shutil
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+    # From a copy of the checkout's files, as .ci/check-wheel builds it (no stale build/ directory).
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    source = tmp_path / "src"
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
                    check=True)
     (wheel,) = tmp_path.glob("ketasim-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for script in (ROOT / "experiments").glob("E*.py"):
-        assert f"ketasim/experiments/{script.name}" in names
-    for config in ROOT.glob("configs/**/*.yaml"):
-        assert f"ketasim/{config.relative_to(ROOT)}" in names
-    assert "ketasim/py.typed" in names
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("ketasim-")}  # not dist-info
+    expected = {f"ketasim/experiments/{p.name}" for p in (ROOT / "experiments").iterdir() if p.is_file()}
+    expected |= {f"ketasim/{p.relative_to(ROOT)}" for p in ROOT.glob("configs/**/*.yaml")}
+    expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "ketasim").rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts}
+    assert names == expected

@@ -28,7 +28,7 @@ import json
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from ketasim.sweep.spec import CANONICAL_UNITS, POINT_DIM
 from ketasim.sweep.store import SweepStore
 from ketasim.units import UnitError, parse_quantity
 
-__all__ = ["MIN_RESAMPLES", "PointEffect", "effect_statistics", "run_window", "window_analysis"]
+__all__ = ["EFFECT_FIELDS", "MIN_RESAMPLES", "PointEffect", "effect_statistics", "run_window", "window_analysis"]
 
 MIN_RESAMPLES = 99  # fewer cannot give a permutation p below 0.01 nor a usable percentile interval
 
@@ -65,6 +65,10 @@ class PointEffect:
     p: float
     q: float = math.nan
     significant: bool = False
+
+
+# A point's statistics in window.json (besides its coordinates): every field of PointEffect but coords.
+EFFECT_FIELDS = tuple(f.name for f in fields(PointEffect) if f.name != "coords")
 
 
 def _mean_difference(x, y, axis=-1):
@@ -352,12 +356,7 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
         "n_significant": sum(e.significant for e in effects),
         "smallest_reachable_p": smallest_p(per_group, per_group, direction) if per_group else 1.0,
         "units": {d: dataset[d].attrs.get("units", "") for d in dataset[metric].dims},
-        "points": [
-            {**e.coords, "n_treatment": e.n_treatment, "n_control": e.n_control,
-             "treatment_mean": e.treatment_mean, "control_mean": e.control_mean, "effect": e.effect,
-             "ci_low": e.ci_low, "ci_high": e.ci_high, "p": e.p, "q": e.q, "significant": e.significant}
-            for e in effects
-        ],
+        "points": [{**e.coords, **{name: getattr(e, name) for name in EFFECT_FIELDS}} for e in effects],
         "window": [e.coords for e in effects if e.significant],
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -125,9 +125,6 @@ class ReactivationEvent(Event):
         return FearSession("reactivation", self.context, (self.cs,), 1)
 
 
-FEAR_EVENT_MODELS = (ConditioningEvent, TestEvent, ExtinctionEvent, ReactivationEvent)
-
-
 def parse_conditioning(fields: Mapping[str, Any] | ConditioningEvent) -> FearSession:
     """``conditioning``: ``trials`` CS–US pairings (default 5) of ``cs`` (default plus) in ``context``."""
     return parse_fields(ConditioningEvent, fields)

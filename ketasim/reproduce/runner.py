@@ -27,7 +27,7 @@ from typing import Any
 
 from ketasim.bundled import bundled_dir
 from ketasim.config import ConfigError
-from ketasim.settings import claim_build_dir
+from ketasim.settings import claim_build_dir, default_output_dir
 from ketasim.version import __version__
 
 __all__ = ["default_experiments_dir", "discover", "reproduce"]
@@ -228,7 +228,7 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
     if unknown:
         raise ConfigError("--only", ", ".join(unknown), f"unknown experiment; allowed: {', '.join(scripts)}")
     chosen = {i: scripts[i] for i in (dict.fromkeys(only) if only else scripts)}
-    out = Path(out) if out is not None else Path("ketasim-out") / ("reproduce-quick" if quick else "reproduce")
+    out = Path(out) if out is not None else default_output_dir("reproduce", quick=quick)
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)

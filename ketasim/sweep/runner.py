@@ -31,11 +31,14 @@ _SIGNAL = signal.signal  # the real one, saved before anything could replace it
 def code_fingerprint() -> str:
     """sha256 over the ketasim package's Python sources (the code version, finer than the release).
 
-    Computed once per process, from the sources on disk at the first call.
+    Computed once per process, from the sources on disk at the first call. The
+    experiment scripts an installed wheel carries (``ketasim/experiments``) are
+    not the model's code and are left out, so a checkout and a wheel of the
+    same commit agree.
     """
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(p for p in package.rglob("*.py") if p.relative_to(package).parts[0] != "experiments"):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
