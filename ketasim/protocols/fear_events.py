@@ -66,7 +66,8 @@ class FearSession:
 
 def _cues(value: Any) -> tuple[str, ...]:
     cues = [value] if isinstance(value, str) else value
-    if not isinstance(cues, list) or not cues or any(not isinstance(c, str) or c not in CUES for c in cues):
+    # A tuple is what model_dump() gives back (the field's type); YAML only ever gives lists.
+    if not isinstance(cues, list | tuple) or not cues or any(not isinstance(c, str) or c not in CUES for c in cues):
         raise ValueError(f"expected a list of cues from {', '.join(CUES)}; got {describe(value)}")
     return tuple(cues)
 
