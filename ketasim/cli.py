@@ -82,6 +82,30 @@ def _build_parser() -> argparse.ArgumentParser:
     window.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the resampling, >= 0 (default 0)")
     window.add_argument("--out", type=Path, default=None, help="output directory (default: SWEEP_DIR/window)")
 
+    sensitivity = commands.add_parser("sensitivity", help="global sensitivity of a metric to model parameters")
+    sensitivity.add_argument("config", help="scenario YAML file, or the name of an example")
+    sensitivity.add_argument("--metric", required=True, help="the metric (a key of the scenario's metrics.json)")
+    sensitivity.add_argument("--parameters", action="append", default=[], metavar="GLOB",
+                             help="parameters to vary, by name or glob, e.g. 'signalling.spines.*' (repeatable; "
+                                  "default: every fitted parameter)")
+    sensitivity.add_argument("--method", choices=("morris", "sobol"), default="morris",
+                             help="morris: screening, n (k + 1) runs; sobol: first- and total-order indices, "
+                                  "n (k + 2) runs (default morris)")
+    sensitivity.add_argument("--n", type=_int_at_least(2), default=8,
+                             help="Morris trajectories, or Sobol's base sample (a power of 2); default 8")
+    sensitivity.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the sampling (default 0)")
+    sensitivity.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                             help="override a key of the scenario")
+    sensitivity.add_argument("--out", type=Path, default=None,
+                             help="output directory (default: ketasim-out/sensitivity/<config>-<metric>-<method>); "
+                                  "rerun to resume")
+    sensitivity.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
+                             help="local worker processes (default: the core count)")
+    sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler to run on")
+    sensitivity.add_argument("--quick", action="store_true", help="small, short circuit profile for every run")
+    sensitivity.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sensitivity.add_argument("--model", default=None, help=argparse.SUPPRESS)  # developer/test hook, as for sweep
+
     reproduce = commands.add_parser("reproduce", help="run the review's effects as experiments; figures and REPORT.md")
     reproduce.add_argument("--only", action="extend", nargs="+", default=[], metavar="ID",
                            help="run only these experiments, e.g. --only E01 E10 (repeatable)")
@@ -196,6 +220,25 @@ def _window(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from ketasim.analysis.sensitivity import run_sensitivity
+
+    path = config_path(args.config, "scenario")
+    config = load_scenario(path, args.overrides)  # validated before anything runs
+    base = config.resolved()
+    if config.duration is None:
+        del base["duration"]
+    out = args.out or default_output_dir("sensitivity", f"{path.stem}-{args.metric}-{args.method}", args.quick)
+    started = time.perf_counter()
+    indices = run_sensitivity(base, args.metric, out, args.parameters, args.method, args.n, args.seed, args.quick,
+                              args.workers, args.scheduler, not args.no_progress, args.model)
+    main = "mu_star" if args.method == "morris" else "ST"
+    ranked = indices.sortby(main, ascending=False)["parameter"].values[:3]
+    print(f"ketasim: sensitivity of {args.metric}: {indices.attrs['runs']} runs, {time.perf_counter() - started:.0f} s; "
+          f"largest {main}: {', '.join(map(str, ranked))}; wrote {out}", file=sys.stderr)
+    return 0
+
+
 def _reproduce(args: argparse.Namespace) -> int:
     import os
 
@@ -267,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _build_parser().parse_args(argv)
     handlers = {"run": _run, "sweep": _sweep, "window": _window, "reproduce": _reproduce, "validate": _validate,
-                "parameters": _parameters, "example": _example}
+                "parameters": _parameters, "example": _example, "sensitivity": _sensitivity}
     _headless_figures()
     previous = warnings.showwarning
     warnings.showwarning = _warning  # ketasim's warnings as one line each

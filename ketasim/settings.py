@@ -38,14 +38,16 @@ TARGETS = ("cython", "numpy")
 OUTPUT_ROOT = Path("ketasim-out")  # where outputs go without --out / out=, relative to the working directory
 
 
-def default_output_dir(kind: Literal["run", "sweep", "reproduce"], name: str = "", quick: bool = False) -> Path:
-    """Where a command writes without ``--out``: ``ketasim-out/<name>``, ``ketasim-out/sweeps/<name>[-quick]``
-    or ``ketasim-out/reproduce[-quick]``. A quick sweep gets its own store (a store holds one profile)."""
+def default_output_dir(kind: Literal["run", "sweep", "sensitivity", "reproduce"], name: str = "",
+                       quick: bool = False) -> Path:
+    """Where a command writes without ``--out``: ``ketasim-out/<name>``, ``ketasim-out/sweeps/<name>[-quick]``,
+    ``ketasim-out/sensitivity/<name>[-quick]`` or ``ketasim-out/reproduce[-quick]``. A quick sweep gets its own
+    store (a store holds one profile)."""
     suffix = "-quick" if quick else ""
     if kind == "run":
         return OUTPUT_ROOT / name
-    if kind == "sweep":
-        return OUTPUT_ROOT / "sweeps" / f"{name}{suffix}"
+    if kind in ("sweep", "sensitivity"):
+        return OUTPUT_ROOT / ("sweeps" if kind == "sweep" else "sensitivity") / f"{name}{suffix}"
     return OUTPUT_ROOT / f"reproduce{suffix}"
 
 

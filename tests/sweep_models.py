@@ -47,3 +47,35 @@ def fast_model(config, quick: bool = False) -> dict[str, float]:
         with open(os.environ["KETASIM_TEST_POINT_LOG"], "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
     return {"response": response, "dose_twice": 2.0 * dose, "quick": float(quick)}
+
+
+# Three registered parameters stand in for the Ishigami function's inputs: each one's position in
+# its sampled range maps onto [-pi, pi], so Sobol indices over the parameters are Ishigami's.
+ISHIGAMI_PARAMETERS = ("signalling.spines.tau", "signalling.spines.formation_gain", "signalling.spines.retraction_rate")
+ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
+
+
+def ishigami_indices() -> dict[str, tuple[float, float]]:
+    """The analytic first- and total-order Sobol indices of the Ishigami function (a = 7, b = 0.1)."""
+    a, b, pi = ISHIGAMI_A, ISHIGAMI_B, np.pi
+    v1 = 0.5 * (1 + b * pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * pi**8 * (1 / 18 - 1 / 50)
+    variance = v1 + v2 + v13
+    return {ISHIGAMI_PARAMETERS[0]: (v1 / variance, (v1 + v13) / variance),
+            ISHIGAMI_PARAMETERS[1]: (v2 / variance, v2 / variance),
+            ISHIGAMI_PARAMETERS[2]: (0.0, v13 / variance)}
+
+
+def ishigami_model(config, quick: bool = False) -> dict[str, float]:
+    """The Ishigami function of the three parameters' positions in their ranges."""
+    from ketasim.analysis.sensitivity import SensitivityProblem
+    from ketasim.parameters import lookup
+
+    problem = SensitivityProblem.of([lookup(k) for k in ISHIGAMI_PARAMETERS])
+    values = [config.parameters.get(k, lookup(k).value) for k in ISHIGAMI_PARAMETERS]
+    x1, x2, x3 = -np.pi + 2 * np.pi * problem.unit_position(np.array(values))
+    if os.environ.get("KETASIM_TEST_POINT_LOG"):
+        with open(os.environ["KETASIM_TEST_POINT_LOG"], "a", encoding="utf-8") as log:
+            log.write(json.dumps({"pid": os.getpid()}) + "\n")
+    return {"ishigami": float(np.sin(x1) + ISHIGAMI_A * np.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * np.sin(x1))}
