@@ -7,8 +7,8 @@ The Python front door (see :mod:`ketasim.api`)::
     result.timeseries                                   # an xarray.Dataset, units as attributes
     result.metrics["pyr_rate_hz"]
 
-``simulate``, ``simulate_many``, ``sweep``, ``window``, ``reproduce``,
-``example`` and ``examples`` load on first use, so ``import ketasim`` stays
+``simulate``, ``simulate_many``, ``sweep``, ``window``, ``sensitivity``,
+``reproduce``, ``example`` and ``examples`` load on first use, so ``import ketasim`` stays
 light and selects no matplotlib backend.
 
 ``ketasim.sweep`` and ``ketasim.reproduce`` are also the subpackages that
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         example,
         examples,
         reproduce,
+        sensitivity,
         simulate,
         simulate_many,
         sweep,
@@ -50,6 +51,7 @@ __all__ = [
     "example",
     "examples",
     "reproduce",
+    "sensitivity",
     "simulate",
     "simulate_many",
     "sweep",

@@ -59,6 +59,7 @@ __all__ = [
     "examples",
     "reproduce",
     "scenario_config",
+    "sensitivity",
     "simulate",
     "simulate_many",
     "sweep",
@@ -374,14 +375,15 @@ def _sweep_spec(spec: Any) -> tuple[SweepSpec, str]:
 
 
 @contextmanager
-def _keyword_errors() -> Iterator[None]:
+def _keyword_errors(renamed: Mapping[str, str] | None = None) -> Iterator[None]:
     """Errors that name a command-line option (``--alpha``) name the keyword argument (``alpha``) instead."""
     try:
         yield
     except ConfigError as exc:
         if not exc.source.startswith("--"):
             raise
-        raise ConfigError(exc.source[2:].replace("-", "_"), exc.key, exc.message) from None
+        keyword = (renamed or {}).get(exc.source, exc.source[2:].replace("-", "_"))
+        raise ConfigError(keyword, exc.key, exc.message) from None
 
 
 def sweep(
@@ -554,6 +556,73 @@ def window(
         report = run_window(directory, metric=metric, control=control, alpha=alpha, direction=direction,
                             replicates=replicates, axes=axes, resamples=resamples, seed=seed, out=out)
     return WindowResult(report, Path(report.pop("out")))
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def sensitivity(
+    config: str | Path | Mapping[str, Any] | ScenarioConfig,
+    *,
+    metric: str,
+    vary: Sequence[str] = (),
+    method: Literal["morris", "sobol"] = "morris",
+    n: int = 8,
+    seed: int = 0,
+    out: str | Path | None = None,
+    quick: bool = False,
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Global sensitivity of one metric of a scenario to model parameters (as ``ketasim sensitivity``).
+
+    Parameters
+    ----------
+    config : path, str, mapping or ScenarioConfig
+        The scenario, in any form :func:`simulate` takes.
+    metric : str
+        The metric to explain (a key of the scenario's metrics).
+    vary : sequence of str
+        Parameter names or globs (``"signalling.spines.*"``) drawn over their
+        declared ranges; default: every fitted parameter with a finite range.
+    method : {"morris", "sobol"}
+        Morris screening (``n`` trajectories, ``n (k + 1)`` runs) or Sobol
+        first- and total-order indices (``n (k + 2)`` runs, ``n`` a power of 2).
+    n : int
+        Trajectories (Morris) or the base sample size (Sobol).
+    seed : int
+        Seed of the sampling and of the bootstrap intervals.
+    out : path, optional
+        The analysis directory (default ``ketasim-out/sensitivity/<name>-<metric>-<method>``);
+        a rerun resumes its runs.
+    quick, overrides, workers, scheduler, progress
+        As for :func:`simulate` and :func:`sweep`.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``parameter``: Morris ``mu_star`` (with its 95 % half-width
+        ``mu_star_conf``), ``mu`` and ``sigma``, or Sobol ``S1``, ``ST`` and their
+        ``*_conf``; each parameter's range, default and unit (see
+        :mod:`ketasim.analysis.sensitivity`).
+    """
+    from ketasim.analysis.sensitivity import run_sensitivity
+
+    validated = scenario_config(config, overrides)
+    base = validated.resolved()
+    if validated.duration is None:
+        del base["duration"]
+    if isinstance(config, str | Path):
+        name = Path(config).stem
+    else:
+        name = "scenario-" + hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()[:10]
+    directory = Path(out) if out is not None else default_output_dir("sensitivity", f"{name}-{metric}-{method}",
+                                                                      quick)
+    with _keyword_errors({"--parameters": "vary"}):
+        return run_sensitivity(base, metric, directory, list(vary), method, n, seed, quick, workers, scheduler,
+                               progress)
 
 
 # --------------------------------------------------------------------------- the review's effects

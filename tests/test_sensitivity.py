@@ -119,3 +119,11 @@ def test_command_line(tmp_path, capsys):
     assert (out / "sensitivity.nc").exists()
     assert main(["sensitivity", "default", "--metric", "x", "--parameters", "nope"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_python_api_mirrors_the_command(tmp_path):
+    import ketasim
+
+    with pytest.raises(ConfigError, match="^vary: nope"):
+        ketasim.sensitivity("default", metric="x", vary=["nope"], out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
