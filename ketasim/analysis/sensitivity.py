@@ -62,9 +62,9 @@ def select_parameters(patterns: Sequence[str] = ()) -> list[Parameter]:
     Raises
     ------
     ConfigError
-        For a pattern that matches nothing, or a parameter without a finite
-        declared range (a measured constant; give it a range with its reason
-        first).
+        For a pattern that matches nothing, or nothing with a finite declared
+        range (a glob takes only the parameters it matches that have one;
+        measured constants without a range are held at their values).
     """
     every = registry()
     if not patterns:
@@ -74,11 +74,12 @@ def select_parameters(patterns: Sequence[str] = ()) -> list[Parameter]:
         matched = [p for p in every if fnmatch.fnmatchcase(p.key, pattern)]
         if not matched:
             raise ConfigError("--parameters", pattern, "matches no registered parameter (see 'ketasim parameters')")
-        for p in matched:
-            if not all(math.isfinite(b) for b in p.bounds):
-                raise ConfigError("--parameters", p.key, f"has no finite range to sample ({p.bounds_reason}); "
-                                  "narrow the pattern to parameters with declared ranges")
-            chosen[p.key] = p
+        finite = [p for p in matched if all(math.isfinite(b) for b in p.bounds)]
+        if not finite:
+            # A glob takes the parameters it matches that have a range; a name must have one.
+            raise ConfigError("--parameters", pattern, f"has no finite range to sample ({matched[0].bounds_reason}); "
+                              "give parameters with declared ranges (fitted ones have them)")
+        chosen.update((p.key, p) for p in finite)
     return list(chosen.values())
 
 
