@@ -250,10 +250,14 @@ def run_sensitivity(
 
 def _write(indices: xr.Dataset, out: Path) -> None:
     atomic_write(out / "sensitivity.nc", lambda p: indices.to_netcdf(p))
-    table = {"attrs": {k: (v.item() if hasattr(v, "item") else v) for k, v in indices.attrs.items()},
-             "parameters": [{"parameter": str(name), **{k: indices[k].values[i].item() for k in indices.data_vars}}
+    def plain(value: Any) -> Any:  # JSON has no NaN: an index SALib could not estimate is null
+        value = value.item() if hasattr(value, "item") else value
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+
+    table = {"attrs": {k: plain(v) for k, v in indices.attrs.items()},
+             "parameters": [{"parameter": str(name), **{k: plain(indices[k].values[i]) for k in indices.data_vars}}
                             for i, name in enumerate(indices["parameter"].values)]}
-    text = json.dumps(table, indent=2, allow_nan=True)
+    text = json.dumps(table, indent=2, allow_nan=False)
     atomic_write(out / "sensitivity.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
     figure = sensitivity_figure(indices)
     atomic_write(out / "sensitivity.png", lambda p: figure.savefig(p, dpi=120, format="png"))
