@@ -147,10 +147,7 @@ def _assignments(overrides: Mapping[str, Any] | Sequence[str] | None) -> list[st
 def _scenario_data(config: Any) -> tuple[Any, str]:
     """Config data and a label for error messages, from any accepted form."""
     if isinstance(config, ScenarioConfig):
-        data = config.resolved()
-        if config.duration is None:  # keep "last event + 24 h" following the overrides
-            del data["duration"]
-        return data, "<config>"
+        return config.as_data(), "<config>"
     if isinstance(config, Mapping):
         return copy.deepcopy(dict(config)), "<config>"
     if isinstance(config, str | Path):
@@ -610,10 +607,7 @@ def sensitivity(
     """
     from ketasim.analysis.sensitivity import run_sensitivity
 
-    validated = scenario_config(config, overrides)
-    base = validated.resolved()
-    if validated.duration is None:
-        del base["duration"]
+    base = scenario_config(config, overrides).as_data()
     if isinstance(config, str | Path):
         name = Path(config).stem
     else:

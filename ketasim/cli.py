@@ -224,10 +224,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     from ketasim.analysis.sensitivity import run_sensitivity
 
     path = config_path(args.config, "scenario")
-    config = load_scenario(path, args.overrides)  # validated before anything runs
-    base = config.resolved()
-    if config.duration is None:
-        del base["duration"]
+    base = load_scenario(path, args.overrides).as_data()  # validated before anything runs
     out = args.out or default_output_dir("sensitivity", f"{path.stem}-{args.metric}-{args.method}", args.quick)
     started = time.perf_counter()
     indices = run_sensitivity(base, args.metric, out, args.parameters, args.method, args.n, args.seed, args.quick,

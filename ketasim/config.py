@@ -277,6 +277,14 @@ class ScenarioConfig(_Strict):
             return self.last_event_h() + 24.0
         return 7 * 24.0
 
+    def as_data(self) -> dict[str, Any]:
+        """:meth:`resolved`, but an unset ``duration`` stays unset: data to override and validate again,
+        whose span still follows the (possibly moved) last event."""
+        data = self.resolved()
+        if self.duration is None:
+            del data["duration"]
+        return data
+
     def resolved(self) -> dict[str, Any]:
         """The config with defaults filled in and canonical unit strings (for YAML)."""
         data = self.model_dump(mode="json")
