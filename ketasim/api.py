@@ -662,6 +662,8 @@ def reproduce(
     out: str | Path | None = None,
     workers: int | None = None,
     experiments: str | Path | None = None,
+    robustness: int | None = None,
+    robustness_seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> Reproduction:
     """Run the review's effects (``experiments/``) with their figures and checks.
@@ -680,6 +682,12 @@ def reproduce(
     experiments : path, optional
         A directory of experiment scripts (default: the ones shipped with
         ketasim; see ``experiments/README.md`` for what a script holds).
+    robustness : int, optional
+        Then rerun every experiment under this many draws of the fitted
+        parameters it reads (:mod:`ketasim.analysis.robustness`); each row
+        gains a ``robustness`` entry and the report a column.
+    robustness_seed : int
+        Seed of those draws.
     progress : callable, optional
         Called with a short message as each experiment finishes.
 
@@ -687,11 +695,18 @@ def reproduce(
     -------
     Reproduction
     """
+    from ketasim.analysis.robustness import reproduce_with_robustness
     from ketasim.reproduce.runner import reproduce as run_experiments
 
     if isinstance(only, str):
         only = [only]
+    workers = workers or os.cpu_count() or 1
     with _keyword_errors():
-        rows, report = run_experiments(list(only), quick=quick, out=out, experiments=experiments,
-                                       workers=workers or os.cpu_count() or 1, progress=progress)
+        if robustness is not None:
+            rows, report = reproduce_with_robustness(list(only), draws=robustness, quick=quick, out=out,
+                                                     experiments=experiments, workers=workers, seed=robustness_seed,
+                                                     progress=progress)
+        else:
+            rows, report = run_experiments(list(only), quick=quick, out=out, experiments=experiments,
+                                           workers=workers, progress=progress)
     return Reproduction(rows, report)

@@ -118,6 +118,11 @@ def _build_parser() -> argparse.ArgumentParser:
                            help="directory of experiment scripts (default: the experiments shipped with ketasim)")
     reproduce.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                            help="experiments run in parallel processes (default: the core count)")
+    reproduce.add_argument("--robustness", type=_int_at_least(1), default=None, metavar="N",
+                           help="then rerun every experiment under N draws of the fitted parameters it reads "
+                                "(Latin hypercube over their declared ranges); the report gains a robustness column")
+    reproduce.add_argument("--robustness-seed", type=int, default=0, metavar="SEED",
+                           help="seed of the robustness draws (default 0)")
 
     validate = commands.add_parser("validate", help="check a config; runs nothing")
     validate.add_argument("config", help="scenario YAML file, or the name of an example")
@@ -242,8 +247,16 @@ def _reproduce(args: argparse.Namespace) -> int:
     from ketasim.reproduce.runner import reproduce
 
     started = time.perf_counter()
-    rows, report = reproduce(args.only, quick=args.quick, out=args.out, experiments=args.experiments,
-                             workers=args.workers or os.cpu_count() or 1, progress=_progress)
+    workers = args.workers or os.cpu_count() or 1
+    if args.robustness:
+        from ketasim.analysis.robustness import reproduce_with_robustness
+
+        rows, report = reproduce_with_robustness(args.only, draws=args.robustness, quick=args.quick, out=args.out,
+                                                 experiments=args.experiments, workers=workers,
+                                                 seed=args.robustness_seed, progress=_progress)
+    else:
+        rows, report = reproduce(args.only, quick=args.quick, out=args.out, experiments=args.experiments,
+                                 workers=workers, progress=_progress)
     failed = [i for i, r in rows.items() if not r["passed"]]
     errors = [i for i, r in rows.items() if r["error"]]
     print(f"ketasim: reproduce: {len(rows) - len(failed)} of {len(rows)} effects pass"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -38,6 +38,7 @@ __all__ = [
     "ParameterSet",
     "current",
     "param",
+    "record_reads",
     "registry",
     "render_table",
     "using",
@@ -258,6 +259,8 @@ class ParameterSet(Mapping[str, float]):
 
     def value(self, key: str) -> float:
         """The value of ``key`` (``layer.name``) in its registered unit."""
+        if _READS is not None:
+            _READS.add(key)
         found = self._overrides.get(key)
         return _REGISTRY[key].value if found is None else found
 
@@ -276,11 +279,15 @@ class ParameterSet(Mapping[str, float]):
         """The values that differ from the registry's defaults."""
         return dict(self._overrides)
 
-    def digest(self, layer: str | None = None) -> str:
-        """A short hash of the overrides (of one layer's only, if given): a cache key for built artefacts."""
-        if layer is None:
+    def digest(self, layer: str | None = None, only: Callable[[str], bool] | None = None) -> str:
+        """A short hash of the overrides (of one layer's only, and of the names ``only`` accepts, if given).
+
+        A cache key for built artefacts.
+        """
+        if layer is None and only is None:
             return self._digest
-        own = sorted((k, v) for k, v in self._overrides.items() if _REGISTRY[k].layer == layer)
+        own = sorted((k, v) for k, v in self._overrides.items()
+                     if (layer is None or _REGISTRY[k].layer == layer) and (only is None or only(k)))
         return hashlib.sha256(repr(own).encode()).hexdigest()[:16]
 
     def __eq__(self, other: object) -> bool:
@@ -342,6 +349,28 @@ _ACTIVE: ContextVar[ParameterSet] = ContextVar("ketasim_parameters", default=_DE
 def current() -> ParameterSet:
     """The active parameter set (the registry's defaults unless a run activated another)."""
     return _ACTIVE.get()
+
+
+_READS: set[str] | None = None
+
+
+@contextmanager
+def record_reads() -> Iterator[set[str]]:
+    """Collect the name of every parameter read in this process, from any set and thread, inside the block.
+
+    Yields the set, filled as the block runs. A value read before the block
+    and kept (a cache, a compiled binary) is not read again, so record in a
+    fresh process to learn everything a computation uses.
+    """
+    global _READS
+    if _READS is not None:
+        raise RuntimeError("record_reads() is already recording in this process")
+    found: set[str] = set()
+    _READS = found
+    try:
+        yield found
+    finally:
+        _READS = None
 
 
 @contextmanager

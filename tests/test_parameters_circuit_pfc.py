@@ -6,7 +6,9 @@
   unchanged by an empty or a default-valued override.
 * Compiled engine: the background rate is compiled in, so an override builds
   its own binary (another build directory), raises the rates, and leaves the
-  default binary's results bit for bit as they were.
+  default binary's results bit for bit as they were. The fitted synaptic
+  strengths and background shares are per-run values: an override of one
+  runs on the default binary and gives the runtime engine's spikes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ import pytest
 
 from ketasim.circuit import compiled
 from ketasim.circuit.compiled import compiled_pfc, copy_inputs, simulate_pfc_compiled
-from ketasim.circuit.pfc import CircuitCondition, PFCConfig, jahr_stevens_block, simulate_pfc
-from ketasim.parameters import ParameterSet, using
+from ketasim.circuit.pfc import (
+    RUN_VALUE_PARAMETERS,
+    CircuitCondition,
+    PFCConfig,
+    compiled_in,
+    jahr_stevens_block,
+    simulate_pfc,
+)
+from ketasim.parameters import ParameterSet, registry, using
 
 QUICK = PFCConfig.quick()
 COPIES = 4  # the shape tests/test_performance.py builds: its default binary is reused
@@ -99,7 +108,8 @@ def test_an_override_builds_its_own_binary_and_leaves_the_default_untouched():
     with using(faster):
         engine = compiled_pfc(QUICK, COPIES)
         busier = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
-    assert engine.shape.key() != default_key and engine.shape.parameters == faster.digest("circuit")
+    assert engine.shape.key() != default_key
+    assert engine.shape.parameters == faster.digest(only=compiled_in) != ParameterSet().digest(only=compiled_in)
     with pytest.raises(ValueError, match="other circuit parameters"):
         engine.run(conditions, seeds)  # outside the set it was built for, the binary refuses to run
     del engine  # (a live network makes the next build's code names differ from the files on disk: a recompile)
@@ -114,3 +124,27 @@ def test_an_override_builds_its_own_binary_and_leaves_the_default_untouched():
     assert _scalars(after) == _scalars(before)
     for one, two in zip(before, after, strict=True):
         np.testing.assert_array_equal(one.lfp_psd, two.lfp_psd)
+
+
+def test_fitted_strengths_are_run_values_that_reuse_the_default_binary():
+    conditions, seeds = [CircuitCondition(), BLOCKED], [5, 5]
+    default_key = compiled_pfc(QUICK, COPIES).shape.key()
+    before = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
+    weaker = {"circuit.interneuron.G_GABA_total": 0.6 * 3 * 0.973 * 400, "circuit.pyramidal.ext_nmda_share": 0.2}
+    assert set(weaker) <= RUN_VALUE_PARAMETERS and not any(compiled_in(k) for k in weaker)
+    with using(ParameterSet(weaker)):
+        assert compiled_pfc(QUICK, COPIES).shape.key() == default_key  # no new build
+        moved = simulate_pfc_compiled(conditions, seeds, QUICK, copies=COPIES)
+        runtime = simulate_pfc(conditions, QUICK, seed=5)
+    assert _scalars(moved) != _scalars(before)
+    for one, two in zip(moved, runtime, strict=True):  # both engines, the same spikes (module docstring of pfc)
+        assert (one.pyr_rate_hz, one.int_rate_hz, one.glutamate_release) == (
+            two.pyr_rate_hz, two.int_rate_hz, two.glutamate_release)
+
+
+def test_every_fitted_pfc_parameter_but_the_in_degree_is_a_run_value():
+    # What a robustness draw may vary without a compile: every fitted PFC parameter except the
+    # excitatory in-degree, which sets how many synapses the binary holds.
+    fitted = {p.key for p in registry() if p.layer == "circuit" and p.fitted and not p.key.startswith("circuit.bla.")}
+    assert {k for k in fitted if compiled_in(k)} == {"circuit.in_degree.excitatory"}
+    assert not any(compiled_in(p.key) for p in registry() if p.key.startswith("circuit.bla."))

@@ -51,9 +51,9 @@ from ketasim.circuit.pfc import (
     CircuitReadout,
     PFCConfig,
     PFCNetwork,
+    compiled_digest,
     copy_inputs,
 )
-from ketasim.parameters import current
 from ketasim.settings import settings
 
 __all__ = ["CompiledPFC", "compiled_pfc", "copy_inputs", "loaded_network", "simulate_pfc_compiled"]
@@ -88,9 +88,12 @@ MAX_COPIES = 32
 class Shape:
     """Everything compiled into a binary (the cache key).
 
-    ``parameters`` is the digest of the circuit layer's overrides
-    (``current().digest("circuit")``): the cell and synapse constants are
-    compiled in, so a binary serves only the parameter set it was built with.
+    ``parameters`` is the digest of the overrides of the parameters compiled
+    into the network (:func:`~ketasim.circuit.pfc.compiled_digest`: the cell
+    constants, time constants, in-degrees, background statistics), so a binary
+    serves only the parameter sets that agree with the one it was built with
+    on those. The fitted synaptic strengths and background shares reach it
+    as per-run values.
     """
 
     n_exc: int
@@ -100,7 +103,7 @@ class Shape:
     dt_ms: float
     copies: int
     parameters: str
-    version: int = 5  # bump when the generated network changes
+    version: int = 6  # bump when the generated network changes
 
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
@@ -182,7 +185,7 @@ class CompiledPFC:
             this binary was built with, or the conditions do not fit.
         """
         shape, network = self.shape, self.network
-        if current().digest("circuit") != shape.parameters:
+        if compiled_digest() != shape.parameters:
             raise ValueError("this compiled PFC network was built with other circuit parameters than the active set's "
                              "(get it from compiled_pfc() under the active set)")
         if len(conditions) != len(seeds) or not 0 < len(conditions) <= shape.copies:
@@ -253,7 +256,7 @@ def compiled_pfc(config: PFCConfig, copies: int) -> CompiledPFC:
     (reusing a binary on disk)."""
     global _CURRENT
     shape = Shape(config.n_exc, config.n_inh, config.duration_s, config.warmup_s, config.dt_ms, int(copies),
-                  current().digest("circuit"))
+                  compiled_digest())
     if _CURRENT is not None and _CURRENT.shape == shape:
         return _CURRENT
     directory = build_root() / shape.key()

@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.signal import welch
@@ -52,8 +53,9 @@ from ketasim.circuit.background import ext_count_function, stream_keys
 from ketasim.circuit.brian_setup import configure_brian
 from ketasim.parameters import ParamRef, current, param
 
-__all__ = ["CircuitCondition", "CircuitReadout", "PFCConfig", "PFCNetwork", "by_cell_type", "copy_inputs",
-           "fixed_indegree", "jahr_stevens_block", "readouts_from_records", "simulate_pfc"]
+__all__ = ["RUN_VALUE_PARAMETERS", "CircuitCondition", "CircuitReadout", "PFCConfig", "PFCNetwork", "by_cell_type",
+           "compiled_digest", "compiled_in", "copy_inputs", "fixed_indegree", "jahr_stevens_block",
+           "readouts_from_records", "simulate_pfc"]
 
 _P = "circuit"
 _BW = "Brunel & Wang 2001 J Comput Neurosci 11:63, Table 1"
@@ -159,6 +161,25 @@ GAMMA_BAND = (
     param(_P, "gamma_band.low", 30.0, "Hz", "docs/design.md 2.3 (30-80 Hz)"),
     param(_P, "gamma_band.high", 80.0, "Hz", "docs/design.md 2.3 (30-80 Hz)"),
 )
+
+
+# The parameters that reach the network only through its per-run values (PFCNetwork.run_values) or
+# its readouts: one compiled binary serves every value of these. Every other circuit parameter,
+# except the BLA's (a network of its own), is compiled in.
+RUN_VALUE_PARAMETERS = frozenset(ref.key for ref in (
+    *G_AMPA_REC.values(), *G_NMDA_REC.values(), *G_GABA_REC.values(), NMDA_KINETIC_SCALE,
+    *G_EXT_AMPA.values(), *NMDA_SHARE_EXT.values(), NMDA_DRIVE_VOLTAGE, RELEASE_PROB, *GAMMA_BAND,
+))
+
+
+def compiled_in(key: str) -> bool:
+    """Whether the parameter ``key`` is compiled into the PFC network (so a new value needs a new binary)."""
+    return key.startswith(f"{_P}.") and not key.startswith(f"{_P}.bla.") and key not in RUN_VALUE_PARAMETERS
+
+
+def compiled_digest() -> str:
+    """Digest of the active set's overrides of the parameters compiled into the PFC network (its binaries' key)."""
+    return current().digest(only=compiled_in)
 
 
 def jahr_stevens_block(v_mV: np.ndarray | float, mg_mM: float | None = None) -> np.ndarray:
@@ -340,14 +361,18 @@ def _background_weights(is_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     carries tau_decay/tau_ampa times the charge of an AMPA event. Values of the
     active parameter set.
     """
-    values = {name: by_cell_type(refs) for name, refs in (("share", NMDA_SHARE_EXT), ("g_ext", G_EXT_AMPA))}
-    share = np.where(is_exc, values["share"]["E"], values["share"]["I"])
-    g_ext = np.where(is_exc, values["g_ext"]["E"], values["g_ext"]["I"])
+    share, g_ext = _by_type(NMDA_SHARE_EXT, is_exc), _by_type(G_EXT_AMPA, is_exc)
     ampa = g_ext * (1 - share)
     nmda = (
         g_ext * share * TAU_AMPA() / TAU_NMDA_DECAY() / jahr_stevens_block(NMDA_DRIVE_VOLTAGE()) / TAU_NMDA_RISE()
     )
     return ampa, nmda
+
+
+def _by_type(refs: dict[str, ParamRef], is_exc: np.ndarray) -> np.ndarray:
+    """Per-cell values of ``{"E": ..., "I": ...}`` references (active set) for cells flagged ``is_exc``."""
+    values = by_cell_type(refs)
+    return np.where(is_exc, values["E"], values["I"])
 
 
 def _condition_gain(condition: CircuitCondition, is_exc: np.ndarray) -> np.ndarray:
@@ -415,22 +440,11 @@ class PFCNetwork:
         is_exc = local < n_e
         k_e = min(int(IN_DEGREE["E"]()), n_e)
         k_i = min(int(IN_DEGREE["I"]()), n_i)
-
-        def by_type(refs: dict[str, ParamRef]) -> np.ndarray:
-            values = by_cell_type(refs)
-            return np.where(is_exc, values["E"], values["I"])
-
-        group.inv_C_m = 1 / (by_type({"E": C_E, "I": C_I}) * b2.nF)
-        group.g_L = by_type({"E": GL_E, "I": GL_I}) * b2.nS
-        group.t_ref_open = (by_type({"E": TREF_E, "I": TREF_I}) - 0.5 * config.dt_ms) * b2.ms
-        group.w_ampa = by_type(G_AMPA_REC) / k_e * b2.nS
-        group.w_nmda = by_type(G_NMDA_REC) * NMDA_KINETIC_SCALE() / k_e * b2.nS
-        group.w_gaba = by_type(G_GABA_REC) / k_i * b2.nS
-        share = by_type(NMDA_SHARE_EXT)
-        # Which channels draw is declared here; their weights are per-run values (run_values).
-        group.ext_n_ampa = np.where(share < 1, n_ext, 0)
-        group.ext_n_nmda = np.where(share > 0, n_ext, 0)
-        # Placeholders until the per-run values are set.
+        group.inv_C_m = 1 / (_by_type({"E": C_E, "I": C_I}, is_exc) * b2.nF)
+        group.g_L = _by_type({"E": GL_E, "I": GL_I}, is_exc) * b2.nS
+        group.t_ref_open = (_by_type({"E": TREF_E, "I": TREF_I}, is_exc) - 0.5 * config.dt_ms) * b2.ms
+        # Placeholders until the per-run values are set (run_values), among them every value that
+        # depends on a fitted parameter, so that one binary serves every value of those.
         group.nmda_gain = 1.0
         group.exc_scale = 1.0
         group.noise_key_ampa = 0.0
@@ -486,6 +500,7 @@ class PFCNetwork:
         scale = np.repeat([c.exc_scale for c in conditions], n).astype(float)
         ext_ampa_nS, ext_nmda_nS_per_ms = _background_weights(self.is_exc_local)
         return {
+            **{name: np.tile(value, self.copies) for name, value in self._cell_values().items()},
             "v": np.concatenate([x["v_mV"] for x in inputs]) * b2.mV,
             "nmda_gain": np.concatenate([_condition_gain(c, self.is_exc_local) for c in conditions]),
             "exc_scale": scale,
@@ -493,6 +508,23 @@ class PFCNetwork:
             "ext_w_nmda": np.tile(ext_nmda_nS_per_ms, self.copies) / scale * b2.nS / b2.ms,
             "noise_key_ampa": np.concatenate([x["key_ampa"] for x in inputs]),
             "noise_key_nmda": np.concatenate([x["key_nmda"] for x in inputs]),
+        }
+
+    def _cell_values(self) -> dict[str, Any]:
+        """Per-cell values of one copy that come from fitted parameters (synaptic weights, background channels)."""
+        import brian2 as b2
+
+        is_exc = self.is_exc_local
+        k_e = min(int(IN_DEGREE["E"]()), self.config.n_exc)
+        k_i = min(int(IN_DEGREE["I"]()), self.config.n_inh)
+        share, n_ext = _by_type(NMDA_SHARE_EXT, is_exc), int(N_EXT())
+        return {
+            "w_ampa": _by_type(G_AMPA_REC, is_exc) / k_e * b2.nS,
+            "w_nmda": _by_type(G_NMDA_REC, is_exc) * NMDA_KINETIC_SCALE() / k_e * b2.nS,
+            "w_gaba": _by_type(G_GABA_REC, is_exc) / k_i * b2.nS,
+            # Which background channels draw at all (a share of 0 or 1 switches one off).
+            "ext_n_ampa": np.where(share < 1, n_ext, 0),
+            "ext_n_nmda": np.where(share > 0, n_ext, 0),
         }
 
     def run(self, profile: bool = False) -> None:

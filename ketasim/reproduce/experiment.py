@@ -34,6 +34,7 @@ from scipy import stats
 
 from ketasim.circuit.compiled import SINGLE_RUN_COPIES
 from ketasim.config import validate_scenario
+from ketasim.parameters import current
 from ketasim.scenario import simulate_many
 
 __all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]
@@ -80,12 +81,18 @@ class Check:
     measured : str
         The numbers the model produced.
     passed : bool
+    value : float or None
+        The number the criterion judges: for :func:`compare` the mean paired
+        effect in the claimed direction (a fraction of the control with
+        ``relative``), for :func:`holds` the measured value; None if not finite.
+        Robustness analyses rank parameters by how they move it.
     """
 
     claim: str
     criterion: str
     measured: str
     passed: bool
+    value: float | None = None  # the measured number the criterion judges (effect size in the claimed direction)
 
 
 @dataclass
@@ -118,11 +125,22 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
     (:func:`ketasim.scenario.simulate_many`): each circuit stage's conditions
     of all scenarios go to the circuit engine in one call, as a sweep's chunk
     does. Each result equals a lone :func:`~ketasim.scenario.simulate` of its config.
+
+    The scenarios run under the active parameter set (:func:`ketasim.parameters.using`,
+    e.g. a robustness draw) with their own ``parameters:`` overrides on top.
     """
-    validated = [validate_scenario(dict(c), "<experiment scenario>") for c in configs]
+    active = current().overrides
+    validated = [validate_scenario(_under(dict(c), active), "<experiment scenario>") for c in configs]
     if progress:
         progress(f"{len(validated)} scenarios")
     return simulate_many(validated, quick=profile.quick, copies=SINGLE_RUN_COPIES)
+
+
+def _under(config: dict[str, Any], active: Mapping[str, float]) -> dict[str, Any]:
+    """``config`` with the active set's overrides under its own ``parameters:`` (its own win)."""
+    if active:
+        config["parameters"] = {**active, **config.get("parameters", {})}
+    return config
 
 
 # --------------------------------------------------------------------- checks
@@ -184,13 +202,18 @@ def compare(claim: str, treatment: Iterable[float], control: Iterable[float], di
     rel = f" ({size * sign * 100:+.0f} %)" if relative else ""
     measured = (f"{_fmt(float(t.mean()))} vs {_fmt(base)}{u}: Δ = {_fmt(effect)}{rel} "
                 f"[{_fmt(low)}, {_fmt(high)}], n = {t.size}")
-    return Check(claim, criterion, measured, passed)
+    return Check(claim, criterion, measured, passed, _finite(size))
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(float(value)) else None
 
 
 def holds(claim: str, value: float, criterion: str, passed: bool, unit: str = "") -> Check:
     """A check of one measured number against a stated criterion (e.g. a deterministic ODE output)."""
     u = f" {unit}" if unit else ""
-    return Check(claim, criterion, f"{_fmt(float(value))}{u}", bool(passed and math.isfinite(float(value))))
+    return Check(claim, criterion, f"{_fmt(float(value))}{u}", bool(passed and math.isfinite(float(value))),
+                 _finite(value))
 
 
 def by_seed(results: Sequence, metric: str) -> np.ndarray:

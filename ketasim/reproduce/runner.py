@@ -19,9 +19,10 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from ketasim.config import ConfigError
 from ketasim.settings import claim_build_dir, default_output_dir
 from ketasim.version import __version__
 
-__all__ = ["default_experiments_dir", "discover", "reproduce"]
+__all__ = ["ReproductionRun", "default_experiments_dir", "discover", "execute_experiment", "reproduce"]
 
 _ID = re.compile(r"^(E\d\d)_\w+\.py$")
 REQUIRED = ("ID", "TITLE", "CLAIM", "SOURCES", "FITTED", "run")
@@ -70,12 +71,33 @@ def _load(path: Path):
     return module
 
 
-def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
-    """Run one experiment (in a worker); never raises: an error is recorded as a failed row."""
+def execute_experiment(path: str, quick: bool, out: str, parameters: Mapping[str, float] | None = None,
+                       record: bool = False, save_figure: bool = True) -> dict[str, Any]:
+    """Run one experiment (in a worker) and return its report row; never raises: an error is a failed row.
+
+    Parameters
+    ----------
+    path : str
+        The experiment script.
+    quick : bool
+        The quick profile.
+    out : str
+        Where its figure goes (``<ID>.png``).
+    parameters : mapping, optional
+        Parameter overrides (``layer.name`` → value) the whole experiment runs
+        under, e.g. a robustness draw; its scenarios' own overrides win.
+    record : bool
+        Add ``reads``: the name of every parameter the run read. Complete only
+        in a fresh process (a warm one keeps values read before, e.g. in a
+        compiled binary).
+    save_figure : bool
+        Save the figure (``figure`` names it); else close it unsaved.
+    """
     claim_build_dir()  # before the model loads: this worker's own build directory
     import matplotlib.pyplot as plt  # the backend is the caller's choice (the CLI's is Agg, inherited by workers)
 
-    from ketasim.reproduce.experiment import Profile  # noqa: I001 (after the claim, on purpose)
+    from ketasim.parameters import ParameterSet, record_reads, using  # noqa: I001 (after the claim, on purpose)
+    from ketasim.reproduce.experiment import Profile
 
     started = time.perf_counter()
     profile = Profile.make(quick)
@@ -86,12 +108,17 @@ def _execute(path: str, quick: bool, out: str) -> dict[str, Any]:
         module = _load(Path(path))
         row.update(id=module.ID, title=module.TITLE, claim=module.CLAIM, sources=module.SOURCES, fitted=module.FITTED,
                    note=getattr(module, "NOTE", ""))
-        outcome = module.run(profile)
+        recording: AbstractContextManager[set[str]] = record_reads() if record else nullcontext(set())
+        with using(ParameterSet(parameters)), recording as reads:
+            outcome = module.run(profile)
+        if record:
+            row["reads"] = sorted(reads)
         figure = Path(out) / f"{module.ID}.png"
-        outcome.figure.savefig(figure, dpi=110)
+        if save_figure:
+            outcome.figure.savefig(figure, dpi=110)
         plt.close("all")
         row.update(checks=[asdict(c) for c in outcome.checks], numbers=_plain(outcome.numbers),
-                   passed=outcome.passed, figure=figure.name, error="")
+                   passed=outcome.passed, figure=figure.name if save_figure else "", error="")
         if outcome.ran_as is not None and outcome.ran_as != profile:
             row.update(profile=f"{profile.name}, {outcome.ran_as.name} circuits", seeds=list(outcome.ran_as.seeds))
     except Exception as exc:  # one broken experiment must not stop the others
@@ -162,9 +189,10 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         "",
         f"**{sum(r['passed'] for r in rows.values())} of {len(rows)} effects pass.**",
         "",
-        "| ID | claim | measured | criterion | result | figure |",
-        "| --- | --- | --- | --- | --- | --- |",
     ]
+    robust = any("robustness" in r for r in rows.values())
+    lines += ["| ID | claim | measured | criterion | result | figure |" + (" robustness |" if robust else ""),
+              "| --- | --- | --- | --- | --- | --- |" + (" --- |" if robust else "")]
     for key in sorted(rows):
         r = rows[key]
         if r["error"]:
@@ -177,19 +205,53 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         kept = "" if key in ran else (f", kept from the run of {r['run']['date']}, ketasim {r['run']['version']}"
                                       if "run" in r else ", kept from an earlier run")
         lines.append(f"| {r['id']} ({r['profile']}, seeds {','.join(map(str, r['seeds']))}, {r['wall_s']:.0f} s{kept}) "
-                     f"| {_cell(r.get('claim', ''))} | {measured} | {criterion} | {verdict} | {figure} |")
+                     f"| {_cell(r.get('claim', ''))} | {measured} | {criterion} | {verdict} | {figure} |"
+                     + (f" {_robustness_cell(r.get('robustness'))} |" if robust else ""))
     lines += ["", "## Sources and fitted parameters", ""]
     for key in sorted(rows):
         r = rows[key]
         note = f" Note: {_cell(r['note'])}" if r.get("note") else ""
         lines.append(f"- **{r['id']} {_cell(r.get('title', ''))}.** Sources: {_cell(r.get('sources', ''))}. "
                      f"Fitted to this effect: {_cell(r.get('fitted', ''))}.{note}")
+    if robust:
+        lines += ["", "## Robustness over the fitted parameters", "", ROBUSTNESS_PREAMBLE, ""]
+        lines += [_robustness_line(rows[key]) for key in sorted(rows) if "robustness" in rows[key]]
     for name, text in (("report.json", json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True)),
                        ("REPORT.md", "\n".join(lines) + "\n")):
         tmp = out / f".{name}.tmp"
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out / name)
     return out / "REPORT.md"
+
+
+ROBUSTNESS_PREAMBLE = (
+    "Each experiment rerun under parameter draws: a Latin hypercube over the fitted parameters it reads, each "
+    "over its declared range (`docs/parameters.md`; log-uniform where the range spans a factor of 2 or more), "
+    "except those compiled into the PFC network (listed), all other parameters at their values. *Holds* counts "
+    "the draws under which every check of the experiment passes; ⚠ marks a claim that holds in less than half. "
+    "*Depends on* ranks the varied parameters by the largest |Spearman ρ| between a parameter's draws and a "
+    "check's measured value; * marks a ρ whose p-value passes a Bonferroni correction over parameters × checks. "
+    "With few draws only strong dependences can be told from chance.")
+
+
+def _robustness_cell(robustness: dict[str, Any] | None) -> str:
+    if not robustness:
+        return "not run"
+    flag = " ⚠" if robustness["fraction"] < 0.5 else ""
+    errors = f", {robustness['errors']} error(s)" if robustness.get("errors") else ""
+    return f"holds in {robustness['holds']}/{robustness['draws']} draws ({robustness['fraction']:.0%}){flag}{errors}"
+
+
+def _robustness_line(row: dict[str, Any]) -> str:
+    rob = row["robustness"]
+    checks = "; ".join(f"check {i + 1}: {f:.0%}" if f is not None else f"check {i + 1}: -"
+                       for i, f in enumerate(rob["check_fractions"]))
+    depends = ", ".join(f"`{d['parameter']}` (ρ = {d['rho']:+.2f} on check {d['check'] + 1}{'*' if d['significant'] else ''})"
+                        for d in rob["depends_on"]) or "none varied"
+    fixed = (f" Not varied (compiled into the PFC network): {', '.join(f'`{k}`' for k in rob['compiled_in'])}."
+             if rob["compiled_in"] else "")
+    return (f"- **{row['id']}**: {_robustness_cell(rob)}; {rob['varied']} fitted parameters varied, "
+            f"{rob['wall_s'] / 60:.1f} min of worker time. Per check: {checks}. Depends on: {depends}.{fixed}")
 
 
 def _last_wall_s(eid: str, out: Path, script: Path) -> float:
@@ -222,47 +284,82 @@ def reproduce(only: Sequence[str] = (), quick: bool = False, out: str | Path | N
     workers : int
         Experiments run in parallel processes (1 = in this process).
     """
-    say = progress or (lambda message: None)
-    scripts = discover(experiments or default_experiments_dir())
-    unknown = [i for i in only if i not in scripts]
-    if unknown:
-        raise ConfigError("--only", ", ".join(unknown), f"unknown experiment; allowed: {', '.join(scripts)}")
-    chosen = {i: scripts[i] for i in (dict.fromkeys(only) if only else scripts)}
-    out = Path(out) if out is not None else default_output_dir("reproduce", quick=quick)
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", str(out), "exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    version = _version()  # before any output lands in the checkout (figures/ would make it "-dirty")
-    rows: dict[str, dict[str, Any]] = {}
+    run = ReproductionRun.start(only, quick, out, experiments)
+    rows = run.execute(workers, progress)
+    return rows, run.report(rows, workers)
 
-    def done(row: dict[str, Any]) -> None:
-        rows[row["id"]] = row
-        verdict = "error" if row["error"] else ("pass" if row["passed"] else "FAIL")
-        say(f"{row['id']}: {verdict} ({row['wall_s']:.0f} s)")
 
-    if workers <= 1 or len(chosen) == 1:
-        for path in chosen.values():
-            done(_execute(str(path), quick, str(out)))
-    else:
-        # Longest first (by the last recorded run), so that no long experiment starts last.
-        order = sorted(chosen, key=lambda i: -_last_wall_s(i, out, scripts[i]))
-        with ProcessPoolExecutor(max_workers=min(workers, len(chosen))) as pool:
-            futures = {pool.submit(_execute, str(chosen[i]), quick, str(out)): i for i in order}
+@dataclass
+class ReproductionRun:
+    """One invocation's experiments, output directory and start, from checked arguments to the merged report."""
+
+    scripts: dict[str, Path]  # every experiment of the directory
+    chosen: dict[str, Path]  # the ones this run executes
+    quick: bool
+    out: Path
+    started: float
+    version: str
+
+    @classmethod
+    def start(cls, only: Sequence[str], quick: bool, out: str | Path | None,
+              experiments: str | Path | None) -> ReproductionRun:
+        """Check the arguments (a :class:`ConfigError` names a bad one) and create the output directory."""
+        scripts = discover(experiments or default_experiments_dir())
+        unknown = [i for i in only if i not in scripts]
+        if unknown:
+            raise ConfigError("--only", ", ".join(unknown), f"unknown experiment; allowed: {', '.join(scripts)}")
+        chosen = {i: scripts[i] for i in (dict.fromkeys(only) if only else scripts)}
+        out = Path(out) if out is not None else default_output_dir("reproduce", quick=quick)
+        if out.exists() and not out.is_dir():
+            raise ConfigError("--out", str(out), "exists and is not a directory")
+        out.mkdir(parents=True, exist_ok=True)
+        # The version before any output lands in the checkout (figures/ would make it "-dirty").
+        return cls(scripts, chosen, quick, out, time.perf_counter(), _version())
+
+    def longest_first(self) -> list[str]:
+        """The chosen IDs, longest first by the last recorded run, so that no long experiment starts last."""
+        return sorted(self.chosen, key=lambda i: -_last_wall_s(i, self.out, self.scripts[i]))
+
+    def execute(self, workers: int, progress: Callable[[str], None] | None = None,
+                record: bool = False) -> dict[str, dict[str, Any]]:
+        """Run the chosen experiments, ``workers`` at a time; their rows by ID.
+
+        With ``record`` each runs in a fresh process and its row lists the
+        parameters it read (:func:`execute_experiment`).
+        """
+        say = progress or (lambda message: None)
+        rows: dict[str, dict[str, Any]] = {}
+
+        def done(row: dict[str, Any]) -> None:
+            rows[row["id"]] = row
+            verdict = "error" if row["error"] else ("pass" if row["passed"] else "FAIL")
+            say(f"{row['id']}: {verdict} ({row['wall_s']:.0f} s)")
+
+        if (workers <= 1 or len(self.chosen) == 1) and not record:
+            for path in self.chosen.values():
+                done(execute_experiment(str(path), self.quick, str(self.out)))
+            return rows
+        # Recording needs a fresh process per experiment: a warm one keeps values read before.
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(self.chosen))),
+                                 max_tasks_per_child=1 if record else None) as pool:
+            futures = [pool.submit(execute_experiment, str(self.chosen[i]), self.quick, str(self.out), record=record)
+                       for i in self.longest_first()]
             for future in as_completed(futures):
                 done(future.result())
-    previous: dict[str, dict[str, Any]] = {}
-    report_json = out / "report.json"
-    if report_json.exists():
+        return rows
+
+    def report(self, rows: dict[str, dict[str, Any]], workers: int) -> Path:
+        """Write ``REPORT.md`` and ``report.json``: this run's rows, and the other experiments' kept from before."""
+        previous: dict[str, dict[str, Any]] = {}
         try:
-            previous = json.loads(report_json.read_text(encoding="utf-8")).get("rows", {})
+            previous = json.loads((self.out / "report.json").read_text(encoding="utf-8")).get("rows", {})
         except (OSError, ValueError):
             previous = {}
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": version,
-            "wall_s": time.perf_counter() - started, "cores": os.cpu_count(),
-            "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers,
-            "ran": sorted(rows)}
-    for row in rows.values():
-        row["run"] = {"date": meta["date"], "version": meta["version"]}
-    merged = {k: v for k, v in previous.items() if k in scripts and k not in rows} | rows
-    return rows, write_report(merged, out, meta)
+        meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": self.version,
+                "wall_s": time.perf_counter() - self.started, "cores": os.cpu_count(),
+                "machine": f"{platform.machine()}, Python {sys.version.split()[0]}", "workers": workers,
+                "ran": sorted(rows)}
+        for row in rows.values():
+            row["run"] = {"date": meta["date"], "version": meta["version"]}
+        merged = {k: v for k, v in previous.items() if k in self.scripts and k not in rows} | rows
+        return write_report(merged, self.out, meta)

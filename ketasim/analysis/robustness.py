@@ -1,0 +1,199 @@
+"""Robustness of the reproduction: every experiment rerun under draws of the fitted parameters it reads.
+
+``ketasim reproduce --robustness N`` runs the reproduction as usual (the
+nominal rows, with figures), each experiment in a fresh process that records
+which parameters it reads (:func:`ketasim.parameters.record_reads`). For each
+experiment it then draws ``N`` parameter sets, a Latin hypercube (SALib) over
+the *fitted* parameters it read, each over its declared range and sampled as
+:class:`~ketasim.analysis.sensitivity.SensitivityProblem` samples it
+(log-uniform where the range spans a factor of 2 or more), and reruns the
+experiment under each draw (:func:`ketasim.reproduce.runner.execute_experiment`
+with ``parameters``). Parameters compiled into the PFC network
+(:func:`ketasim.circuit.pfc.compiled_in`) are not varied: each value would
+compile a binary of its own.
+
+Per experiment the report gains how many draws every check held under, the
+share per check, and the three varied parameters that move its checks' values
+most (largest |Spearman ρ| over the draws), with a Bonferroni-corrected mark.
+``robustness.json`` in the output directory keeps every draw: its values,
+each check's value and verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from ketasim.analysis.sensitivity import SensitivityProblem
+from ketasim.circuit.pfc import compiled_in
+from ketasim.config import ConfigError
+from ketasim.parameters import Parameter, registry
+from ketasim.reproduce.runner import ReproductionRun, execute_experiment
+
+__all__ = ["DrawPlan", "plan_draws", "reproduce_with_robustness", "summarise"]
+
+ALPHA = 0.05
+TOP = 3
+
+
+@dataclass(frozen=True)
+class DrawPlan:
+    """The parameter draws of one experiment.
+
+    Attributes
+    ----------
+    varied : list of str
+        The fitted parameters drawn (``layer.name``), in column order.
+    compiled_in : list of str
+        Fitted parameters the experiment reads that stay at their values
+        (compiled into the PFC network).
+    values : ndarray, shape (draws, len(varied))
+        Each draw's values, in the parameters' registered units.
+    """
+
+    varied: list[str]
+    compiled_in: list[str]
+    values: np.ndarray
+
+    def overrides(self, draw: int) -> dict[str, float]:
+        """Draw ``draw`` as parameter overrides."""
+        return {key: float(v) for key, v in zip(self.varied, self.values[draw], strict=True)}
+
+
+def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
+    """A Latin hypercube of ``draws`` sets over the fitted, finitely ranged parameters among ``reads``.
+
+    Parameters
+    ----------
+    reads : sequence of str
+        Parameters an experiment read (``layer.name``).
+    draws : int
+        Number of parameter sets (≥ 1).
+    seed : int
+        Seed of the hypercube (same seed, same draws).
+    """
+    from SALib.sample import latin
+
+    wanted = set(reads)
+    fitted = [p for p in registry()
+              if p.key in wanted and p.fitted and all(math.isfinite(b) for b in p.bounds) and p.bounds[0] < p.bounds[1]]
+    varied: list[Parameter] = [p for p in fitted if not compiled_in(p.key)]
+    fixed = [p.key for p in fitted if compiled_in(p.key)]
+    if not varied:
+        return DrawPlan([], fixed, np.empty((draws, 0)))
+    problem = SensitivityProblem.of(varied)
+    samples = latin.sample(problem.salib, draws, seed=seed)
+    return DrawPlan([p.key for p in varied], fixed, problem.values(samples))
+
+
+def summarise(plan: DrawPlan, outcomes: Sequence[dict[str, Any]], wall_s: float) -> dict[str, Any]:
+    """The report's robustness entry of one experiment from its draws' rows (in draw order).
+
+    An erroneous draw counts as one under which the claim did not hold, and is counted apart.
+    """
+    n = len(outcomes)
+    errors = sum(bool(o["error"]) for o in outcomes)
+    holds = sum(bool(o["passed"]) and not o["error"] for o in outcomes)
+    n_checks = max((len(o["checks"]) for o in outcomes), default=0)
+    fractions: list[float | None] = []
+    values = np.full((n, n_checks), np.nan)
+    for c in range(n_checks):
+        judged = [o["checks"][c]["passed"] for o in outcomes if len(o["checks"]) > c]
+        fractions.append(sum(judged) / n if n else None)
+        for d, o in enumerate(outcomes):
+            if len(o["checks"]) > c and o["checks"][c].get("value") is not None:
+                values[d, c] = o["checks"][c]["value"]
+    depends: list[dict[str, Any]] = []
+    tests = max(1, len(plan.varied) * n_checks)
+    for j, key in enumerate(plan.varied):
+        best: dict[str, Any] | None = None
+        for c in range(n_checks):
+            ok = np.isfinite(values[:, c])
+            x, y = plan.values[ok, j], values[ok, c]
+            if ok.sum() < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+                continue
+            rho, p = stats.spearmanr(x, y)
+            if math.isfinite(rho) and (best is None or abs(rho) > abs(best["rho"])):
+                best = {"parameter": key, "rho": float(rho), "check": c, "p": float(p),
+                        "significant": bool(p < ALPHA / tests)}
+        if best is not None:
+            depends.append(best)
+    depends.sort(key=lambda d: -abs(d["rho"]))
+    return {"draws": n, "holds": holds, "fraction": holds / n if n else float("nan"), "errors": errors,
+            "check_fractions": fractions, "depends_on": depends[:TOP], "varied": len(plan.varied),
+            "compiled_in": plan.compiled_in, "wall_s": round(wall_s, 1)}
+
+
+def reproduce_with_robustness(
+    only: Sequence[str] = (),
+    *,
+    draws: int,
+    quick: bool = False,
+    out: str | Path | None = None,
+    experiments: str | Path | None = None,
+    workers: int = 1,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, dict[str, Any]], Path]:
+    """The reproduction (as :func:`ketasim.reproduce.runner.reproduce`), then every experiment under ``draws`` draws.
+
+    Parameters
+    ----------
+    only, quick, out, experiments, workers, progress
+        As for the reproduction.
+    draws : int
+        Parameter draws per experiment (≥ 1).
+    seed : int
+        Seed of the hypercubes (experiment ``k`` in ID order uses ``seed + k``).
+
+    Returns
+    -------
+    rows, report
+        This run's rows (each with its ``robustness`` entry) and ``REPORT.md``.
+    """
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
+        raise ConfigError("--robustness", str(draws), "must be a whole number of draws ≥ 1")
+    say = progress or (lambda message: None)
+    run = ReproductionRun.start(only, quick, out, experiments)
+    rows = run.execute(workers, progress, record=True)
+    plans = {eid: plan_draws(row.get("reads", []), draws, seed + k)
+             for k, (eid, row) in enumerate(sorted(rows.items())) if not row["error"]}
+    scratch = run.out / "robustness"
+    scratch.mkdir(exist_ok=True)
+    outcomes: dict[str, list[dict[str, Any] | None]] = {eid: [None] * draws for eid in plans}
+    spent = dict.fromkeys(plans, 0.0)
+    tasks = [(eid, d) for eid in run.longest_first() if eid in plans and plans[eid].varied for d in range(draws)]
+    say(f"robustness: {len(tasks)} draws of {len(plans)} experiments")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(execute_experiment, str(run.chosen[eid]), quick, str(scratch),
+                               plans[eid].overrides(d), save_figure=False): (eid, d) for eid, d in tasks}
+        for done, future in enumerate(as_completed(futures), 1):
+            eid, d = futures[future]
+            row = future.result()
+            outcomes[eid][d] = row
+            spent[eid] += row["wall_s"]
+            if done % max(1, len(tasks) // 20) == 0 or done == len(tasks):
+                say(f"robustness: {done}/{len(tasks)} draws ({(time.perf_counter() - started) / 60:.1f} min)")
+    record: dict[str, Any] = {"draws": draws, "seed": seed, "quick": quick, "experiments": {}}
+    for eid, plan in plans.items():
+        finished = [o for o in outcomes[eid] if o is not None]
+        rows[eid]["robustness"] = summarise(plan, finished, spent[eid])
+        record["experiments"][eid] = {
+            "parameters": plan.varied, "compiled_in": plan.compiled_in, "values": plan.values.tolist(),
+            "passed": [bool(o["passed"]) for o in finished], "errors": [o["error"] for o in finished],
+            "checks": [[{"passed": c["passed"], "value": c.get("value")} for c in o["checks"]] for o in finished]}
+    tmp = run.out / ".robustness.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, run.out / "robustness.json")
+    return rows, run.report(rows, workers)
