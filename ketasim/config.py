@@ -54,6 +54,7 @@ __all__ = [
     "ScenarioConfig",
     "apply_override",
     "load_scenario",
+    "parameters_as_data",
     "scenario_from_data",
     "validate_scenario",
 ]
@@ -120,6 +121,11 @@ class Subject(_Strict):
 
 
 MechanismScale = Annotated[float, Field(ge=0.0, le=10.0, strict=True, allow_inf_nan=False)]
+
+
+def parameters_as_data(overrides: Mapping[str, float]) -> dict[str, Any]:
+    """Parameter overrides (values in registered units) as a config's ``parameters:`` (unit strings)."""
+    return {k: f"{v!r} {lookup(k).unit}" if lookup(k).unit != "1" else v for k, v in overrides.items()}
 
 
 class Mechanisms(_Strict):
@@ -290,9 +296,7 @@ class ScenarioConfig(_Strict):
         data = self.model_dump(mode="json")
         data["duration"] = f"{self.span_h()!r} h"
         if self.parameters:
-            units = {k: lookup(k).unit for k in self.parameters}
-            data["parameters"] = {k: f"{v!r} {units[k]}" if units[k] != "1" else v
-                                  for k, v in self.parameters.items()}
+            data["parameters"] = parameters_as_data(self.parameters)
         else:
             del data["parameters"]
         for dose in data["dosing"]:

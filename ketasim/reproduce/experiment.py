@@ -33,7 +33,7 @@ import numpy as np
 from scipy import stats
 
 from ketasim.circuit.compiled import SINGLE_RUN_COPIES
-from ketasim.config import validate_scenario
+from ketasim.config import parameters_as_data, validate_scenario
 from ketasim.parameters import current
 from ketasim.scenario import simulate_many
 
@@ -139,7 +139,7 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
 def _under(config: dict[str, Any], active: Mapping[str, float]) -> dict[str, Any]:
     """``config`` with the active set's overrides under its own ``parameters:`` (its own win)."""
     if active:
-        config["parameters"] = {**active, **config.get("parameters", {})}
+        config["parameters"] = {**parameters_as_data(active), **config.get("parameters", {})}
     return config
 
 

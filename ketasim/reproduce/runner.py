@@ -247,7 +247,7 @@ def _robustness_line(row: dict[str, Any]) -> str:
     checks = "; ".join(f"check {i + 1}: {f:.0%}" if f is not None else f"check {i + 1}: -"
                        for i, f in enumerate(rob["check_fractions"]))
     depends = ", ".join(f"`{d['parameter']}` (ρ = {d['rho']:+.2f} on check {d['check'] + 1}{'*' if d['significant'] else ''})"
-                        for d in rob["depends_on"]) or "none varied"
+                        for d in rob["depends_on"]) or ("none varied" if not rob["varied"] else "none found")
     fixed = (f" Not varied (compiled into the PFC network): {', '.join(f'`{k}`' for k in rob['compiled_in'])}."
              if rob["compiled_in"] else "")
     return (f"- **{row['id']}**: {_robustness_cell(rob)}; {rob['varied']} fitted parameters varied, "
