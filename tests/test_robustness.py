@@ -108,8 +108,9 @@ def test_reproduce_with_robustness_writes_the_column_and_every_draw(experiments,
     text = (out / "REPORT.md").read_text()
     assert "| robustness |" in text and "holds in 4/8 draws (50%) |" in text
     assert "## Robustness over the fitted parameters" in text and f"`{GAIN}` (ρ = +1.00 on check 1*)" in text
-    draws = json.loads((out / "robustness.json").read_text())["experiments"]["E01"]
-    assert draws["passed"].count(True) == 4 and len(draws["values"]) == 8
+    record = json.loads((out / "robustness.json").read_text())
+    assert record["experiments"]["E01"]["passed"].count(True) == 4 and len(record["values"]) == 8
+    assert record["passing_per_draw"].count(1) == 4
     assert not list((out / "robustness").glob("*.png"))  # draws save no figures
 
 
@@ -140,3 +141,18 @@ def test_scenarios_of_an_experiment_run_under_the_draw_with_their_own_overrides_
     config = validate_scenario(_under(dict(own), draw), "<test>")
     assert config.parameters == {**draw, GAIN: 3.0}
     assert validate_scenario(_under({"species": "rat"}, {}), "<test>").parameters == {}
+
+
+def test_every_experiment_sees_the_same_draws_through_the_parameters_it_reads(experiments, tmp_path):
+    # A second experiment reads only OTHER: its draws vary that one, with the same values as E01's draws.
+    source = (experiments / "E01_synthetic.py").read_text().replace('ID = "E01"', 'ID = "E02"')
+    source = source.replace(f'p.value("{GAIN}")', "4.0").replace(f'p.value("{COMPILED}")', "0")
+    (experiments / "E02_synthetic.py").write_text(source)
+    out = tmp_path / "out"
+    assert main(["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "2",
+                 "--robustness", "4"]) == 0
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert rows["E02"]["robustness"]["varied"] == 1 and rows["E02"]["robustness"]["compiled_in"] == []
+    assert rows["E02"]["robustness"]["holds"] == 4  # its check does not read the drawn gain
+    record = json.loads((out / "robustness.json").read_text())
+    assert record["parameters"] == sorted([GAIN, OTHER]) and record["experiments"]["E02"]["parameters"] == [OTHER]

@@ -1,22 +1,26 @@
-"""Robustness of the reproduction: every experiment rerun under draws of the fitted parameters it reads.
+"""Robustness of the reproduction: every experiment rerun under draws of the fitted parameters.
 
 ``ketasim reproduce --robustness N`` runs the reproduction as usual (the
 nominal rows, with figures), each experiment in a fresh process that records
-which parameters it reads (:func:`ketasim.parameters.record_reads`). For each
-experiment it then draws ``N`` parameter sets, a Latin hypercube (SALib) over
-the *fitted* parameters it read, each over its declared range and sampled as
-:class:`~ketasim.analysis.sensitivity.SensitivityProblem` samples it
-(log-uniform where the range spans a factor of 2 or more), and reruns the
-experiment under each draw (:func:`ketasim.reproduce.runner.execute_experiment`
-with ``parameters``). Parameters compiled into the PFC network
+which parameters it reads (:func:`ketasim.parameters.record_reads`). It then
+draws ``N`` parameter sets, a Latin hypercube (SALib) over every *fitted*
+parameter that some experiment read, each over its declared range and sampled
+as :class:`~ketasim.analysis.sensitivity.SensitivityProblem` samples it
+(log-uniform where the range spans a factor of 2 or more). Draw ``k`` is one
+variant of the model: every experiment reruns under it
+(:func:`ketasim.reproduce.runner.execute_experiment` with ``parameters``), all
+of a draw's experiments in one worker process, so that the circuit code a
+draw's values compile is compiled once. Each experiment's draws are a Latin
+hypercube over the parameters it reads (a hypercube's projection is one).
+Parameters compiled into the PFC network
 (:func:`ketasim.circuit.pfc.compiled_in`) are not varied: each value would
 compile a binary of its own.
 
 Per experiment the report gains how many draws every check held under, the
-share per check, and the three varied parameters that move its checks' values
-most (largest |Spearman ρ| over the draws), with a Bonferroni-corrected mark.
-``robustness.json`` in the output directory keeps every draw: its values,
-each check's value and verdict.
+share per check, and the three varied parameters it reads that move its
+checks' values most (largest |Spearman ρ| over the draws), with a
+Bonferroni-corrected mark. ``robustness.json`` in the output directory keeps
+every draw: its values, and per experiment each check's value and verdict.
 """
 
 from __future__ import annotations
@@ -68,6 +72,13 @@ class DrawPlan:
     def overrides(self, draw: int) -> dict[str, float]:
         """Draw ``draw`` as parameter overrides."""
         return {key: float(v) for key, v in zip(self.varied, self.values[draw], strict=True)}
+
+    def restricted(self, reads: Sequence[str]) -> DrawPlan:
+        """The same draws, seen by a computation that reads only ``reads``: their columns among the varied ones."""
+        wanted = set(reads)
+        columns = [j for j, key in enumerate(self.varied) if key in wanted]
+        return DrawPlan([self.varied[j] for j in columns], [k for k in self.compiled_in if k in wanted],
+                        self.values[:, columns])
 
 
 def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
@@ -134,6 +145,11 @@ def summarise(plan: DrawPlan, outcomes: Sequence[dict[str, Any]], wall_s: float)
             "compiled_in": plan.compiled_in, "wall_s": round(wall_s, 1)}
 
 
+def _run_draw(paths: Sequence[str], quick: bool, out: str, overrides: dict[str, float]) -> list[dict[str, Any]]:
+    """One draw: every experiment under the same overrides, one after another in this worker (no figures)."""
+    return [execute_experiment(path, quick, out, overrides, save_figure=False) for path in paths]
+
+
 def reproduce_with_robustness(
     only: Sequence[str] = (),
     *,
@@ -152,9 +168,9 @@ def reproduce_with_robustness(
     only, quick, out, experiments, workers, progress
         As for the reproduction.
     draws : int
-        Parameter draws per experiment (≥ 1).
+        Parameter draws (≥ 1); each experiment runs under every one.
     seed : int
-        Seed of the hypercubes (experiment ``k`` in ID order uses ``seed + k``).
+        Seed of the hypercube.
 
     Returns
     -------
@@ -166,33 +182,30 @@ def reproduce_with_robustness(
     say = progress or (lambda message: None)
     run = ReproductionRun.start(only, quick, out, experiments)
     rows = run.execute(workers, progress, record=True)
-    plans = {eid: plan_draws(row.get("reads", []), draws, seed + k)
-             for k, (eid, row) in enumerate(sorted(rows.items())) if not row["error"]}
+    ran = [eid for eid in run.longest_first() if not rows[eid]["error"]]
+    plan = plan_draws(sorted({key for eid in ran for key in rows[eid].get("reads", [])}), draws, seed)
     scratch = run.out / "robustness"
     scratch.mkdir(exist_ok=True)
-    outcomes: dict[str, list[dict[str, Any] | None]] = {eid: [None] * draws for eid in plans}
-    spent = dict.fromkeys(plans, 0.0)
-    tasks = [(eid, d) for eid in run.longest_first() if eid in plans and plans[eid].varied for d in range(draws)]
-    say(f"robustness: {len(tasks)} draws of {len(plans)} experiments")
+    paths = [str(run.chosen[eid]) for eid in ran]
+    outcomes: list[list[dict[str, Any]]] = [[] for _ in range(draws)]
+    say(f"robustness: {draws} draws of {len(plan.varied)} fitted parameters, {len(ran)} experiments each")
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(execute_experiment, str(run.chosen[eid]), quick, str(scratch),
-                               plans[eid].overrides(d), save_figure=False): (eid, d) for eid, d in tasks}
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, draws))) as pool:
+        futures = {pool.submit(_run_draw, paths, quick, str(scratch), plan.overrides(d)): d for d in range(draws)}
         for done, future in enumerate(as_completed(futures), 1):
-            eid, d = futures[future]
-            row = future.result()
-            outcomes[eid][d] = row
-            spent[eid] += row["wall_s"]
-            if done % max(1, len(tasks) // 20) == 0 or done == len(tasks):
-                say(f"robustness: {done}/{len(tasks)} draws ({(time.perf_counter() - started) / 60:.1f} min)")
-    record: dict[str, Any] = {"draws": draws, "seed": seed, "quick": quick, "experiments": {}}
-    for eid, plan in plans.items():
-        finished = [o for o in outcomes[eid] if o is not None]
-        rows[eid]["robustness"] = summarise(plan, finished, spent[eid])
+            outcomes[futures[future]] = future.result()
+            say(f"robustness: {done}/{draws} draws ({(time.perf_counter() - started) / 60:.1f} min)")
+    record: dict[str, Any] = {
+        "draws": draws, "seed": seed, "quick": quick, "parameters": plan.varied, "compiled_in": plan.compiled_in,
+        "values": plan.values.tolist(), "wall_s": round(time.perf_counter() - started, 1),
+        "passing_per_draw": [sum(bool(r["passed"]) for r in drawn) for drawn in outcomes], "experiments": {}}
+    for k, eid in enumerate(ran):
+        own = plan.restricted(rows[eid].get("reads", []))
+        mine = [drawn[k] for drawn in outcomes]
+        rows[eid]["robustness"] = summarise(own, mine, sum(r["wall_s"] for r in mine))
         record["experiments"][eid] = {
-            "parameters": plan.varied, "compiled_in": plan.compiled_in, "values": plan.values.tolist(),
-            "passed": [bool(o["passed"]) for o in finished], "errors": [o["error"] for o in finished],
-            "checks": [[{"passed": c["passed"], "value": c.get("value")} for c in o["checks"]] for o in finished]}
+            "parameters": own.varied, "passed": [bool(r["passed"]) for r in mine], "errors": [r["error"] for r in mine],
+            "checks": [[{"passed": c["passed"], "value": c.get("value")} for c in r["checks"]] for r in mine]}
     tmp = run.out / ".robustness.json.tmp"
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     os.replace(tmp, run.out / "robustness.json")

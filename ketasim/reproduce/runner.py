@@ -225,9 +225,10 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
 
 
 ROBUSTNESS_PREAMBLE = (
-    "Each experiment rerun under parameter draws: a Latin hypercube over the fitted parameters it reads, each "
-    "over its declared range (`docs/parameters.md`; log-uniform where the range spans a factor of 2 or more), "
-    "except those compiled into the PFC network (listed), all other parameters at their values. *Holds* counts "
+    "Each experiment rerun under parameter draws: a Latin hypercube over the fitted parameters the experiments "
+    "read, each over its declared range (`docs/parameters.md`; log-uniform where the range spans a factor of 2 "
+    "or more), except those compiled into the PFC network (listed), all other parameters at their values; draw "
+    "k is the same model variant for every experiment (`robustness.json`). *Holds* counts "
     "the draws under which every check of the experiment passes; ⚠ marks a claim that holds in less than half. "
     "*Depends on* ranks the varied parameters by the largest |Spearman ρ| between a parameter's draws and a "
     "check's measured value; * marks a ρ whose p-value passes a Bonferroni correction over parameters × checks. "
