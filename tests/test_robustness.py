@@ -68,7 +68,7 @@ def test_reads_are_recorded_from_any_parameter_set():
 
 
 def test_draws_cover_the_fitted_ranges_as_a_latin_hypercube():
-    plan = plan_draws([GAIN, OTHER, SOURCED, COMPILED], 8, seed=3)
+    plan = plan_draws([GAIN, OTHER, SOURCED, COMPILED, "circuit.bla.cs_overlap"], 8, seed=3)
     assert plan.varied == sorted([GAIN, OTHER]) and plan.compiled_in == [COMPILED]
     low, high = lookup(GAIN).bounds
     column = plan.values[:, plan.varied.index(GAIN)]

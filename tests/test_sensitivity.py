@@ -92,6 +92,7 @@ def test_sampling_stays_inside_the_declared_ranges_and_is_log_uniform_for_multip
     (["signalling.spines.tau"], "morris", 4, "--parameters", "at least two"),
     (list(ISHIGAMI_PARAMETERS), "sobol", 100, "--n", "power of 2"),
     (list(ISHIGAMI_PARAMETERS), "fast", 4, "--method", "allowed: morris, sobol"),
+    (["circuit.bla.cs_overlap", "signalling.spines.tau"], "morris", 4, "--parameters", "config key fear.cs_overlap"),
 ])
 def test_bad_requests_are_refused_before_anything_runs(tmp_path, patterns, method, n, key, fragment):
     with pytest.raises(ConfigError) as error:
@@ -100,11 +101,13 @@ def test_bad_requests_are_refused_before_anything_runs(tmp_path, patterns, metho
     assert not (tmp_path / "out").exists()
 
 
-def test_default_selection_is_every_fitted_parameter_with_a_finite_range():
+def test_default_selection_is_every_fitted_parameter_with_a_finite_range_a_scenario_does_not_set():
     from ketasim.parameters import registry
 
     chosen = {p.key for p in select_parameters()}
-    assert chosen == {p.key for p in registry() if p.fitted and all(np.isfinite(p.bounds))}
+    # ... but the one a scenario sets through a config key of its own (fear.cs_overlap): a sweep varies that.
+    assert chosen == {p.key for p in registry() if p.fitted and all(np.isfinite(p.bounds))} - {"circuit.bla.cs_overlap"}
+    assert "circuit.bla.cs_overlap" not in {p.key for p in select_parameters(["circuit.bla.*"])}
     assert len(chosen) >= 80
 
 

@@ -40,7 +40,7 @@ from scipy import stats
 
 from ketasim.analysis.sensitivity import SensitivityProblem
 from ketasim.circuit.pfc import compiled_in
-from ketasim.config import ConfigError
+from ketasim.config import CONFIG_KEY_PARAMETERS, ConfigError
 from ketasim.parameters import Parameter, registry
 from ketasim.reproduce.runner import ReproductionRun, execute_experiment
 
@@ -87,7 +87,8 @@ def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
     Parameters
     ----------
     reads : sequence of str
-        Parameters an experiment read (``layer.name``).
+        Parameters an experiment read (``layer.name``). Those a scenario sets
+        through a config key of its own (``fear.cs_overlap``) are not drawn.
     draws : int
         Number of parameter sets (≥ 1).
     seed : int
@@ -95,7 +96,7 @@ def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
     """
     from SALib.sample import latin
 
-    wanted = set(reads)
+    wanted = set(reads) - set(CONFIG_KEY_PARAMETERS)  # a scenario sets those through a config key of its own
     fitted = [p for p in registry()
               if p.key in wanted and p.fitted and all(math.isfinite(b) for b in p.bounds) and p.bounds[0] < p.bounds[1]]
     varied: list[Parameter] = [p for p in fitted if not compiled_in(p.key)]

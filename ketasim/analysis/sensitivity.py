@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from ketasim.config import ConfigError
+from ketasim.config import CONFIG_KEY_PARAMETERS, ConfigError
 from ketasim.parameters import Parameter, registry
 from ketasim.sweep.export import NOT_METRICS, atomic_write
 
@@ -59,18 +59,26 @@ def select_parameters(patterns: Sequence[str] = ()) -> list[Parameter]:
         Shell-style globs over parameter names (``signalling.spines.*``);
         default: every fitted parameter with a finite range.
 
+    A parameter that a scenario sets through a config key of its own
+    (``circuit.bla.cs_overlap`` is ``fear.cs_overlap``) is never varied as a
+    parameter: sweep its config key instead.
+
     Raises
     ------
     ConfigError
         For a pattern that matches nothing, or nothing with a finite declared
         range (a glob takes only the parameters it matches that have one;
-        measured constants without a range are held at their values).
+        measured constants without a range are held at their values), or that
+        names a parameter set by a config key.
     """
-    every = registry()
+    every = [p for p in registry() if p.key not in CONFIG_KEY_PARAMETERS]
     if not patterns:
         return [p for p in every if p.fitted and all(math.isfinite(b) for b in p.bounds)]
     chosen: dict[str, Parameter] = {}
     for pattern in patterns:
+        if pattern in CONFIG_KEY_PARAMETERS:
+            raise ConfigError("--parameters", pattern, f"is set by the config key {CONFIG_KEY_PARAMETERS[pattern]}; "
+                              "sweep that key instead")
         matched = [p for p in every if fnmatch.fnmatchcase(p.key, pattern)]
         if not matched:
             raise ConfigError("--parameters", pattern, "matches no registered parameter (see 'ketasim parameters')")
