@@ -53,15 +53,15 @@ CONFIDENCE = 0.95
 def select_parameters(patterns: Sequence[str] = ()) -> list[Parameter]:
     """The registered parameters a sensitivity analysis varies.
 
+    A parameter that a scenario sets through a config key of its own
+    (``circuit.bla.cs_overlap`` is ``fear.cs_overlap``) is never varied as a
+    parameter: sweep its config key instead.
+
     Parameters
     ----------
     patterns : sequence of str
         Shell-style globs over parameter names (``signalling.spines.*``);
         default: every fitted parameter with a finite range.
-
-    A parameter that a scenario sets through a config key of its own
-    (``circuit.bla.cs_overlap`` is ``fear.cs_overlap``) is never varied as a
-    parameter: sweep its config key instead.
 
     Raises
     ------
