@@ -134,13 +134,13 @@ def test_bad_robustness_counts_are_refused(experiments, tmp_path, capsys):
 
 def test_scenarios_of_an_experiment_run_under_the_draw_with_their_own_overrides_on_top():
     from ketasim.config import validate_scenario
-    from ketasim.reproduce.experiment import _under
+    from ketasim.reproduce.experiment import under_active_set
 
     draw = {"circuit.interneuron.G_AMPA_rec_total": 30.25, GAIN: 5.5, "pharmacology.p_open.pyramidal": 0.03}
     own = {"parameters": {GAIN: 3.0}, "species": "mouse"}
-    config = validate_scenario(_under(dict(own), draw), "<test>")
+    config = validate_scenario(under_active_set(dict(own), draw), "<test>")
     assert config.parameters == {**draw, GAIN: 3.0}
-    assert validate_scenario(_under({"species": "rat"}, {}), "<test>").parameters == {}
+    assert validate_scenario(under_active_set({"species": "rat"}, {}), "<test>").parameters == {}
 
 
 def test_every_experiment_sees_the_same_draws_through_the_parameters_it_reads(experiments, tmp_path):

@@ -130,13 +130,13 @@ def run_scenarios(configs: Sequence[Mapping[str, Any]], profile: Profile,
     e.g. a robustness draw) with their own ``parameters:`` overrides on top.
     """
     active = current().overrides
-    validated = [validate_scenario(_under(dict(c), active), "<experiment scenario>") for c in configs]
+    validated = [validate_scenario(under_active_set(dict(c), active), "<experiment scenario>") for c in configs]
     if progress:
         progress(f"{len(validated)} scenarios")
     return simulate_many(validated, quick=profile.quick, copies=SINGLE_RUN_COPIES)
 
 
-def _under(config: dict[str, Any], active: Mapping[str, float]) -> dict[str, Any]:
+def under_active_set(config: dict[str, Any], active: Mapping[str, float]) -> dict[str, Any]:
     """``config`` with the active set's overrides under its own ``parameters:`` (its own win)."""
     if active:
         config["parameters"] = {**parameters_as_data(active), **config.get("parameters", {})}
