@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ketasim.analysis.sensitivity import SensitivityProblem
+from ketasim.analysis.sensitivity import SensitivityProblem, select_parameters
 from ketasim.circuit.pfc import compiled_in
-from ketasim.config import CONFIG_KEY_PARAMETERS, ConfigError
-from ketasim.parameters import Parameter, registry
+from ketasim.config import ConfigError
+from ketasim.parameters import Parameter
 from ketasim.reproduce.runner import ReproductionRun, execute_experiment
 
 __all__ = ["DrawPlan", "plan_draws", "reproduce_with_robustness", "summarise"]
@@ -96,9 +96,9 @@ def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
     """
     from SALib.sample import latin
 
-    wanted = set(reads) - set(CONFIG_KEY_PARAMETERS)  # a scenario sets those through a config key of its own
-    fitted = [p for p in registry()
-              if p.key in wanted and p.fitted and all(math.isfinite(b) for b in p.bounds) and p.bounds[0] < p.bounds[1]]
+    # What sensitivity varies by default (fitted, finite range, not set by a config key), among the reads.
+    wanted = set(reads)
+    fitted = [p for p in select_parameters() if p.key in wanted and p.bounds[0] < p.bounds[1]]
     varied: list[Parameter] = [p for p in fitted if not compiled_in(p.key)]
     fixed = [p.key for p in fitted if compiled_in(p.key)]
     if not varied:
