@@ -1,4 +1,9 @@
-"""The PFC network's Poisson background as a counter-based draw, one Brian2 Function for every target.
+"""Counter-based random draws for the circuits: one Brian2 Function per draw, for every target.
+
+The PFC network's Poisson background and the BLA circuit's Poisson inputs
+(background, afferent fibres, footshock and infralimbic input) draw from
+these instead of Brian2's random stream, so both engines (runtime and
+``cpp_standalone``) fire the same spikes for the same seed.
 
 ``N`` independent inputs at rate ``r`` give each cell Binomial(N, r dt)
 events per time step. Instead of Brian2's random stream, each draw is a hash
@@ -23,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
-__all__ = ["ext_count_function", "splitmix64", "stream_keys"]
+__all__ = ["ext_count_function", "session_keys", "splitmix64", "stream_keys", "uniform_function"]
 
 TABLE = 8  # binomial CDF thresholds compared without branches; the rare tail continues in a loop
 _GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment (the golden ratio in 64 bits)
@@ -145,3 +150,68 @@ def ext_count_function(n: int, p: float):
     function.implementations.add_implementation("cython", _DRAW_CYTHON % {"code": code}, name="ketasim_ext_count")
     function.implementations.add_implementation("numpy", _numpy_draw(cdf))
     return function
+
+
+_UNIFORM_C = r"""
+#include <stdint.h>
+// A 32-bit uniform in [0, 1) of stream `key` at time step `step`: half of
+// SplitMix64 at state key + (step/2) * gamma, as ketasim_ext_count draws.
+static inline double ketasim_uniform(double key, int64_t step)
+{
+    uint64_t x = (uint64_t)key + (uint64_t)(step >> 1) * 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x = x ^ (x >> 31);
+    return (double)((x >> ((step & 1) << 5)) & 0xFFFFFFFFULL) * (1.0 / 4294967296.0);
+}
+"""
+
+_UNIFORM_CYTHON = '''
+cdef extern from *:
+    """
+%(code)s
+    """
+    double ketasim_uniform(double key, int64_t step) nogil
+'''
+
+
+def _numpy_uniform(key, step):
+    """The C uniform, vectorised (Brian2's numpy target passes arrays and scalars)."""
+    key, step = np.asarray(key), np.asarray(step, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        x = _mix(key.astype(np.uint64) + (step >> 1).astype(np.uint64) * np.uint64(_GAMMA))
+    half = (x >> ((step & 1) << 5).astype(np.uint64)) & np.uint64(0xFFFFFFFF)
+    return half.astype(np.float64) * (1.0 / 4294967296.0)
+
+
+def uniform_function():
+    """Brian2 ``Function`` ``uniform(key, step)``: the stream ``key``'s uniform in [0, 1) at time step ``step``.
+
+    A Poisson spike train of rate ``r`` is ``uniform(key, t_in_timesteps) < r * dt``
+    (as Brian2's ``PoissonGroup`` draws it, from a stream of its own).
+    Implemented for the ``cpp`` (standalone), ``cython`` and ``numpy`` targets.
+    """
+    import brian2 as b2
+
+    function = b2.Function(None, arg_units=[1, 1], return_unit=1, arg_types=["float", "integer"],
+                           return_type="float")
+    function.implementations.add_implementation("cpp", _UNIFORM_C, name="ketasim_uniform")
+    function.implementations.add_implementation("cython", _UNIFORM_CYTHON % {"code": _UNIFORM_C},
+                                                name="ketasim_uniform")
+    function.implementations.add_implementation("numpy", _numpy_uniform)
+    return function
+
+
+def session_keys(seed: int, session: int, channel: int, n: int) -> np.ndarray:
+    """Stream keys of ``n`` streams of one channel in one session of a network seeded ``seed``.
+
+    52-bit keys (exact as float64), distinct per (seed, session, channel,
+    index): a network that runs session after session draws fresh input in
+    each, from its seed alone.
+    """
+    with np.errstate(over="ignore"):
+        state = splitmix64(np.array([seed], dtype=np.uint64))
+        state = splitmix64(state ^ np.uint64(session))
+        state = splitmix64(state ^ np.uint64(channel))
+    index = np.arange(n, dtype=np.uint64)
+    return (splitmix64(state ^ index) >> np.uint64(12)).astype(np.float64)

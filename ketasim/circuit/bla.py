@@ -225,22 +225,6 @@ class TrialReadout:
     freezing: float
 
 
-_NEURON = """
-dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_nmda * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
-dg_ampa/dt = -g_ampa / tau_ampa : siemens
-dg_gaba/dt = -g_gaba / tau_gaba : siemens
-g_nmda = g_nmda_unit * nmda_avail * nmda_open / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k) : siemens
-is_fear : 1 (constant)
-dexpectation/dt = -expectation / tau_expect : 1
-"""
-
-_SIMPLE = """
-dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
-dg_ampa/dt = -g_ampa / tau_ampa : siemens
-dg_gaba/dt = -g_gaba / tau_gaba : siemens
-"""
-
-
 @dataclass(frozen=True)
 class LearningRule:
     """The plasticity layer's synapse rule as the BLA network builds it in.
@@ -269,47 +253,187 @@ class LearningRule:
     release_fractions: Callable[[np.random.Generator, int], np.ndarray]
 
 
-class BLANetwork:
-    """A BLA circuit built once and run session after session.
+# ---------------------------------------------------------------- declaration
+# Cells: conductance-based LIF. Every random input (the afferent fibres, the
+# footshock, the infralimbic input and each cell's background) is a
+# counter-based stream (ketasim.circuit.background) keyed by seed, session and
+# channel, so the runtime and the compiled engine fire the same spikes.
+_NEURON = """
+dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_nmda * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+g_nmda = g_nmda_unit * nmda_avail * nmda_open / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k) : siemens
+is_fear : 1 (constant)
+dexpectation/dt = -expectation / tau_expect : 1
+bg_key : 1 (constant)
+g_bg : siemens (constant)
+"""
 
-    Plastic afferents (CS and context fibres onto fear and extinction
-    neurons) follow the plasticity layer's rule
-    (:mod:`ketasim.plasticity.equations`): Tsodyks–Markram release, NMDAR
-    Ca²⁺ → CCK release → CCK-B gate → potentiation of eligible synapses. On
-    fear neurons the gate also needs the noradrenaline the US releases
-    (Johansen et al. 2014), so a CS alone does not strengthen fear.
+_SIMPLE = """
+dv/dt = (g_L * (E_L - v) + g_ampa * (E_exc - v) + g_gaba * (E_inh - v)) / C_m : volt (unless refractory)
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+bg_key : 1 (constant)
+g_bg : siemens (constant)
+"""
+
+# The background's synaptic events arrive where Brian2's PoissonInput puts them ("synapses" slot).
+_BACKGROUND = "g_ampa += g_bg * ext_count(bg_key, t_in_timesteps, bg_p0, bg_odds, bg_n)"
+
+BIN_S = 0.01
+"""Resolution (s) of a session's input schedule."""
+MIN_BINS = 4096
+"""Fewest bins of a session's schedule (41 s): shorter sessions are padded, so sessions share compiled code."""
+N_US, N_IL = 40, 40  # footshock and infralimbic input fibres
+FIBRE_CLASSES = ("cs_plus_only", "cs_minus_only", "cs_shared", "context_A", "context_B")
+"""Afferent fibre classes: the columns of a session's afferent rate schedule."""
+# Synapse objects whose presynaptic partners come from the network's seed: (name, pre, post).
+_WIRING = (
+    ("plastic", "afferents", "principal"),
+    ("us_fear", "us", "fear"),
+    ("e_to_i", "principal", "inh"),
+    ("i_to_e", "inh", "principal"),
+    ("ext_itc", "ext", "itc"),
+    ("itc_fear", "itc", "fear"),
+    ("il_ext", "il", "ext"),
+    ("il_inh", "il", "inh"),
+    ("il_itc", "il", "itc"),
+)
+
+
+def schedule_bins(trials: int, config: BLAConfig) -> tuple[int, int]:
+    """(bins a session of ``trials`` trials takes, bins its schedule is padded to: a power of two)."""
+    per_trial = sum(int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s))
+    total = per_trial * trials
+    return total, max(MIN_BINS, 1 << int(np.ceil(np.log2(max(total, 1)))))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Population sizes and fibre indices of a BLA network (from its config and the active set)."""
+
+    n_fear: int
+    n_ext: int
+    n_inh: int
+    n_itc: int
+    n_cs: int
+    n_shared: int
+    n_context: int
+
+    @classmethod
+    def of(cls, config: BLAConfig) -> Layout:
+        assert config.cs_overlap is not None  # filled in by BLAConfig.__post_init__
+        return cls(config.n_fear, config.n_ext, config.n_inh, int(N_ITC()), config.n_cs,
+                   round(config.cs_overlap * config.n_cs), config.n_context)
+
+    @property
+    def n_principal(self) -> int:
+        return self.n_fear + self.n_ext
+
+    @property
+    def n_cs_total(self) -> int:
+        return 2 * self.n_cs - self.n_shared
+
+    @property
+    def n_afferents(self) -> int:
+        return self.n_cs_total + 2 * self.n_context
+
+    def cs_fibres(self, cs: str) -> np.ndarray:
+        """Indices of the afferent fibres that carry CS+ (``plus``) or CS− (``minus``)."""
+        if cs == "plus":
+            return np.arange(self.n_cs)
+        return np.arange(self.n_cs - self.n_shared, self.n_cs_total)
+
+    def fibre_classes(self) -> np.ndarray:
+        """Each afferent fibre's column in the rate schedule (:data:`FIBRE_CLASSES`)."""
+        plus_only = self.n_cs - self.n_shared
+        return np.r_[np.zeros(plus_only), np.full(self.n_shared, 2), np.ones(self.n_cs - self.n_shared),
+                     np.full(self.n_context, 3), np.full(self.n_context, 4)].astype(np.int32)
+
+    def sizes(self) -> dict[str, int]:
+        """Sizes of the populations the synapses of :data:`_WIRING` connect."""
+        return {"afferents": self.n_afferents, "principal": self.n_principal, "fear": self.n_fear,
+                "ext": self.n_ext, "inh": self.n_inh, "itc": self.n_itc, "us": N_US, "il": N_IL}
+
+    def in_degrees(self) -> dict[str, int]:
+        """Fixed in-degree of each synapse object: ``circuit.bla.connection_probability`` of the source."""
+        p, sizes = P_CONN(), self.sizes()
+        return {name: max(1, int(round(p * sizes[pre]))) for name, pre, _ in _WIRING}
+
+
+def wiring(seed: int, layout: Layout) -> dict[str, np.ndarray]:
+    """Presynaptic partners of every synapse object (:data:`_WIRING`).
+
+    Each postsynaptic cell draws its fixed number of distinct partners
+    (:meth:`Layout.in_degrees`) from ``numpy.random.default_rng(seed + 1)``,
+    in the order of :data:`_WIRING`; the postsynaptic side is
+    ``repeat(arange(n_post), k)``. Indices are within the source population.
+    """
+    from ketasim.circuit.pfc import fixed_indegree
+
+    rng = np.random.default_rng(seed + 1)
+    sizes, degrees = layout.sizes(), layout.in_degrees()
+    return {name: fixed_indegree(rng, sizes[pre], sizes[post], degrees[name])[0] for name, pre, post in _WIRING}
+
+
+def _post_indices(layout: Layout) -> dict[str, np.ndarray]:
+    sizes, degrees = layout.sizes(), layout.in_degrees()
+    return {name: np.repeat(np.arange(sizes[post]), degrees[name]) for name, _, post in _WIRING}
+
+
+class BLADeclaration:
+    """The BLA network's Brian2 objects, declared under whichever device is active: the one both engines build.
+
+    Everything that may change from run to run is a variable of the network
+    (:meth:`session_values` gives them): initial potentials, stream keys,
+    plastic weights and release fractions, the modulators, the infralimbic
+    rate and strength, the afferent strength, and the session's input
+    schedule (TimedArrays of a fixed length). The rest (sizes, time steps,
+    cell and synapse constants) is compiled in.
 
     Parameters
     ----------
     config : BLAConfig
         Sizes and timing.
-    seed : int
-        Seeds connectivity, release probabilities and Brian2's random streams.
+    rule : LearningRule
+        The plasticity layer's rule.
+    bins : int
+        Length of the schedule TimedArrays (:func:`schedule_bins`).
+    partners : dict, optional
+        Presynaptic partners per synapse object (:func:`wiring`); without
+        them the synapses are placeholders whose partners a compiled binary
+        reads before each run.
+    stoppable : bool
+        Add the group that ends a compiled run at the session's last step
+        (a binary is compiled for its longest session).
     """
 
-    def __init__(self, config: BLAConfig, rule: LearningRule, seed: int = 0):
+    def __init__(self, config: BLAConfig, rule: LearningRule, bins: int,
+                 partners: dict[str, np.ndarray] | None = None, stoppable: bool = False):
         import brian2 as b2
 
-        equations = rule
-        configure_brian()
-        self.config = config
-        self.seed = seed
-        b2.start_scope()
-        b2.seed(seed)
-        rng = np.random.default_rng(seed + 1)
+        from ketasim.circuit.background import ext_count_function, uniform_function
+
+        self.config, self.bins = config, int(bins)
+        self.layout = layout = Layout.of(config)
         b2.defaultclock.dt = config.dt_ms * b2.ms
-        # The active parameter set's values, read once per build (run_trials reads its own).
-        v_rest, tau_expect, p_conn = V_REST(), TAU_EXPECT(), P_CONN()
-        self._ns = {
-            **equations.namespace(G_AFF_NS()),
-            "g_L": G_L_NS() * b2.nS, "E_L": v_rest * b2.mV, "E_exc": 0 * b2.mV, "E_inh": E_INH() * b2.mV,
-            "C_m": C_M_PF() * b2.pF, "tau_ampa": TAU_AMPA() * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
-            "g_nmda_unit": G_NMDA_NS() * b2.nS, "ltp_rate": LTP_RATE_BLA() / b2.second,
-            "tau_expect": tau_expect * b2.ms,
+        ns = constants(config, rule)
+        literal, expectation_step, t_ref = ns.pop("_literal_weights_nS"), ns.pop("_expectation_step"), ns.pop("t_ref")
+        p_bg = 5.0 * config.dt_ms * 1e-3  # background inputs fire at 5 Hz
+        n_bg = int(N_BACKGROUND())
+        ns.update(ext_count=ext_count_function(n_bg, p_bg), bg_p0=(1 - p_bg) ** n_bg, bg_odds=p_bg / (1 - p_bg),
+                  bg_n=n_bg, hashed_uniform=uniform_function())
+        bin_dt = BIN_S * b2.second
+        self.timed = {
+            "aff_profile": b2.TimedArray(np.zeros((self.bins, len(FIBRE_CLASSES))) * b2.Hz, dt=bin_dt, name="aff_profile"),
+            "us_rate": b2.TimedArray(np.zeros(self.bins) * b2.Hz, dt=bin_dt, name="us_rate"),
+            "ne": b2.TimedArray(np.zeros(self.bins), dt=bin_dt, name="ne"),
+            "omission": b2.TimedArray(np.zeros(self.bins), dt=bin_dt, name="omission"),
         }
-        n_f, n_x, n_i = config.n_fear, config.n_ext, config.n_inh
-        spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=TREF_BLA() * b2.ms, method="euler")
-        self._ns.update(V_th=V_TH_BLA() * b2.mV, V_reset=V_RESET_BLA() * b2.mV)
+        ns.update(self.timed)
+        self.namespace = ns
+        n_f, n_x = layout.n_fear, layout.n_ext
+        spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=t_ref, method="euler")
         # Third factors: noradrenaline released by the US permits LTP on fear
         # neurons (Johansen et al. 2014 PNAS 111:E5584); the dopamine signal of an
         # omitted US permits it on extinction neurons (Luo et al. 2018 Nat Commun 9:1576).
@@ -318,175 +442,383 @@ class BLANetwork:
         # (Salinas-Hernandez et al. 2018 eLife 7:e38818), so extinction learning
         # stops once fear is suppressed in the extinction context.
         principal = b2.NeuronGroup(
-            n_f + n_x,
-            _NEURON + equations.gate_equations("is_fear * ne(t - t_start) + (1 - is_fear) * omission(t - t_start) * clip(expectation, 0, 1)"),
+            layout.n_principal,
+            _NEURON + rule.gate_equations("is_fear * ne(t) + (1 - is_fear) * omission(t) * clip(expectation, 0, 1)"),
             name="principal", **spiking,
         )
-        principal.v = (v_rest + 10 * rng.random(n_f + n_x)) * b2.mV
         principal.is_fear = np.r_[np.ones(n_f), np.zeros(n_x)]
-        principal.nmda_avail = 1.0
-        principal.cck_scale = 1.0
-        principal.cckbr = 1.0
-        fear, ext = principal[:n_f], principal[n_f:]
-        inh = b2.NeuronGroup(n_i, _SIMPLE, name="inh", **spiking)
-        itc = b2.NeuronGroup(int(N_ITC()), _SIMPLE, name="itc", **spiking)
-        for group in (inh, itc):
-            group.v = v_rest * b2.mV
+        principal.n_synapses = max(1.0, P_CONN() * layout.n_afferents)
+        inh = b2.NeuronGroup(layout.n_inh, _SIMPLE, name="inh", **spiking)
+        itc = b2.NeuronGroup(layout.n_itc, _SIMPLE, name="itc", **spiking)
+        cells = (principal, inh, itc)
+        backgrounds = [g.run_regularly(_BACKGROUND, when="synapses", name=f"{g.name}_background") for g in cells]
 
-        assert config.cs_overlap is not None  # filled in by BLAConfig.__post_init__
-        n_shared = round(config.cs_overlap * config.n_cs)
-        n_cs_total = 2 * config.n_cs - n_shared
-        self._cs_plus = np.arange(config.n_cs)
-        self._cs_minus = np.arange(config.n_cs - n_shared, n_cs_total)
-        n_aff = n_cs_total + 2 * config.n_context
-        self._n_cs_total = n_cs_total
-        self._bin_s = 0.01  # resolution of the session's input schedule
-        afferents = b2.PoissonGroup(n_aff, rates="aff_rate(t - t_start, i)", name="afferents")
-        us = b2.PoissonGroup(40, rates="us_rate(t - t_start)", name="us")
-        il = b2.PoissonGroup(40, rates=RATE_IL() * b2.Hz, name="il")
-        n_background, g_background = int(N_BACKGROUND()), G_BACKGROUND_NS()
-        backgrounds = [b2.PoissonInput(g, "g_ampa", n_background, 5 * b2.Hz, weight=g_background * b2.nS)
-                       for g in (principal, inh, itc)]
+        afferents = b2.NeuronGroup(layout.n_afferents, "key : 1 (constant)\nfibre_class : integer (constant)",
+                                   threshold="hashed_uniform(key, t_in_timesteps) < aff_profile(t, fibre_class) * dt",
+                                   reset="", name="afferents")
+        afferents.fibre_class = layout.fibre_classes()
+        us = b2.NeuronGroup(N_US, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < us_rate(t) * dt",
+                            reset="", name="us")
+        il = b2.NeuronGroup(N_IL, "key : 1 (constant)\nil_rate : Hz (shared)",
+                            threshold="hashed_uniform(key, t_in_timesteps) < il_rate * dt", reset="", name="il")
+        groups = {"afferents": afferents, "principal": principal, "fear": principal[:n_f], "ext": principal[n_f:],
+                  "inh": inh, "itc": itc, "us": us, "il": il}
 
-        plastic = b2.Synapses(afferents, principal, model=equations.synapse_model(True, sampled_release=True),
-                              on_pre=equations.synapse_on_pre(), method="euler", name="plastic",
-                              dt=max(config.plasticity_dt_ms, config.dt_ms) * b2.ms)
+        # The afferent strength is a variable (it scales with BLA synaptic strength from session to session).
+        plastic_model = rule.synapse_model(True, sampled_release=True) + "g_ampa_unit : siemens (shared)\n"
+        plastic = b2.Synapses(afferents, principal, model=plastic_model, on_pre=rule.synapse_on_pre(), method="euler",
+                              name="plastic", dt=max(config.plasticity_dt_ms, config.dt_ms) * b2.ms)
         # Spikes are delivered on the afferents' (finer) clock, as intended.
         b2.BrianLogger.suppress_name("synapses_dt_mismatch")
-        release = plastic.run_regularly(equations.release_update(), when="after_groups", name="plastic_release")
-        plastic.connect(p=p_conn)
-        plastic.U = rule.release_fractions(rng, len(plastic))
+        release = plastic.run_regularly(rule.release_update(), when="after_groups", name="plastic_release")
+        synapses = {"plastic": plastic}
+        for name, pre, post in _WIRING[1:]:
+            target = "g_gaba" if pre in ("inh", "itc") else "g_ampa"
+            shared = pre == "il"
+            synapses[name] = b2.Synapses(groups[pre], groups[post], "g : siemens (shared)" if shared else "",
+                                         on_pre=f"{target}_post += {'g' if shared else f'{literal[name]!r} * nS'}",
+                                         name=name)
+        post = _post_indices(layout)
+        for name, syn in synapses.items():
+            pre = partners[name] if partners is not None else np.zeros(post[name].size, dtype=int)
+            syn.connect(i=pre, j=post[name])
         plastic.x = 1.0
-        plastic.w = W_INIT()
-        principal.n_synapses = max(1.0, p_conn * n_aff)
-        self._plastic = plastic
-
-        def connect(pre, post, target, g_nS, name, shared=False):
-            model = "g : siemens (shared)" if shared else ""
-            syn = b2.Synapses(pre, post, model, on_pre=f"{target}_post += {'g' if shared else f'{g_nS} * nS'}", name=name)
-            syn.connect(p=p_conn)
-            if shared:
-                syn.g = g_nS * b2.nS
-            return syn
-
-        local = [
-            connect(us, fear, "g_ampa", G_US_NS(), "us_fear"),
-            connect(principal, inh, "g_ampa", G_EI_NS(), "e_to_i"),
-            connect(inh, principal, "g_gaba", G_IE_NS(), "i_to_e"),
-            connect(ext, itc, "g_ampa", G_ITC_NS(), "ext_itc"),
-            connect(itc, fear, "g_gaba", G_ITC_F_NS(), "itc_fear"),
-        ]
         # Every fear spike raises the expectation read by extinction neurons:
         # expectation = fear-population rate / EXPECT_REF, smoothed over tau_expect.
-        expect = b2.Synapses(fear, ext, on_pre=f"expectation_post += {1.0 / (n_f * EXPECT_REF() * tau_expect * 1e-3)!r}",
+        expect = b2.Synapses(groups["fear"], groups["ext"], on_pre=f"expectation_post += {expectation_step!r}",
                              name="fear_expectation")
         expect.connect()
-        local.append(expect)
-        g_il = G_IL_NS()
-        self._il = [connect(il, target, "g_ampa", g_il, f"il_{name}", shared=True)
-                    for name, target in (("ext", ext), ("inh", inh), ("itc", itc))]
-        self._spikes = b2.SpikeMonitor(principal, name="bla_spikes")
-        self._principal, self._afferents = principal, afferents
-        self._n_f, self._n_x = n_f, n_x
-        self.net = b2.Network(principal, inh, itc, afferents, us, il, *backgrounds, plastic, release, *local, *self._il,
-                              self._spikes)
-        pre, post = np.asarray(plastic.i[:]), np.asarray(plastic.j[:])
-        cs, on_fear = pre < n_cs_total, post < n_f
+        self.spikes = b2.SpikeMonitor(principal, name="bla_spikes")
+        objects = [*cells, afferents, us, il, *backgrounds, *synapses.values(), release, expect, self.spikes]
+        self.stop = None
+        if stoppable:
+            self.stop = b2.NeuronGroup(1, "stop_step : integer (shared)\nstopped : integer (shared)", name="session_end")
+            self.stop.run_regularly("stopped = session_stop(t_in_timesteps, stop_step)", when="end", name="session_stop")
+            ns["session_stop"] = _stop_function()
+            objects.append(self.stop)
+        self.groups, self.synapses = groups, synapses
+        self.net = b2.Network(*objects)
+
+
+def constants(config: BLAConfig, rule: LearningRule) -> dict:
+    """Everything compiled into the network's code: the namespace's constants and the literal weights (nS).
+
+    Values of the active parameter set. A compiled binary is keyed by
+    these (:func:`signature`), so it serves every parameter set that agrees
+    on them.
+    """
+    import brian2 as b2
+
+    ns = rule.namespace(G_AFF_NS())
+    ns.pop("g_ampa_unit", None)  # a variable of the plastic synapses here
+    n_f = config.n_fear
+    tau_expect = TAU_EXPECT()
+    ns.update({
+        "g_L": G_L_NS() * b2.nS, "E_L": V_REST() * b2.mV, "E_exc": 0 * b2.mV, "E_inh": E_INH() * b2.mV,
+        "C_m": C_M_PF() * b2.pF, "tau_ampa": TAU_AMPA() * b2.ms, "tau_gaba": TAU_GABA() * b2.ms,
+        "g_nmda_unit": G_NMDA_NS() * b2.nS, "ltp_rate": LTP_RATE_BLA() / b2.second,
+        "tau_expect": tau_expect * b2.ms, "V_th": V_TH_BLA() * b2.mV, "V_reset": V_RESET_BLA() * b2.mV,
+        "t_ref": TREF_BLA() * b2.ms, "nS": b2.nS,
+        "_literal_weights_nS": {"us_fear": G_US_NS(), "e_to_i": G_EI_NS(), "i_to_e": G_IE_NS(),
+                                "ext_itc": G_ITC_NS(), "itc_fear": G_ITC_F_NS()},
+        "_expectation_step": 1.0 / (n_f * EXPECT_REF() * tau_expect * 1e-3),
+    })
+    return ns
+
+
+def signature(config: BLAConfig, rule: LearningRule, bins: int) -> str:
+    """A digest of everything compiled into the network: config, schedule length, constants, wiring sizes."""
+    import hashlib
+
+    text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()),
+                 sorted((k, repr(v)) for k, v in constants(config, rule).items()),
+                 rule.synapse_model(True, sampled_release=True), rule.synapse_on_pre(), rule.release_update(),
+                 rule.gate_equations("x"), _NEURON, _SIMPLE, _BACKGROUND))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_STOP_C = """
+static inline int32_t ketasim_session_stop(int64_t step, int32_t stop_step)
+{
+    // End the run after this step (the loop tests the flag before the next one).
+    if (step + 1 >= stop_step) Network::_globally_stopped = true;
+    return 0;
+}
+"""
+
+
+def _stop_function():
+    """``session_stop(step, stop_step)``: ends a compiled run after its session's last step (C++ only)."""
+    import brian2 as b2
+
+    function = b2.Function(None, arg_units=[1, 1], return_unit=1, arg_types=["integer", "integer"],
+                           return_type="integer")
+    function.implementations.add_implementation("cpp", _STOP_C, name="ketasim_session_stop",
+                                                compiler_kwds={"headers": ['"network.h"']})
+    return function
+
+
+# ------------------------------------------------------------------ sessions
+@dataclass
+class SessionInputs:
+    """Everything one session of one network needs besides the compiled-in constants.
+
+    Attributes
+    ----------
+    schedule : dict of ndarray
+        ``aff_profile`` (bins × fibre classes, Hz), ``us_rate`` (Hz), ``ne``, ``omission``.
+    steps : int
+        Time steps the session lasts.
+    weights, release : ndarray
+        Plastic weights and release fractions, in synapse order.
+    modulators : Modulators
+    learn : bool
+    v_mV : dict of ndarray
+        Initial membrane potentials of principal, inh and itc cells.
+    keys : dict of ndarray
+        Stream keys of each group's random input.
+    """
+
+    schedule: dict[str, np.ndarray]
+    steps: int
+    weights: np.ndarray
+    release: np.ndarray
+    modulators: Modulators
+    learn: bool
+    v_mV: dict[str, np.ndarray]
+    keys: dict[str, np.ndarray]
+
+    @classmethod
+    def blank(cls, layout: Layout, bins: int) -> SessionInputs:
+        """Placeholder inputs of the right kinds (what a compiled build needs to name its variables)."""
+        schedule = {"aff_profile": np.zeros((bins, len(FIBRE_CLASSES))), "us_rate": np.zeros(bins),
+                    "ne": np.zeros(bins), "omission": np.zeros(bins)}
+        sizes = layout.sizes()
+        return cls(schedule, 0, np.zeros(0), np.zeros(0), Modulators(), False,
+                   {g: np.zeros(sizes[g]) for g in ("principal", "inh", "itc")},
+                   {g: np.zeros(sizes[g]) for g in ("principal", "inh", "itc", "afferents", "us", "il")})
+
+
+@dataclass
+class SessionRecord:
+    """What a session leaves: principal-cell spikes (index, time in s from the session's start) and weights."""
+
+    spike_i: np.ndarray
+    spike_t: np.ndarray
+    weights: np.ndarray
+
+
+def session_values(layout: Layout, values: SessionInputs, stoppable: bool = False) -> dict[str, object]:
+    """The network's variables for one session, as ``"group.variable" → value`` (Brian2 quantities or arrays).
+
+    ``stoppable``: include the step at which a compiled run ends (``session_end.stop_step``).
+    """
+    import brian2 as b2
+
+    m = values.modulators
+    gate = m.cckbr * (m.learning_gate if values.learn else 0.0)
+    out: dict[str, object] = {
+        "principal.v": values.v_mV["principal"] * b2.mV, "inh.v": values.v_mV["inh"] * b2.mV,
+        "itc.v": values.v_mV["itc"] * b2.mV,
+        "principal.nmda_avail": np.full(layout.n_principal, m.nmda_gain),
+        "principal.cck_scale": np.full(layout.n_principal, m.cck),
+        "principal.cckbr": np.full(layout.n_principal, gate),
+        "il.il_rate": RATE_IL() * b2.Hz,
+        "plastic.w": values.weights, "plastic.U": values.release,
+        "plastic.g_ampa_unit": G_AFF_NS() * m.bla_strength * b2.nS,
+        **{f"{name}.g": G_IL_NS() * m.il_strength * b2.nS for name in ("il_ext", "il_inh", "il_itc")},
+    }
+    g_bg = G_BACKGROUND_NS()
+    for group in ("principal", "inh", "itc"):
+        out[f"{group}.bg_key"] = values.keys[group]
+        out[f"{group}.g_bg"] = np.full(values.keys[group].size, g_bg) * b2.nS
+    for group in ("afferents", "us", "il"):
+        out[f"{group}.key"] = values.keys[group]
+    if stoppable:
+        out["session_end.stop_step"] = values.steps
+    return out
+
+
+def timed_values(values: SessionInputs) -> dict[str, object]:
+    """The session's schedule, as TimedArray name → values (padded to the network's ``bins``)."""
+    import brian2 as b2
+
+    s = values.schedule
+    return {"aff_profile": s["aff_profile"] * b2.Hz, "us_rate": s["us_rate"] * b2.Hz, "ne": s["ne"],
+            "omission": s["omission"]}
+
+
+def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Modulators, bins: int) -> dict[str, np.ndarray]:
+    """The session's input schedule on :data:`BIN_S` bins, padded to ``bins``.
+
+    Each trial is an inter-trial interval in its context (the pre-CS
+    baseline) followed by the CS; a US, if any, fills the CS's last
+    ``us_duration_s``. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
+    the spontaneous rate, the context's rate (scaled by hippocampal strength)
+    on the current context's fibres, the CS rate on the fibres of the CS.
+    """
+    rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
+    rate_us, omission_gain = RATE_US(), OMISSION_GAIN()
+    n_iti, n_cs, n_us = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s, config.us_duration_s))
+    per_trial = n_iti + n_cs
+    aff = np.full((bins, len(FIBRE_CLASSES)), rate_base)
+    us_rate, ne, omission = np.zeros(bins), np.zeros(bins), np.zeros(bins)
+    columns = {"plus": [0, 2], "minus": [1, 2]}
+    for k, trial in enumerate(trials):
+        start = k * per_trial
+        aff[start:start + per_trial, 3 if trial.context == "A" else 4] = rate_context * modulators.context_strength
+        if trial.cs is not None:
+            aff[start + n_iti:start + per_trial, columns[trial.cs]] = rate_cs_on
+        if trial.us:
+            us_rate[start + per_trial - n_us:start + per_trial] = rate_us * trial.us
+            ne[start + per_trial - n_us:start + per_trial] = 1.0
+        elif trial.cs is not None:
+            omission[start + n_iti:start + per_trial] = omission_gain
+    return {"aff_profile": aff, "us_rate": us_rate, "ne": ne, "omission": omission}
+
+
+def session_draws(seed: int, session: int, layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Initial potentials (mV) and stream keys of one session (from the seed and the session's number)."""
+    from ketasim.circuit.background import session_keys
+
+    v_rest = V_REST()
+    rng = np.random.default_rng([seed, session])
+    v = {"principal": v_rest + 10 * rng.random(layout.n_principal), "inh": np.full(layout.n_inh, v_rest),
+         "itc": np.full(layout.n_itc, v_rest)}
+    sizes = layout.sizes()
+    keys = {group: session_keys(seed, session, channel, sizes[group])
+            for channel, group in enumerate(("principal", "inh", "itc", "afferents", "us", "il"), start=1)}
+    return v, keys
+
+
+class RuntimeBLA:
+    """The runtime engine: one network (one seed's wiring) under Brian2's runtime device, reset before each session."""
+
+    def __init__(self, config: BLAConfig, rule: LearningRule, seed: int, bins: int):
+        import brian2 as b2
+
+        configure_brian()
+        b2.start_scope()
+        self.bins = bins
+        self.declaration = BLADeclaration(config, rule, bins, partners=wiring(seed, Layout.of(config)))
+        self.declaration.net.store("initial")
+
+    def run(self, values: SessionInputs, partners: dict[str, np.ndarray] | None = None) -> SessionRecord:
+        """Run one session from the stored initial state (``partners``: this network's own, built in)."""
+        import brian2 as b2
+
+        d = self.declaration
+        d.net.restore("initial")
+        for name, value in session_values(d.layout, values).items():
+            group, variable = name.split(".")
+            owner = d.synapses.get(group) or d.groups[group]
+            setattr(owner, variable, value)
+        namespace = dict(d.namespace)
+        dt = BIN_S * b2.second
+        for name, value in timed_values(values).items():
+            namespace[name] = b2.TimedArray(value, dt=dt, name=name)
+        d.net.run(values.steps * d.config.dt_ms * b2.ms, namespace=namespace)
+        return SessionRecord(np.asarray(d.spikes.i[:]), np.asarray(d.spikes.t[:] / b2.second),
+                             np.asarray(d.synapses["plastic"].w[:]).copy())
+
+
+# ------------------------------------------------------------------- facade
+class BLANetwork:
+    """A BLA circuit of one seed, run session after session.
+
+    Plastic afferents (CS and context fibres onto fear and extinction
+    neurons) follow the plasticity layer's rule
+    (:mod:`ketasim.plasticity.equations`): Tsodyks–Markram release, NMDAR
+    Ca²⁺ → CCK release → CCK-B gate → potentiation of eligible synapses. On
+    fear neurons the gate also needs the noradrenaline the US releases
+    (Johansen et al. 2014), so a CS alone does not strengthen fear.
+
+    The network holds the plastic weights between sessions; each session
+    starts from rest (sessions are hours apart) with fresh input streams
+    and runs on the engine of the ``engine`` setting: the compiled one
+    (:mod:`ketasim.circuit.bla_compiled`, one binary per network shape) or
+    the runtime one (:class:`RuntimeBLA`). Both give the same spikes.
+
+    Parameters
+    ----------
+    config : BLAConfig
+        Sizes and timing.
+    rule : LearningRule
+        The plasticity layer's rule.
+    seed : int
+        Seeds wiring, release probabilities, initial potentials and every input stream.
+    """
+
+    def __init__(self, config: BLAConfig, rule: LearningRule, seed: int = 0):
+        configure_brian()
+        self.config, self.rule, self.seed = config, rule, int(seed)
+        self.layout = Layout.of(config)
+        self._partners = wiring(self.seed, self.layout)
+        self._pre = self._partners["plastic"]
+        self._release = np.asarray(rule.release_fractions(np.random.default_rng(self.seed + 2), self._pre.size))
+        self._w = np.full(self._pre.size, W_INIT())
+        self._w_max = float(rule.namespace(G_AFF_NS())["w_max"])
+        post = _post_indices(self.layout)["plastic"]
+        cs, on_fear = self._pre < self.layout.n_cs_total, post < self.layout.n_fear
         self._pathway_rows = {
             "cs_fear": cs & on_fear, "ctx_fear": ~cs & on_fear, "cs_ext": cs & ~on_fear, "ctx_ext": ~cs & ~on_fear,
         }
-        self._pre = pre
+        self._session = 0
+        self._engines: dict[int, object] = {}
 
     # ----------------------------------------------------------- weights
     def weights(self) -> dict[str, np.ndarray]:
         """Current plastic weights per pathway (copies; naive = ``circuit.bla.w_init``)."""
-        w = np.asarray(self._plastic.w[:])
-        return {p: w[rows].copy() for p, rows in self._pathway_rows.items()}
+        return {p: self._w[rows].copy() for p, rows in self._pathway_rows.items()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Write plastic weights back (clipped to the rule's bounds)."""
-        w = np.asarray(self._plastic.w[:]).copy()
-        w_max = float(self._ns["w_max"])
         for pathway, rows in self._pathway_rows.items():
-            w[rows] = np.clip(weights[pathway], 0.0, w_max)
-        self._plastic.w[:] = w
+            self._w[rows] = np.clip(weights[pathway], 0.0, self._w_max)
 
     def cs_fibres(self, pathway: str, cs: str) -> np.ndarray:
         """Boolean mask over a pathway's synapses whose fibre carries the given CS."""
-        fibres = self._cs_plus if cs == "plus" else self._cs_minus
-        return np.isin(self._pre[self._pathway_rows[pathway]], fibres)
+        return np.isin(self._pre[self._pathway_rows[pathway]], self.layout.cs_fibres(cs))
 
     # ------------------------------------------------------------ running
+    def _engine(self, bins: int):
+        if bins not in self._engines:
+            from ketasim.circuit.engine import bla_engine
+
+            self._engines[bins] = bla_engine(self.config, self.rule, self.seed, bins)
+        return self._engines[bins]
+
     def run_trials(self, trials: Sequence[Trial], modulators: Modulators, learn: bool = True) -> list[TrialReadout]:
-        """Run a session of trials in one Brian2 run.
-
-        Each trial is an inter-trial interval in its context (the pre-CS
-        baseline) followed by the CS; a US, if any, fills the CS's last
-        ``us_duration_s``. With ``learn`` false the weights are restored
-        afterwards (a probe that leaves no trace).
-        """
-        import brian2 as b2
-
+        """Run a session of trials from rest; with ``learn`` false the weights stay as they were (a probe)."""
         c = self.config
-        rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
-        rate_us, omission_gain, g_il, g_aff = RATE_US(), OMISSION_GAIN(), G_IL_NS(), G_AFF_NS()
-        n_ctx = c.n_context
-        n_iti, n_cs, n_us = (int(round(x / self._bin_s)) for x in (c.iti_s, c.cs_duration_s, c.us_duration_s))
-        per_trial = n_iti + n_cs
-        total = per_trial * len(trials)
-        # Brian2's Cython code bakes a TimedArray's shape in: pad to one common
-        # length (longer sessions to a power of two) so that sessions share one
-        # compiled extension instead of compiling anew.
-        padded = 1 << max(12, int(np.ceil(np.log2(total))))
-        aff = np.full((padded, self._n_cs_total + 2 * n_ctx), rate_base)
-        us_rate, ne, omission = np.zeros(padded), np.zeros(padded), np.zeros(padded)
-        for k, trial in enumerate(trials):
-            start = k * per_trial
-            ctx = self._n_cs_total + (0 if trial.context == "A" else n_ctx)
-            aff[start:start + per_trial, ctx:ctx + n_ctx] = rate_context * modulators.context_strength
-            if trial.cs is not None:
-                fibres = self._cs_plus if trial.cs == "plus" else self._cs_minus
-                aff[start + n_iti:start + per_trial, fibres] = rate_cs_on
-            if trial.us:
-                us_rate[start + per_trial - n_us:start + per_trial] = rate_us * trial.us
-                ne[start + per_trial - n_us:start + per_trial] = 1.0
-            elif trial.cs is not None:
-                omission[start + n_iti:start + per_trial] = omission_gain
-        dt = self._bin_s * b2.second
-        before = np.asarray(self._plastic.w[:]).copy()
-        self._principal.nmda_avail = modulators.nmda_gain
-        self._principal.cck_scale = modulators.cck
-        self._principal.cckbr = modulators.cckbr * (modulators.learning_gate if learn else 0.0)
-        for syn in self._il:
-            syn.g = g_il * modulators.il_strength * b2.nS
-        t_start = self.net.t
-        # Fixed names keep the generated code identical from session to session,
-        # so Brian2 reuses the compiled extensions instead of compiling anew.
-        namespace = {**self._ns, "aff_rate": b2.TimedArray(aff * b2.Hz, dt=dt, name="aff_rate"),
-                     "us_rate": b2.TimedArray(us_rate * b2.Hz, dt=dt, name="us_rate"),
-                     "ne": b2.TimedArray(ne, dt=dt, name="ne"),
-                     "omission": b2.TimedArray(omission, dt=dt, name="omission"),
-                     "t_start": t_start, "g_ampa_unit": g_aff * modulators.bla_strength * b2.nS}
-        self.net.run(total * dt, namespace=namespace)
-        if not learn:
-            self._plastic.w[:] = before
+        total, bins = schedule_bins(len(trials), c)
+        v, keys = session_draws(self.seed, self._session, self.layout)
+        self._session += 1
+        steps = int(round(total * BIN_S * 1e3 / c.dt_ms))
+        inputs = SessionInputs(session_schedule(trials, c, modulators, bins), steps, self._w.copy(), self._release,
+                               modulators, learn, v, keys)
+        record = self._engine(bins).run(inputs, self._partners)
+        if learn:
+            self._w = np.clip(record.weights, 0.0, self._w_max)
+        return trial_readouts(trials, c, record, self.layout)
 
-        i = np.asarray(self._spikes.i[:])
-        t = np.asarray((self._spikes.t[:] - t_start) / b2.second)
-        keep = t >= 0
-        i, t = i[keep], t[keep]
-        fear = i < self._n_f
-        ext = i >= self._n_f
-        readouts = []
-        for k, trial in enumerate(trials):
-            t0 = k * per_trial * self._bin_s
-            t1 = t0 + c.iti_s
-            lead = c.cs_duration_s - (c.us_duration_s if trial.us else 0.0)  # score before any US
-            pre = (t >= t0) & (t < t1)
-            during = (t >= t1) & (t < t1 + lead)
-            f_pre = (fear & pre).sum() / (self._n_f * c.iti_s)
-            f_cs = (fear & during).sum() / (self._n_f * lead)
-            x_cs = (ext & during).sum() / (self._n_x * lead)
-            delta = f_cs - f_pre if trial.cs is not None else f_pre
-            readouts.append(TrialReadout(trial, float(f_cs), float(f_pre), float(x_cs), float(freezing_from_rate(delta))))
-        return readouts
+
+def trial_readouts(trials: Sequence[Trial], config: BLAConfig, record: SessionRecord, layout: Layout) -> list[TrialReadout]:
+    """Per trial: fear-population rate before and during the CS (scored before any US), extinction rate, freezing."""
+    c = config
+    i, t = record.spike_i, record.spike_t
+    fear, ext = i < layout.n_fear, i >= layout.n_fear
+    per_trial = sum(int(round(x / BIN_S)) for x in (c.iti_s, c.cs_duration_s)) * BIN_S
+    readouts = []
+    for k, trial in enumerate(trials):
+        t0 = k * per_trial
+        t1 = t0 + c.iti_s
+        lead = c.cs_duration_s - (c.us_duration_s if trial.us else 0.0)  # score before any US
+        pre = (t >= t0) & (t < t1)
+        during = (t >= t1) & (t < t1 + lead)
+        f_pre = (fear & pre).sum() / (layout.n_fear * c.iti_s)
+        f_cs = (fear & during).sum() / (layout.n_fear * lead)
+        x_cs = (ext & during).sum() / (layout.n_ext * lead)
+        delta = f_cs - f_pre if trial.cs is not None else f_pre
+        readouts.append(TrialReadout(trial, float(f_cs), float(f_pre), float(x_cs), float(freezing_from_rate(delta))))
+    return readouts

@@ -292,3 +292,9 @@ def simulate_pfc_compiled(
     for lo in range(0, len(conditions), copies):
         out.extend(engine.run(conditions[lo: lo + copies], seeds[lo: lo + copies]))
     return out
+
+
+def forget_loaded_network() -> None:
+    """Drop the loaded network: another standalone build is about to reset Brian2's device under it."""
+    global _CURRENT
+    _CURRENT = None

@@ -22,6 +22,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from ketasim.circuit.bla import BLAConfig, LearningRule, RuntimeBLA
+from ketasim.circuit.bla_compiled import compiled_bla
 from ketasim.circuit.compiled import (
     MAX_COPIES,
     SINGLE_RUN_COPIES,
@@ -31,7 +33,7 @@ from ketasim.circuit.compiled import (
 from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
 from ketasim.settings import settings
 
-__all__ = ["CompiledEngineUnavailable", "engine", "simulate_requests"]
+__all__ = ["CompiledEngineUnavailable", "bla_engine", "engine", "simulate_requests"]
 
 _COPIES: dict[PFCConfig, int] = {}  # copies per run chosen for each network in this process: one binary per shape
 
@@ -96,3 +98,20 @@ def _shape_copies(network: PFCConfig, conditions: int) -> int:
     """Copies per run for a first call: a power of two (few shapes get compiled), at least a single run's."""
     n = auto_copies(network, conditions)
     return min(max(SINGLE_RUN_COPIES, 1 << max(0, (int(n) - 1).bit_length())), MAX_COPIES)
+
+
+def bla_engine(config: BLAConfig, rule: LearningRule, seed: int, bins: int):
+    """The engine that runs a BLA network's sessions (``.run(inputs, partners) -> SessionRecord``).
+
+    ``compiled`` (default): the process's compiled binary for this shape
+    (:func:`ketasim.circuit.bla_compiled.compiled_bla`), shared by every seed;
+    ``runtime``, or when no binary can be built (with a
+    :class:`CompiledEngineUnavailable` warning): a runtime network of this seed.
+    """
+    if engine() == "compiled":
+        try:
+            return compiled_bla(config, rule, bins)
+        except Exception as exc:  # no C++ compiler, or the build failed
+            message = f"compiled BLA network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
+            warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=2)
+    return RuntimeBLA(config, rule, seed, bins)
