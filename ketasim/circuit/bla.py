@@ -367,18 +367,28 @@ def wiring(seed: int, layout: Layout) -> dict[str, np.ndarray]:
     Each postsynaptic cell draws its fixed number of distinct partners
     (:meth:`Layout.in_degrees`) from ``numpy.random.default_rng(seed + 1)``,
     in the order of :data:`_WIRING`; the postsynaptic side is
-    ``repeat(arange(n_post), k)``. Indices are within the source population.
+    ``tile(arange(n_post), k)``. Indices are within the source population.
     """
     from ketasim.circuit.pfc import fixed_indegree
 
     rng = np.random.default_rng(seed + 1)
     sizes, degrees = layout.sizes(), layout.in_degrees()
-    return {name: fixed_indegree(rng, sizes[pre], sizes[post], degrees[name])[0] for name, pre, post in _WIRING}
+    out = {}
+    for name, pre, post in _WIRING:
+        partners = fixed_indegree(rng, sizes[pre], sizes[post], degrees[name])[0]
+        out[name] = partners.reshape(sizes[post], degrees[name]).T.ravel()  # synapse order of _post_indices
+    return out
 
 
 def _post_indices(layout: Layout) -> dict[str, np.ndarray]:
+    """Postsynaptic cells of every synapse object's synapses: the k-th input of every cell, then the (k+1)-th.
+
+    Interleaved, not grouped by cell: summed variables add synapse after
+    synapse into their cell, and consecutive adds into one cell wait for
+    each other.
+    """
     sizes, degrees = layout.sizes(), layout.in_degrees()
-    return {name: np.repeat(np.arange(sizes[post]), degrees[name]) for name, _, post in _WIRING}
+    return {name: np.tile(np.arange(sizes[post]), degrees[name]) for name, _, post in _WIRING}
 
 
 class BLADeclaration:
