@@ -18,7 +18,7 @@ def hill(r, r50, n=2.0):
 def test_freezing_half_rate_override_follows_the_hill_formula():
     rates = np.array([0.0, 1.0, 3.5, 7.0, 14.0, 30.0])
     default = freezing_from_rate(rates)
-    assert np.array_equal(default, hill(rates, 7.0))
+    assert np.array_equal(default, hill(rates, 4.25))
     with using(ParameterSet({"circuit.bla.freezing_half_rate": 14.0})):
         slower = freezing_from_rate(rates)
     with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
@@ -46,7 +46,7 @@ def test_bla_network_scores_freezing_with_the_active_half_rate():
     delta = readout.fear_rate_cs - readout.fear_rate_pre
     assert delta > 0
     assert readout.freezing == hill(max(delta, 0.0), 3.5)
-    assert readout.freezing > hill(delta, 7.0)
+    assert readout.freezing > hill(delta, 4.25)  # the default half-rate
 
 
 def test_burst_detector_reads_its_thresholds_at_run_time():

@@ -77,8 +77,29 @@ G_ITC_NS = param(_P, "bla.g_ext_to_itc", 3.0, "nS",
                  "fitted: extinction neurons recruit intercalated (ITC) cells that inhibit fear output "
                  "(Likhtik et al. 2008 Nature 454:642; Amano et al. 2010 Nat Neurosci 13:489)")
 G_ITC_F_NS = param(_P, "bla.g_itc_to_fear", 2.0, "nS", "fitted: extinction lowers CS+ freezing by more than a third (Milad & Quirk 2002)")
-N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells")
-P_CONN = param(_P, "bla.connection_probability", 0.5, "1", "fitted: sparse afferent and local connectivity")
+N_ITC = param(_P, "bla.n_itc", 20, "1", "fitted: a small ITC cluster relative to BLA principal cells",
+              "ITC cells per 120 principal cells (scaled with the network).")
+_K_REF = ("fitted: connection probability 0.5 in the reference network of 120 principal cells (half of its {}), "
+          "kept as a fixed in-degree so that every network size gives each cell the same inputs "
+          "(van Albada, Helias & Diesmann 2015 PLoS Comput Biol 11:e1004490)")
+IN_DEGREE = {
+    "plastic": param(_P, "bla.in_degree.afferent", 73, "1", _K_REF.format("146 CS and context fibres"),
+                     "CS and context fibres onto each fear and extinction neuron (the plastic synapses).",
+                     low=20, high=110, range_reason="a count: below the 120 fibres the reference network keeps at full CS overlap"),
+    "us_fear": param(_P, "bla.in_degree.footshock", 20, "1", _K_REF.format("40 footshock fibres"),
+                     low=5, high=40, range_reason="a count: at most the reference network's 40 fibres"),
+    "e_to_i": param(_P, "bla.in_degree.principal_to_interneuron", 60, "1", _K_REF.format("120 principal cells"),
+                    low=15, high=120, range_reason="a count: at most the reference network's 120 cells"),
+    "i_to_e": param(_P, "bla.in_degree.interneuron_to_principal", 15, "1", _K_REF.format("30 interneurons"),
+                    low=4, high=30, range_reason="a count: at most the reference network's 30 cells"),
+    "ext_itc": param(_P, "bla.in_degree.extinction_to_itc", 30, "1", _K_REF.format("60 extinction neurons"),
+                     low=8, high=60, range_reason="a count: at most the reference network's 60 cells"),
+    "itc_fear": param(_P, "bla.in_degree.itc_to_fear", 10, "1", _K_REF.format("20 ITC cells"),
+                      low=3, high=20, range_reason="a count: at most the reference network's 20 cells"),
+    "il": param(_P, "bla.in_degree.infralimbic", 20, "1", _K_REF.format("40 infralimbic fibres"),
+                "Infralimbic fibres onto each extinction neuron, interneuron and ITC cell.",
+                low=5, high=40, range_reason="a count: at most the reference network's 40 fibres"),
+}
 W_INIT = param(_P, "bla.w_init", 0.5, "1",
                "fitted: naive CS input drives fear neurons weakly (pre-conditioning freezing < 15 %); the rule's bound is 2",
                "Initial weight of plastic CS and context afferents, in units of the plasticity layer's baseline synapse.")
@@ -88,13 +109,14 @@ OMISSION_GAIN = param(_P, "bla.omission_gain", 0.05, "1",
 TAU_EXPECT = param(_P, "bla.tau_expectation", 100.0, "ms",
                    "Schultz 1998 J Neurophysiol 80:1 (phasic dopamine responses last 100-200 ms)",
                    "Smoothing of the fear population's rate that sets the expected US at an omission.")
-EXPECT_REF = param(_P, "bla.expectation_rate_ref", 7.0, "Hz",
+EXPECT_REF = param(_P, "bla.expectation_rate_ref", 4.25, "Hz",
                    "the fear-neuron CS response that gives 50 % freezing (bla.freezing_half_rate): expectation 1 there",
                    "Fear-population rate at which the omission signal reaches OMISSION_GAIN (capped there).")
 LTP_RATE_BLA = param(_P, "bla.ltp_rate", 1.0, "1/s", _FIT_COND,
                      "Rate of the plasticity layer's CCK-B-gated rule at BLA afferents (slices: plasticity ltp.rate).")
-FREEZE_R50 = param(_P, "bla.freezing_half_rate", 7.0, "Hz",
-                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND)
+FREEZE_R50 = param(_P, "bla.freezing_half_rate", 4.25, "Hz",
+                   "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND
+                   + "; refitted when sessions began to start from rest (docs/bla-size.md#refit)")
 CS_OVERLAP = param(_P, "bla.cs_overlap", 0.35, "1",
                    "fitted: CS- freezing about half of CS+ freezing a day after five pairings (default config "
                    "fear.cs_overlap); discriminative tone conditioning in mice spans CS-/CS+ from about 0.3 in "
@@ -118,18 +140,33 @@ def freezing_from_rate(delta_rate_hz: np.ndarray | float) -> np.ndarray:
     return r**hill / (r**hill + r50**hill)
 
 
+REFERENCE_CELLS = 120
+"""Principal cells (fear + extinction) of the reference network, whose in-degrees the parameters give."""
+QUICK_CELLS = 120
+"""Principal cells of the quick profile: the reference network."""
+FULL_CELLS = 480
+"""Principal cells of the full profile (the size-convergence study in ``docs/bla-size.md`` chose it)."""
+
+
 @dataclass(frozen=True)
 class BLAConfig:
     """Size and timing of the BLA circuit.
 
+    Every population scales with ``principal_cells`` (fear + extinction
+    neurons, half each) from the reference network of
+    :data:`REFERENCE_CELLS`: 30 interneurons, ``circuit.bla.n_itc`` ITC
+    cells, 40 fibres per CS and per context, 40 footshock and 40
+    infralimbic fibres per 120 principal cells. In-degrees do not scale
+    (``circuit.bla.in_degree.*``), so every cell receives the same inputs at
+    every size and only the population averages grow less noisy: one model
+    at several resolutions (van Albada, Helias & Diesmann 2015 PLoS Comput
+    Biol 11:e1004490).
+
     Attributes
     ----------
-    n_fear, n_ext, n_inh : int
-        Population sizes.
-    n_cs : int
-        Afferent fibres per CS; ``cs_overlap`` of them are shared by CS+ and CS−.
-    n_context : int
-        Afferent fibres per context.
+    principal_cells : int
+        Fear plus extinction neurons, at least :data:`REFERENCE_CELLS` (smaller
+        networks cannot give every cell its in-degree of distinct inputs).
     cs_overlap : float, optional
         Fraction of CS fibres shared by CS+ and CS− (0–1); by default
         ``circuit.bla.cs_overlap`` of the active parameter set.
@@ -146,11 +183,7 @@ class BLAConfig:
         (``benchmarks/README.md``).
     """
 
-    n_fear: int = 60
-    n_ext: int = 60
-    n_inh: int = 30
-    n_cs: int = 40
-    n_context: int = 40
+    principal_cells: int = FULL_CELLS
     cs_overlap: float | None = None
     cs_duration_s: float = 1.0
     iti_s: float = 0.5
@@ -161,11 +194,43 @@ class BLAConfig:
     def __post_init__(self) -> None:
         if self.cs_overlap is None:
             object.__setattr__(self, "cs_overlap", CS_OVERLAP())
+        if int(self.principal_cells) != self.principal_cells or self.principal_cells < REFERENCE_CELLS:
+            raise ValueError(f"principal_cells={self.principal_cells!r}: allowed: a whole number >= {REFERENCE_CELLS}")
 
     @classmethod
     def quick(cls, cs_overlap: float | None = None) -> BLAConfig:
-        return cls(n_fear=30, n_ext=30, n_inh=15, n_cs=24, n_context=20, cs_overlap=cs_overlap,
-                   cs_duration_s=0.6, iti_s=0.3, us_duration_s=0.25, dt_ms=0.5)
+        """The quick profile: the same model at the reference size."""
+        return cls(principal_cells=QUICK_CELLS, cs_overlap=cs_overlap)
+
+    @property
+    def scale(self) -> float:
+        """Size relative to the reference network."""
+        return self.principal_cells / REFERENCE_CELLS
+
+    def _scaled(self, reference: float) -> int:
+        return max(1, int(round(reference * self.scale)))
+
+    @property
+    def n_fear(self) -> int:
+        return self.principal_cells // 2
+
+    @property
+    def n_ext(self) -> int:
+        return self.principal_cells - self.principal_cells // 2
+
+    @property
+    def n_inh(self) -> int:
+        return self._scaled(30)
+
+    @property
+    def n_cs(self) -> int:
+        """Afferent fibres per CS."""
+        return self._scaled(40)
+
+    @property
+    def n_context(self) -> int:
+        """Afferent fibres per context."""
+        return self._scaled(40)
 
 
 @dataclass(frozen=True)
@@ -284,7 +349,6 @@ BIN_S = 0.01
 """Resolution (s) of a session's input schedule."""
 MIN_BINS = 4096
 """Fewest bins of a session's schedule (41 s): shorter sessions are padded, so sessions share compiled code."""
-N_US, N_IL = 40, 40  # footshock and infralimbic input fibres
 FIBRE_CLASSES = ("cs_plus_only", "cs_minus_only", "cs_shared", "context_A", "context_B")
 """Afferent fibre classes: the columns of a session's afferent rate schedule."""
 # Synapse objects whose presynaptic partners come from the network's seed: (name, pre, post).
@@ -319,12 +383,15 @@ class Layout:
     n_cs: int
     n_shared: int
     n_context: int
+    n_us: int
+    n_il: int
 
     @classmethod
     def of(cls, config: BLAConfig) -> Layout:
         assert config.cs_overlap is not None  # filled in by BLAConfig.__post_init__
-        return cls(config.n_fear, config.n_ext, config.n_inh, int(N_ITC()), config.n_cs,
-                   round(config.cs_overlap * config.n_cs), config.n_context)
+        fibres = config._scaled(40)  # footshock and infralimbic fibres
+        return cls(config.n_fear, config.n_ext, config.n_inh, config._scaled(N_ITC()), config.n_cs,
+                   round(config.cs_overlap * config.n_cs), config.n_context, fibres, fibres)
 
     @property
     def n_principal(self) -> int:
@@ -353,12 +420,17 @@ class Layout:
     def sizes(self) -> dict[str, int]:
         """Sizes of the populations the synapses of :data:`_WIRING` connect."""
         return {"afferents": self.n_afferents, "principal": self.n_principal, "fear": self.n_fear,
-                "ext": self.n_ext, "inh": self.n_inh, "itc": self.n_itc, "us": N_US, "il": N_IL}
+                "ext": self.n_ext, "inh": self.n_inh, "itc": self.n_itc, "us": self.n_us, "il": self.n_il}
 
     def in_degrees(self) -> dict[str, int]:
-        """Fixed in-degree of each synapse object: ``circuit.bla.connection_probability`` of the source."""
-        p, sizes = P_CONN(), self.sizes()
-        return {name: max(1, int(round(p * sizes[pre]))) for name, pre, _ in _WIRING}
+        """Fixed in-degree of each synapse object (``circuit.bla.in_degree.*``, the same at every size)."""
+        degrees = {name: int(IN_DEGREE[pre if pre == "il" else name]()) for name, pre, _ in _WIRING}
+        sizes = self.sizes()
+        for name, pre, _ in _WIRING:
+            if degrees[name] > sizes[pre]:
+                raise ValueError(f"BLA in-degree of {name} ({degrees[name]}) exceeds its {sizes[pre]} {pre} cells: "
+                                 f"allowed: a network of at least {REFERENCE_CELLS} principal cells")
+        return degrees
 
 
 def wiring(seed: int, layout: Layout) -> dict[str, np.ndarray]:
@@ -457,7 +529,7 @@ class BLADeclaration:
             name="principal", **spiking,
         )
         principal.is_fear = np.r_[np.ones(n_f), np.zeros(n_x)]
-        principal.n_synapses = max(1.0, P_CONN() * layout.n_afferents)
+        principal.n_synapses = float(layout.in_degrees()["plastic"])
         inh = b2.NeuronGroup(layout.n_inh, _SIMPLE, name="inh", **spiking)
         itc = b2.NeuronGroup(layout.n_itc, _SIMPLE, name="itc", **spiking)
         cells = (principal, inh, itc)
@@ -467,9 +539,9 @@ class BLADeclaration:
                                    threshold="hashed_uniform(key, t_in_timesteps) < aff_profile(t, fibre_class) * dt",
                                    reset="", name="afferents")
         afferents.fibre_class = layout.fibre_classes()
-        us = b2.NeuronGroup(N_US, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < us_rate(t) * dt",
+        us = b2.NeuronGroup(layout.n_us, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < us_rate(t) * dt",
                             reset="", name="us")
-        il = b2.NeuronGroup(N_IL, "key : 1 (constant)\nil_rate : Hz (shared)",
+        il = b2.NeuronGroup(layout.n_il, "key : 1 (constant)\nil_rate : Hz (shared)",
                             threshold="hashed_uniform(key, t_in_timesteps) < il_rate * dt", reset="", name="il")
         groups = {"afferents": afferents, "principal": principal, "fear": principal[:n_f], "ext": principal[n_f:],
                   "inh": inh, "itc": itc, "us": us, "il": il}

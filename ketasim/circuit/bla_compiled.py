@@ -55,7 +55,7 @@ from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "compiled_bla"]
 
-VERSION = 4  # bump when the declaration or the manifest changes
+VERSION = 5  # bump when the declaration or the manifest changes
 
 _READ_PRE_CPP = """
 {{
