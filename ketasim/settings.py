@@ -103,6 +103,10 @@ class Settings:
             return self.standalone_dir / "standalone"
         return Path(claim_build_dir()) / "standalone"
 
+    def shared_standalone_root(self) -> Path:
+        """Where compiled networks that processes share live (binaries run from a per-process directory)."""
+        return (self.standalone_dir or self.cache_root) / "shared-standalone"
+
 
 _SETTINGS: Settings | None = None
 _SLOT_LOCK = None  # kept open for the life of the process: holds its build-directory slot

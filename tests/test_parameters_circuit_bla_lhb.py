@@ -19,13 +19,13 @@ def test_freezing_half_rate_override_follows_the_hill_formula():
     rates = np.array([0.0, 1.0, 3.5, 7.0, 14.0, 30.0])
     default = freezing_from_rate(rates)
     assert np.array_equal(default, hill(rates, 4.25))
-    with using(ParameterSet({"circuit.bla.freezing_half_rate": 14.0})):
+    with using(ParameterSet({"circuit.bla.freezing_half_rate": 8.5})):  # the ends of its range
         slower = freezing_from_rate(rates)
-    with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
+    with using(ParameterSet({"circuit.bla.freezing_half_rate": 2.125})):
         faster = freezing_from_rate(rates)
-    assert np.array_equal(slower, hill(rates, 14.0))
-    assert np.array_equal(faster, hill(rates, 3.5))
-    assert slower[3] == pytest.approx(0.2) and faster[3] == pytest.approx(0.8)  # 7 Hz: 49/245 and 49/61.25
+    assert np.array_equal(slower, hill(rates, 8.5))
+    assert np.array_equal(faster, hill(rates, 2.125))
+    assert slower[3] == pytest.approx(49 / 121.25) and faster[3] == pytest.approx(49 / 53.515625)  # 7 Hz
     assert np.all(slower[1:] < default[1:]) and np.all(faster[1:] > default[1:])
     assert np.array_equal(freezing_from_rate(rates), default)  # the override ended with its block
 

@@ -21,8 +21,11 @@ each session reruns it with new values:
 After the build, a manifest next to the binary names its command-line
 variables and result files, so the binary runs without Brian2's device: one
 process can hold several compiled BLA networks and the compiled PFC network
-at once, and a later process with the same key runs the binary on disk
-without generating any code.
+at once, and every process with the same key (a sweep's workers, a later
+run) runs the binary on disk without generating any code. Binaries live in
+a directory all processes share (built under a file lock); each process runs
+them from a scratch directory of its own, which holds its per-run files
+(values, presynaptic partners, results) and links to the binary's static arrays.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "compiled_bla"]
 
-VERSION = 5  # bump when the declaration or the manifest changes
+VERSION = 6  # bump when the declaration or the manifest changes
 
 _READ_PRE_CPP = """
 {{
@@ -85,22 +88,29 @@ class CompiledBLA:
     """
 
     def __init__(self, config: BLAConfig, rule: LearningRule, bins: int, directory: str | Path):
+        from brian2.utils.filelock import FileLock
+
         self.config, self.bins = config, int(bins)
         self.directory = Path(directory)
         self.layout = Layout.of(config)
         self.key = f"v{VERSION}-{signature(config, rule, bins)}"
         self.timers = {"runs": 0, "binary_s": 0.0, "build_s": 0.0}
         manifest = self.directory / "ketasim_manifest.json"
-        known = json.loads(manifest.read_text()) if manifest.exists() else {}
-        if known.get("key") != self.key or not (self.directory / "main").exists():
-            start = time.perf_counter()
-            known = self._build(rule)
-            manifest.write_text(json.dumps(known, indent=1))
-            self.timers["build_s"] = time.perf_counter() - start
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.directory) + ".lock"):  # one process builds; the others wait and reuse
+            known = json.loads(manifest.read_text()) if manifest.exists() else {}
+            if known.get("key") != self.key or not (self.directory / "main").exists():
+                start = time.perf_counter()
+                known = self._build(rule)
+                manifest.write_text(json.dumps(known, indent=1))
+                self.timers["build_s"] = time.perf_counter() - start
         self.manifest = known
-        self.results = Path(tempfile.mkdtemp(prefix=f"ketasim-bla-{os.getpid()}-", dir=_scratch()))
-        atexit.register(shutil.rmtree, self.results, True)
-        self._partners_of: int | None = None  # id of the partners the files on disk hold
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-bla-{os.getpid()}-", dir=_scratch()))
+        atexit.register(shutil.rmtree, self.scratch, True)
+        (self.scratch / "results").mkdir()
+        (self.scratch / "values").mkdir()
+        (self.scratch / "static_arrays").symlink_to(self.directory / "static_arrays", target_is_directory=True)
+        self._partners_of: int | None = None  # id of the partners the files in scratch hold
 
     def _build(self, rule: LearningRule) -> dict:
         """Declare the network, record its run, compile the project; return the manifest."""
@@ -153,21 +163,21 @@ class CompiledBLA:
         """Run one session: write its values, run the binary, read spikes and weights back."""
         if id(partners) != self._partners_of:
             for name, (file, start) in self.manifest["pre_files"].items():
-                (np.asarray(partners[name]) + start).astype(np.int32).tofile(self.directory / file)
+                (np.asarray(partners[name]) + start).astype(np.int32).tofile(self.scratch / file)
             self._partners_of = id(partners)
-        argv = [str(self.directory / "main"), "--results_dir", f"{self.results}/"]
+        argv = [str(self.directory / "main"), "--results_dir", f"{self.scratch / 'results'}/"]
         values = session_values(self.layout, inputs, stoppable=True)
         for name, dtype in self.manifest["arguments"].items():
             argv.append(self._argument(name, values[name], dtype))
         for name, value in timed_values(inputs).items():
             argv.append(self._argument(f"{name}.values", value, self.manifest["timed"][name]))
         start = time.perf_counter()
-        done = subprocess.run(argv, cwd=self.directory, capture_output=True, text=True)
+        done = subprocess.run(argv, cwd=self.scratch, capture_output=True, text=True)
         self.timers["binary_s"] += time.perf_counter() - start
         self.timers["runs"] += 1
         if done.returncode:
             raise RuntimeError(f"compiled BLA binary failed ({self.directory}): {(done.stdout + done.stderr).strip()[-800:]}")
-        read = {name: np.fromfile(self.results / file, dtype=dtype)
+        read = {name: np.fromfile(self.scratch / "results" / file, dtype=dtype)
                 for name, (file, dtype) in self.manifest["results"].items()}
         return SessionRecord(read["spike_i"], read["spike_t"], read["weights"])
 
@@ -175,7 +185,7 @@ class CompiledBLA:
         array = np.asarray(value, dtype=dtype)
         if array.size == 1:
             return f"{name}={array.item()!r}"
-        path = self.directory / "static_arrays" / f"ketasim_run_{name}.dat"
+        path = self.scratch / "values" / f"{name}.dat"
         array.tofile(path)
         return f"{name}={path}"
 
@@ -193,6 +203,6 @@ def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int) -> CompiledBL
     """The compiled network for this shape and the active set's constants: loaded, found on disk, or built."""
     key = f"v{VERSION}-{signature(config, rule, bins)}"
     if key not in _LOADED:
-        directory = settings().standalone_root() / f"bla-{config.n_fear}-{config.n_ext}-{bins}-{key}"
+        directory = settings().shared_standalone_root() / f"bla-{config.principal_cells}-{bins}-{key}"
         _LOADED[key] = CompiledBLA(config, rule, bins, directory)
     return _LOADED[key]

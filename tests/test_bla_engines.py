@@ -1,0 +1,84 @@
+"""The BLA circuit's two engines (runtime, compiled binary) and its size scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ketasim.circuit.bla import (
+    REFERENCE_CELLS,
+    BLAConfig,
+    BLANetwork,
+    Layout,
+    Modulators,
+    Trial,
+    schedule_bins,
+)
+from ketasim.plasticity.equations import learning_rule
+from ketasim.settings import overridden
+
+CONDITION = [Trial("plus", 1.0, "A")] * 3
+PROBE = [Trial("plus")] * 2 + [Trial("minus")] * 2 + [Trial(None, context="B")]
+
+
+def _protocol(engine: str, seed: int) -> tuple[list, dict]:
+    """Conditioning, then a probe at half the NMDARs and twice the IL strength (every modulator path used)."""
+    with overridden(engine=engine):
+        network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=seed)
+        first = network.run_trials(CONDITION, Modulators())
+        second = network.run_trials(PROBE, Modulators(nmda_gain=0.5, il_strength=2.0, bla_strength=1.2,
+                                                      context_strength=0.8), learn=False)
+        return first + second, network.weights()
+
+
+@pytest.fixture(scope="module")
+def both_engines():
+    return {engine: _protocol(engine, seed=4) for engine in ("compiled", "runtime")}
+
+
+def test_engines_fire_the_same_spikes_and_learn_the_same_weights(both_engines):
+    (compiled, w_compiled), (runtime, w_runtime) = both_engines["compiled"], both_engines["runtime"]
+    rates = [(r.fear_rate_pre, r.fear_rate_cs, r.ext_rate_cs) for r in compiled]
+    assert rates == [(r.fear_rate_pre, r.fear_rate_cs, r.ext_rate_cs) for r in runtime]  # spike counts: exact
+    assert [r.freezing for r in compiled] == [r.freezing for r in runtime]
+    # Weights integrate floating-point ODEs whose operations C++ and Cython order differently.
+    for pathway in w_compiled:
+        np.testing.assert_allclose(w_compiled[pathway], w_runtime[pathway], rtol=0, atol=1e-12)
+    assert w_compiled["cs_fear"].mean() > w_compiled["cs_ext"].mean()  # conditioning potentiated fear synapses
+
+
+def test_a_compiled_session_does_not_depend_on_what_ran_before():
+    alone, _ = _protocol("compiled", seed=7)
+    _protocol("compiled", seed=8)  # another network's wiring passes through the shared binary
+    again, _ = _protocol("compiled", seed=7)
+    assert [r.fear_rate_cs for r in alone] == [r.fear_rate_cs for r in again]
+
+
+def test_sessions_start_from_rest_with_fresh_input():
+    with overridden(engine="compiled"):
+        network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=1)
+        a = network.run_trials(PROBE, Modulators(), learn=False)
+        b = network.run_trials(PROBE, Modulators(), learn=False)
+    assert [r.fear_rate_cs for r in a] != [r.fear_rate_cs for r in b]  # new input streams each session
+    assert abs(np.mean([r.fear_rate_cs for r in a]) - np.mean([r.fear_rate_cs for r in b])) < 2.0  # same state
+
+
+def test_populations_scale_with_size_and_in_degrees_do_not():
+    small, large = BLAConfig(principal_cells=REFERENCE_CELLS), BLAConfig(principal_cells=4 * REFERENCE_CELLS)
+    a, b = Layout.of(small), Layout.of(large)
+    assert a.in_degrees() == b.in_degrees()
+    assert (b.n_fear, b.n_inh, b.n_itc, b.n_cs, b.n_us) == (4 * a.n_fear, 4 * a.n_inh, 4 * a.n_itc, 4 * a.n_cs, 4 * a.n_us)
+    assert b.n_shared == pytest.approx(4 * a.n_shared, abs=2)
+    assert BLAConfig.quick().principal_cells == REFERENCE_CELLS
+
+
+@pytest.mark.parametrize("cells", [60, 119, 150.5])
+def test_a_network_too_small_for_its_in_degrees_is_refused(cells):
+    with pytest.raises(ValueError, match=f"allowed: a whole number >= {REFERENCE_CELLS}"):
+        BLAConfig(principal_cells=cells)
+
+
+def test_schedules_are_padded_to_shared_lengths():
+    config = BLAConfig.quick()
+    assert schedule_bins(5, config) == (750, 4096)
+    assert schedule_bins(40, config)[1] == 8192
