@@ -308,6 +308,10 @@ class LearningRule:
         The synapse's model, on-pre and release-update code strings.
     release_fractions : callable
         ``(rng, n) -> ndarray``: each synapse's release fraction U.
+    cell_update : callable
+        ``(neuromodulator expression) -> str``: statements refreshing a cell's
+        stored gate and Mg²⁺ unblock (the fear circuit evaluates them once per
+        cell, not once per synapse).
     """
 
     namespace: Callable[..., dict]
@@ -316,6 +320,7 @@ class LearningRule:
     synapse_on_pre: Callable[[], str]
     release_update: Callable[[], str]
     release_fractions: Callable[[np.random.Generator, int], np.ndarray]
+    cell_update: Callable[[str], str]
 
 
 # ---------------------------------------------------------------- declaration
@@ -341,6 +346,15 @@ dg_gaba/dt = -g_gaba / tau_gaba : siemens
 bg_key : 1 (constant)
 g_bg : siemens (constant)
 """
+
+# Third factors: noradrenaline released by the US permits LTP on fear
+# neurons (Johansen et al. 2014 PNAS 111:E5584); the dopamine signal of an
+# omitted US permits it on extinction neurons (Luo et al. 2018 Nat Commun 9:1576).
+# The omission signal is a prediction error: it scales with the US the
+# fear population still predicts and fades as extinction proceeds
+# (Salinas-Hernandez et al. 2018 eLife 7:e38818), so extinction learning
+# stops once fear is suppressed in the extinction context.
+_PERMISSIVE = "is_fear * ne(t) + (1 - is_fear) * omission(t) * clip(expectation, 0, 1)"
 
 # The background's synaptic events arrive where Brian2's PoissonInput puts them ("synapses" slot).
 _BACKGROUND = "g_ampa += g_bg * ext_count(bg_key, t_in_timesteps, bg_p0, bg_odds, bg_n)"
@@ -516,18 +530,13 @@ class BLADeclaration:
         self.namespace = ns
         n_f, n_x = layout.n_fear, layout.n_ext
         spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=t_ref, method="euler")
-        # Third factors: noradrenaline released by the US permits LTP on fear
-        # neurons (Johansen et al. 2014 PNAS 111:E5584); the dopamine signal of an
-        # omitted US permits it on extinction neurons (Luo et al. 2018 Nat Commun 9:1576).
-        # The omission signal is a prediction error: it scales with the US the
-        # fear population still predicts and fades as extinction proceeds
-        # (Salinas-Hernandez et al. 2018 eLife 7:e38818), so extinction learning
-        # stops once fear is suppressed in the extinction context.
-        principal = b2.NeuronGroup(
-            layout.n_principal,
-            _NEURON + rule.gate_equations("is_fear * ne(t) + (1 - is_fear) * omission(t) * clip(expectation, 0, 1)"),
-            name="principal", **spiking,
-        )
+        principal = b2.NeuronGroup(layout.n_principal, _NEURON + rule.gate_equations(stored=True), name="principal",
+                                   **spiking)
+        plastic_dt = max(config.plasticity_dt_ms, config.dt_ms) * b2.ms
+        # The gate and the Mg2+ unblock depend on the cell alone: refreshed once per cell on the plastic
+        # synapses' clock, before the synapses read them (not evaluated once per synapse).
+        gate = principal.run_regularly(rule.cell_update(_PERMISSIVE), dt=plastic_dt, when="before_groups",
+                                       name="principal_gate")
         principal.is_fear = np.r_[np.ones(n_f), np.zeros(n_x)]
         principal.n_synapses = float(layout.in_degrees()["plastic"])
         inh = b2.NeuronGroup(layout.n_inh, _SIMPLE, name="inh", **spiking)
@@ -547,9 +556,13 @@ class BLADeclaration:
                   "inh": inh, "itc": itc, "us": us, "il": il}
 
         # The afferent strength is a variable (it scales with BLA synaptic strength from session to session).
-        plastic_model = rule.synapse_model(True, sampled_release=True) + "g_ampa_unit : siemens (shared)\n"
+        plastic_model = rule.synapse_model(True, sampled_release=True, per_cell=True) + "g_ampa_unit : siemens (shared)\n"
         plastic = b2.Synapses(afferents, principal, model=plastic_model, on_pre=rule.synapse_on_pre(), method="euler",
-                              name="plastic", dt=max(config.plasticity_dt_ms, config.dt_ms) * b2.ms)
+                              name="plastic", dt=plastic_dt)
+        # The summed NMDAR and CCK-release drives change on the synapses' clock: summed on it too
+        # (Brian2 sums on the target's clock, four times as often, by default).
+        for updater in plastic.summed_updaters.values():
+            updater._clock = plastic.clock
         # Spikes are delivered on the afferents' (finer) clock, as intended.
         b2.BrianLogger.suppress_name("synapses_dt_mismatch")
         release = plastic.run_regularly(rule.release_update(), when="after_groups", name="plastic_release")
@@ -571,7 +584,7 @@ class BLADeclaration:
                              name="fear_expectation")
         expect.connect()
         self.spikes = b2.SpikeMonitor(principal, name="bla_spikes")
-        objects = [*cells, afferents, us, il, *backgrounds, *synapses.values(), release, expect, self.spikes]
+        objects = [*cells, gate, afferents, us, il, *backgrounds, *synapses.values(), release, expect, self.spikes]
         self.stop = None
         if stoppable:
             self.stop = b2.NeuronGroup(1, "stop_step : integer (shared)\nstopped : integer (shared)", name="session_end")
@@ -614,8 +627,9 @@ def signature(config: BLAConfig, rule: LearningRule, bins: int) -> str:
 
     text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()),
                  sorted((k, repr(v)) for k, v in constants(config, rule).items()),
-                 rule.synapse_model(True, sampled_release=True), rule.synapse_on_pre(), rule.release_update(),
-                 rule.gate_equations("x"), _NEURON, _SIMPLE, _BACKGROUND))
+                 rule.synapse_model(True, sampled_release=True, per_cell=True), rule.synapse_on_pre(),
+                 rule.release_update(), rule.gate_equations(stored=True), rule.cell_update(_PERMISSIVE), _NEURON,
+                 _SIMPLE, _BACKGROUND))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -58,7 +58,7 @@ from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "compiled_bla"]
 
-VERSION = 6  # bump when the declaration or the manifest changes
+VERSION = 7  # bump when the declaration or the manifest changes
 
 _READ_PRE_CPP = """
 {{

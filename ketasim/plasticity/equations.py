@@ -41,14 +41,14 @@ from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.plasticity import params as p
 from ketasim.sampling import lognormal_mean_cv
 
-__all__ = ["gate_equations", "learning_rule", "release_fractions", "namespace", "release_update", "synapse_model", "synapse_on_pre"]
+__all__ = ["cell_update", "gate_equations", "learning_rule", "release_fractions", "namespace", "release_update", "synapse_model", "synapse_on_pre"]
 
 
 # CCK release rate of one synapse (relative): a steep Hill function of its NMDAR Ca²⁺.
 _RELEASE = "ca**cck_hill / (ca**cck_hill + cck_ca_half**cck_hill)"
 
 
-def synapse_model(plastic: bool = True, sampled_release: bool = False) -> str:
+def synapse_model(plastic: bool = True, sampled_release: bool = False, per_cell: bool = False) -> str:
     """Per-synapse Brian2 model: STP, NMDAR Ca²⁺, eligibility, weight, summed drives.
 
     The postsynaptic group must define ``v`` (volt), ``nmda_avail`` (1),
@@ -61,7 +61,14 @@ def synapse_model(plastic: bool = True, sampled_release: bool = False) -> str:
     the sum at every step of the postsynaptic group: the Ca²⁺ it reads
     changes with ``tau_ca`` (50 ms), and in a network with thousands of
     plastic synapses the Hill function is most of the cost.
+
+    With ``per_cell`` the Mg²⁺ unblock and the CCK-B gate, which depend on
+    the postsynaptic cell alone, are read from the postsynaptic group's
+    stored ``mg_unblock`` and ``cckb_gate`` (:func:`gate_equations` with
+    ``stored=True``, refreshed by :func:`cell_update` on the synapses' clock)
+    instead of being evaluated once per synapse.
     """
+    unblock = "mg_unblock_post" if per_cell else "1 / (1 + exp(-mg_slope * v_post / mV) * mg_mM / mg_k)"
     weight = (
         "dw/dt = ltp_rate * cckb_gate_post * elig * (w_max - w) : 1 (clock-driven)"
         if plastic else "w : 1 (constant)"
@@ -76,8 +83,7 @@ du/dt = -u / tau_f : 1 (event-driven)
 dx/dt = (1 - x) / tau_d : 1 (event-driven)
 r : 1
 ds_nmda/dt = -s_nmda / tau_nmda : 1 (clock-driven)
-mg_unblock = 1 / (1 + exp(-mg_slope * v_post / mV) * mg_mM / mg_k) : 1
-dca/dt = (nmda_avail_post * clip(s_nmda + nmda_tonic_post, 0, 1) * mg_unblock - ca) / tau_ca : 1 (clock-driven)
+dca/dt = (nmda_avail_post * clip(s_nmda + nmda_tonic_post, 0, 1) * {unblock} - ca) / tau_ca : 1 (clock-driven)
 delig/dt = -elig / tau_e : 1 (clock-driven)
 {weight}
 nmda_open_post = s_nmda : 1 (summed)
@@ -102,7 +108,19 @@ g_ampa_post += g_ampa_unit * w * r
 """
 
 
-def gate_equations(permissive: str = "1") -> str:
+def cell_update(permissive: str = "1") -> str:
+    """Statements that refresh a postsynaptic cell's stored ``mg_unblock`` and ``cckb_gate`` (``per_cell`` rule)."""
+    return f"mg_unblock = {_UNBLOCK}\ncckb_gate = {_gate(permissive)}"
+
+
+_UNBLOCK = "1 / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k)"
+
+
+def _gate(permissive: str) -> str:
+    return f"({permissive}) * cckbr * (cck + cck8s_nM) / (cck + cck8s_nM + cckb_kd * (1 + antagonist_nM / antagonist_ki))"
+
+
+def gate_equations(permissive: str = "1", stored: bool = False) -> str:
     """Postsynaptic-group equations: extracellular CCK pool and CCK-B gate.
 
     ``permissive`` is an expression (dimensionless) multiplying the gate: a
@@ -114,13 +132,17 @@ def gate_equations(permissive: str = "1") -> str:
     ``cckbr`` (receptor expression), ``cck8s_nM`` (bath agonist),
     ``antagonist_nM`` (bath CCK-B antagonist), ``n_synapses`` (afferents
     summed into ``cck_drive``).
+
+    With ``stored`` the gate and the Mg²⁺ unblock are plain variables that
+    :func:`cell_update` refreshes (for a ``per_cell`` synapse model).
     """
+    gate = "cckb_gate : 1\nmg_unblock : 1" if stored else f"cckb_gate = {_gate(permissive)} : 1"
     return f"""
 nmda_open : 1
 cck_drive : 1
 dcck/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second - cck / tau_cck : 1
 dcck_released/dt = cck_release_rate * cck_scale * cck_drive / n_synapses / second : 1
-cckb_gate = ({permissive}) * cckbr * (cck + cck8s_nM) / (cck + cck8s_nM + cckb_kd * (1 + antagonist_nM / antagonist_ki)) : 1
+{gate}
 nmda_avail : 1 (constant)
 nmda_tonic : 1 (constant)
 cck_scale : 1 (constant)
@@ -173,4 +195,4 @@ def learning_rule() -> LearningRule:
     """This layer's rule, packaged for the BLA fear circuit (:class:`ketasim.circuit.bla.LearningRule`)."""
     return LearningRule(namespace=namespace, gate_equations=gate_equations, synapse_model=synapse_model,
                         synapse_on_pre=synapse_on_pre, release_update=release_update,
-                        release_fractions=release_fractions)
+                        release_fractions=release_fractions, cell_update=cell_update)
