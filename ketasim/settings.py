@@ -64,6 +64,9 @@ class Settings:
         This process's Brian2 build directory, once claimed (or given).
     standalone_dir : Path or None
         An explicit root for compiled standalone networks.
+    bla_cells : int or None
+        Principal cells of the full profile's BLA network (``KETASIM_BLA_CELLS``;
+        default :data:`ketasim.circuit.bla.FULL_CELLS`): for size-convergence studies.
     """
 
     engine: str = "compiled"
@@ -71,6 +74,7 @@ class Settings:
     cache_root: Path = Path.home() / ".cache" / "ketasim"
     build_dir: Path | None = None
     standalone_dir: Path | None = None
+    bla_cells: int | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -84,12 +88,16 @@ class Settings:
         root = env.get("KETASIM_CACHE_DIR")
         build = env.get("KETASIM_CYTHON_CACHE")
         standalone = env.get("KETASIM_STANDALONE_DIR")
+        cells = env.get("KETASIM_BLA_CELLS", "").strip()
+        if cells and not (cells.isdigit() and int(cells) >= 120):
+            raise ValueError(f"KETASIM_BLA_CELLS={cells!r}: allowed: a whole number >= 120")
         return cls(
             engine=engine,
             brian_target=target,
             cache_root=Path(root) if root else Path.home() / ".cache" / "ketasim",
             build_dir=Path(build) if build else None,
             standalone_dir=Path(standalone) if standalone else None,
+            bla_cells=int(cells) if cells else None,
         )
 
     @property

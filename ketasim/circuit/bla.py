@@ -31,7 +31,15 @@ from ketasim.circuit.brian_setup import configure_brian
 from ketasim.parameters import param
 
 __all__ = [
+    "FULL_CELLS",
+    "QUICK_CELLS",
+    "REFERENCE_CELLS",
     "BLAConfig",
+    "BLADeclaration",
+    "Layout",
+    "RuntimeBLA",
+    "SessionInputs",
+    "SessionRecord",
     "CS_OVERLAP",
     "BLANetwork",
     "Modulators",
@@ -39,6 +47,13 @@ __all__ = [
     "Trial",
     "TrialReadout",
     "freezing_from_rate",
+    "profile_cells",
+    "schedule_bins",
+    "session_draws",
+    "session_schedule",
+    "signature",
+    "trial_readouts",
+    "wiring",
 ]
 
 _P = "circuit"
@@ -146,6 +161,14 @@ QUICK_CELLS = 120
 """Principal cells of the quick profile: the reference network."""
 FULL_CELLS = 480
 """Principal cells of the full profile (the size-convergence study in ``docs/bla-size.md`` chose it)."""
+
+
+def profile_cells(quick: bool) -> int:
+    """Principal cells of a profile's BLA network: :data:`QUICK_CELLS`, or :data:`FULL_CELLS` unless the
+    ``bla_cells`` setting (``KETASIM_BLA_CELLS``, for size studies) says otherwise."""
+    from ketasim.settings import settings
+
+    return QUICK_CELLS if quick else (settings().bla_cells or FULL_CELLS)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def fear(inputs: StageInputs) -> Product:
         protein_synthesis_block=tuple(blockers),
     )
     outcome = run_sessions(fear_sessions(inputs), signals, time, config.mechanisms.model_dump(),
-                           config.fear.cs_overlap, config.seed, inputs.quick)
+                           config.fear.cs_overlap, config.seed, inputs.quick, config.fear.principal_cells)
     columns.update(outcome.columns)
     return Product(columns=columns, metrics=outcome.metrics,
                    figures={"fear.png": lambda result: fear_figure(result, outcome.log)})

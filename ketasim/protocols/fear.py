@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial, TrialReadout
+from ketasim.circuit.bla import (
+    BLAConfig,
+    BLANetwork,
+    Modulators,
+    Trial,
+    TrialReadout,
+    profile_cells,
+)
 from ketasim.plasticity.equations import learning_rule
 from ketasim.protocols import fear_events
 from ketasim.protocols.memory import MemoryTrace, consolidate_course, destabilise
@@ -105,6 +112,7 @@ def run_sessions(
     cs_overlap: float,
     seed: int,
     quick: bool,
+    principal_cells: int | None = None,
 ) -> FearOutcome:
     """Run the fear sessions in time order, consolidating the memory traces in between.
 
@@ -123,7 +131,9 @@ def run_sessions(
     seed : int
         Seeds the BLA network.
     quick : bool
-        The small network of the quick profile.
+        The quick profile (its network size, when ``principal_cells`` is not given).
+    principal_cells : int, optional
+        Size of the BLA network (:func:`ketasim.circuit.bla.profile_cells` by default).
     """
     mtor, cck, cckbr = mechanisms["mtor"], mechanisms["cck"], mechanisms["cckbr"]
     nmdar = available_nmdar(inputs.nmdar_block, inputs.nmdar_expression)
@@ -137,8 +147,8 @@ def run_sessions(
     def gate(t: np.ndarray) -> np.ndarray:
         return nmdar(t) * cck * cckbr
 
-    network = BLANetwork(BLAConfig.quick(cs_overlap) if quick else BLAConfig(cs_overlap=cs_overlap),
-                         learning_rule(), seed=seed)
+    config = BLAConfig(principal_cells=principal_cells or profile_cells(quick), cs_overlap=cs_overlap)
+    network = BLANetwork(config, learning_rule(), seed=seed)
     traces = {p: MemoryTrace.naive(_KIND[p], w) for p, w in network.weights().items()}
     time = time_h
     memory = {p: np.empty(time.size) for p in ("cs_fear", "cs_ext")}

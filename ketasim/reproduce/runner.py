@@ -183,7 +183,7 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         "",
         "Each effect the review describes, run as an experiment (`experiments/`), with its figure and an honest "
         "check of the claim against the numbers the model produced. Seeds are paired across conditions; where "
-        "a check spans seeds, the 95 % bootstrap interval of the paired difference must exclude 0.",
+        "a check spans seeds, the 95 % paired t interval of the difference must exclude 0.",
         "",
         _provenance(rows, meta),
         "",
