@@ -38,9 +38,12 @@ def run_size(cells: int, out: Path, workers: int) -> dict:
     for experiment in EXPERIMENTS:
         for check in rows[experiment]["checks"]:
             found = _EFFECT.search(check["measured"])
-            if found:
-                effects.append({"experiment": experiment, "claim": check["claim"], "passed": check["passed"],
-                                **{k: float(v) for k, v in found.groupdict().items()}})
+            if found:  # a paired comparison: effect and interval
+                numbers = {k: float(v) for k, v in found.groupdict().items()}
+            else:  # a single measured number (a seed mean): no interval
+                value = float(check["measured"].split()[0])
+                numbers = {"d": value, "lo": value, "hi": value, "n": 0.0}
+            effects.append({"experiment": experiment, "claim": check["claim"], "passed": check["passed"], **numbers})
     return {"cells": cells, "wall_s": round(wall, 1), "effects": effects}
 
 
@@ -54,9 +57,12 @@ def table(results: list[dict]) -> str:
         cells = []
         for r in results:
             match = [e for e in r["effects"] if (e["experiment"], e["claim"]) == key]
-            cells.append("" if not match else
-                         f"{match[0]['d']:+.3f} [{match[0]['lo']:+.3f}, {match[0]['hi']:+.3f}] "
-                         f"{'✓' if match[0]['passed'] else '✗'}")
+            if not match:
+                cells.append("")
+                continue
+            e = match[0]
+            interval = f" [{e['lo']:+.3f}, {e['hi']:+.3f}]" if e["n"] else ""
+            cells.append(f"{e['d']:+.3f}{interval} {'✓' if e['passed'] else '✗'}")
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
     lines.append("| | wall time (2 workers) | " + " | ".join(f"{r['wall_s']:.0f} s" for r in results) + " |")
     return "\n".join(lines) + "\n"
