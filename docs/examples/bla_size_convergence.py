@@ -25,14 +25,17 @@ EXPERIMENTS = ("E06", "E08", "E12")
 _EFFECT = re.compile(r"Δ = (?P<d>-?[\d.e-]+) \[(?P<lo>-?[\d.e-]+), (?P<hi>-?[\d.e-]+)\], n = (?P<n>\d+)")
 
 
-def run_size(cells: int, out: Path, workers: int) -> dict:
-    """Reproduce the three experiments at this size; their compare-checks' effects."""
+def run_size(cells: int, out: Path, workers: int, reuse: bool = False) -> dict:
+    """Reproduce the three experiments at this size (or, with ``reuse``, read an earlier run); their checks."""
     directory = out / f"size-{cells}"
-    env = {**os.environ, "KETASIM_BLA_CELLS": str(cells)}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ketasim.cli", "reproduce", "--only", *EXPERIMENTS, "--out", str(directory),
-                    "--workers", str(workers)], env=env, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
+    timing = directory / "wall_s.txt"
+    if not (reuse and timing.exists()):
+        env = {**os.environ, "KETASIM_BLA_CELLS": str(cells)}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ketasim.cli", "reproduce", "--only", *EXPERIMENTS, "--out",
+                        str(directory), "--workers", str(workers)], env=env, check=True, stdout=subprocess.DEVNULL)
+        timing.write_text(f"{time.perf_counter() - start:.1f}\n")
+    wall = float(timing.read_text())
     rows = json.loads((directory / "report.json").read_text())["rows"]
     effects = []
     for experiment in EXPERIMENTS:
@@ -100,11 +103,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[120, 240, 480])
     parser.add_argument("--out", type=Path, default=Path("bla-size-convergence"))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="read sizes already run into --out instead of rerunning")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for cells in args.sizes:
-        results.append(run_size(cells, args.out, args.workers))
+        results.append(run_size(cells, args.out, args.workers, args.reuse))
         print(f"{cells} cells: {results[-1]['wall_s']} s", flush=True)
     (args.out / "bla_size_convergence.json").write_text(json.dumps(results, indent=1))
     (args.out / "bla_size_convergence.md").write_text(table(results))

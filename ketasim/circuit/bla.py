@@ -159,7 +159,7 @@ REFERENCE_CELLS = 120
 """Principal cells (fear + extinction) of the reference network, whose in-degrees the parameters give."""
 QUICK_CELLS = 120
 """Principal cells of the quick profile: the reference network."""
-FULL_CELLS = 480
+FULL_CELLS = 240
 """Principal cells of the full profile (the size-convergence study in ``docs/bla-size.md`` chose it)."""
 
 

@@ -41,12 +41,12 @@ __all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_sc
 
 CONFIDENCE = 0.95
 QUICK_SEEDS = (0, 1)
-FULL_SEEDS = (0, 1, 2, 3, 4)
+FULL_SEEDS = tuple(range(10))
 
 
 @dataclass(frozen=True)
 class Profile:
-    """How thoroughly to run: the quick profile (small networks, 2 seeds) or the full one (5 seeds).
+    """How thoroughly to run: the quick profile (small networks, 2 seeds) or the full one (10 seeds).
 
     Attributes
     ----------
