@@ -82,3 +82,24 @@ def test_schedules_are_padded_to_shared_lengths():
     config = BLAConfig.quick()
     assert schedule_bins(5, config) == (750, 4096)
     assert schedule_bins(40, config)[1] == 8192
+
+
+def test_network_size_is_a_config_key_with_a_floor():
+    from ketasim.config import ConfigError, validate_scenario
+
+    assert validate_scenario({"fear": {"principal_cells": 240}}).fear.principal_cells == 240
+    assert validate_scenario({}).fear.principal_cells is None  # the profile's size
+    with pytest.raises(ConfigError, match="fear.principal_cells"):
+        validate_scenario({"fear": {"principal_cells": 100}})
+
+
+def test_the_full_profile_size_setting_is_checked(monkeypatch):
+    from ketasim.circuit.bla import FULL_CELLS, QUICK_CELLS, profile_cells
+    from ketasim.settings import Settings
+
+    assert (profile_cells(True), profile_cells(False)) == (QUICK_CELLS, FULL_CELLS)
+    with overridden(bla_cells=960):
+        assert (profile_cells(True), profile_cells(False)) == (QUICK_CELLS, 960)
+    monkeypatch.setenv("KETASIM_BLA_CELLS", "60")
+    with pytest.raises(ValueError, match="KETASIM_BLA_CELLS='60': allowed: a whole number >= 120"):
+        Settings.from_environment()

@@ -12,9 +12,16 @@ plastic, clipped to [0, w_max].
 Learning is Hebbian LTP (presynaptic trace × postsynaptic spike, soft-bounded)
 gated by a scalar *learning gate*: the CCK-B gate of the plasticity layer,
 which falls when NMDARs are blocked (ketamine, APV) or CCK signalling is
-removed. The network is built once per scenario and runs session after
-session; between sessions the memory layer (:mod:`ketasim.protocols.fear`)
+removed. A :class:`BLANetwork` (one seed) runs session after session, each
+from rest; between sessions the memory layer (:mod:`ketasim.protocols.fear`)
 consolidates or destabilises the weights it reads and writes here.
+
+Size is a parameter (:class:`BLAConfig`): populations scale, in-degrees
+do not, so every size is the same model (``docs/bla-size.md``). The network
+is declared once (:class:`BLADeclaration`) for two engines that fire the
+same spikes: the runtime one here (:class:`RuntimeBLA`) and a compiled
+binary (:mod:`ketasim.circuit.bla_compiled`); every random input is a
+counter-based stream (:mod:`ketasim.circuit.background`).
 
 Freezing is read from the fear population's rate during the CS (the mapping
 is in :func:`freezing_from_rate`).
@@ -338,7 +345,7 @@ class LearningRule:
     """
 
     namespace: Callable[..., dict]
-    gate_equations: Callable[[str], str]
+    gate_equations: Callable[..., str]
     synapse_model: Callable[..., str]
     synapse_on_pre: Callable[[], str]
     release_update: Callable[[], str]
@@ -590,16 +597,16 @@ class BLADeclaration:
         b2.BrianLogger.suppress_name("synapses_dt_mismatch")
         release = plastic.run_regularly(rule.release_update(), when="after_groups", name="plastic_release")
         synapses = {"plastic": plastic}
-        for name, pre, post in _WIRING[1:]:
-            target = "g_gaba" if pre in ("inh", "itc") else "g_ampa"
-            shared = pre == "il"
-            synapses[name] = b2.Synapses(groups[pre], groups[post], "g : siemens (shared)" if shared else "",
+        for name, source, target_group in _WIRING[1:]:
+            target = "g_gaba" if source in ("inh", "itc") else "g_ampa"
+            shared = source == "il"
+            synapses[name] = b2.Synapses(groups[source], groups[target_group], "g : siemens (shared)" if shared else "",
                                          on_pre=f"{target}_post += {'g' if shared else f'{literal[name]!r} * nS'}",
                                          name=name)
-        post = _post_indices(layout)
+        post_cells = _post_indices(layout)
         for name, syn in synapses.items():
-            pre = partners[name] if partners is not None else np.zeros(post[name].size, dtype=int)
-            syn.connect(i=pre, j=post[name])
+            pre_cells = partners[name] if partners is not None else np.zeros(post_cells[name].size, dtype=int)
+            syn.connect(i=pre_cells, j=post_cells[name])
         plastic.x = 1.0
         # Every fear spike raises the expectation read by extinction neurons:
         # expectation = fear-population rate / EXPECT_REF, smoothed over tau_expect.

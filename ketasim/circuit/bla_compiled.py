@@ -54,24 +54,12 @@ from ketasim.circuit.bla import (
     signature,
     timed_values,
 )
+from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network
 from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "compiled_bla"]
 
 VERSION = 7  # bump when the declaration or the manifest changes
-
-_READ_PRE_CPP = """
-{{
-    std::ifstream pre_file("{file}", std::ios::in | std::ios::binary | std::ios::ate);
-    const size_t size = {array}.size() * sizeof({array}[0]);
-    if (!pre_file.is_open() || (size_t)pre_file.tellg() != size) {{
-        std::cerr << "ketasim: {file} missing or of the wrong size" << std::endl;
-        exit(1);
-    }}
-    pre_file.seekg(0, std::ios::beg);
-    pre_file.read(reinterpret_cast<char*>(&{array}[0]), size);
-}}
-"""
 
 
 class CompiledBLA:
@@ -116,9 +104,7 @@ class CompiledBLA:
         """Declare the network, record its run, compile the project; return the manifest."""
         import brian2 as b2
 
-        from ketasim.circuit import compiled as compiled_pfc
-
-        compiled_pfc.forget_loaded_network()  # the device is about to be reset under it
+        forget_loaded_network()  # the compiled PFC's device is about to be reset under it
         gc.collect()
         self.directory.mkdir(parents=True, exist_ok=True)
         b2.set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
@@ -135,7 +121,7 @@ class CompiledBLA:
                 array = device.get_array_name(synapses.variables["_synaptic_pre"], access_data=False)
                 # The binary holds indices into the source's whole group (a subgroup starts further in).
                 pre_files[name] = [f"ketasim_{name}_pre.int32", int(getattr(synapses.source, "start", 0))]
-                device.insert_code("main", _READ_PRE_CPP.format(array=array, file=pre_files[name][0]))
+                device.insert_code("main", READ_PRE_CPP.format(array=array, file=pre_files[name][0]))
             declaration.net.run(self.bins * BIN_S * b2.second, namespace=declaration.namespace)
             device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
             owners = {**declaration.groups, **declaration.synapses, "session_end": declaration.stop}

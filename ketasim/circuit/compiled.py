@@ -59,7 +59,8 @@ from ketasim.settings import settings
 __all__ = ["CompiledPFC", "compiled_pfc", "copy_inputs", "loaded_network", "simulate_pfc_compiled"]
 SINGLE_RUN_COPIES = 4  # copies of the network a single scenario's run uses (its moments fit; one shape to build)
 
-_READ_PRE_CPP = """
+# C++ that fills a Synapses object's presynaptic indices from a file before a run (run_args cannot set them).
+READ_PRE_CPP = """
 {{
     std::ifstream pre_file("{file}", std::ios::in | std::ios::binary | std::ios::ate);
     const size_t size = {array}.size() * sizeof({array}[0]);
@@ -168,7 +169,7 @@ class CompiledPFC:
         self.device.apply_run_args()
         for synapses in (network.exc, network.inh):
             array = self.device.get_array_name(synapses.variables["_synaptic_pre"], access_data=False)
-            self.device.insert_code("main", _READ_PRE_CPP.format(array=array, file=_pre_file(synapses.name)))
+            self.device.insert_code("main", READ_PRE_CPP.format(array=array, file=_pre_file(synapses.name)))
         network.run(profile=self.profile)
         self.network = network
         self.device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
