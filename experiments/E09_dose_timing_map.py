@@ -9,9 +9,9 @@ with the same seed.
 
 The map is 13 scenarios per seed, each with four BLA sessions; in the full
 run it uses three seeds and, like the quick run, the quick circuit profiles
-(the full-size BLA network would take about half an hour for this map
-alone on two cores). The full run differs from the quick one in the map's
-size and in the seeds.
+(the 120-cell BLA: the full profile's 240 cells and 10 seeds would take
+about a quarter of an hour for this map alone, in one process). The full
+run differs from the quick one in the map's size and in the seeds.
 """
 
 import itertools

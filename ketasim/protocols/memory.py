@@ -54,8 +54,8 @@ TAU_FORGET = {
 DESTABILISED_FRACTION = param(
     _P, "memory.destabilised_fraction", 1.0, "1",
     "Nader, Schafe & LeDoux 2000 Nature 406:722 (retrieval returns the consolidated memory to a labile state)",
-    "The whole reactivated trace turns labile. Even so, anisomycin inside the window cuts CS+ freezing by about "
-    "a third here, against two thirds in Nader et al. Fig. 1: its inhibition lasts only a few hours.",
+    "The whole reactivated trace turns labile: anisomycin inside the window then cuts CS+ freezing by about "
+    "two thirds (E12, full profile), as in Nader et al. Fig. 1.",
     low=0.0, high=1.0, range_reason="physical bound: a fraction of the stable trace",
 )
 
