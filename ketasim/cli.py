@@ -109,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     reproduce = commands.add_parser("reproduce", help="run the review's effects as experiments; figures and REPORT.md")
     reproduce.add_argument("--only", action="extend", nargs="+", default=[], metavar="ID",
                            help="run only these experiments, e.g. --only E01 E10 (repeatable)")
-    reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 2 seeds")
+    reproduce.add_argument("--quick", action="store_true", help="reduced profile: small networks, 4 seeds")
     reproduce.add_argument("--strict", action="store_true", help="exit with status 1 if any check fails")
     reproduce.add_argument("--out", type=Path, default=None,
                            help="figures and REPORT.md (default: ketasim-out/reproduce; with --quick "

@@ -46,7 +46,7 @@ FULL_SEEDS = tuple(range(10))
 
 @dataclass(frozen=True)
 class Profile:
-    """How thoroughly to run: the quick profile (small networks, 2 seeds) or the full one (10 seeds).
+    """How thoroughly to run: the quick profile (small networks, 4 seeds) or the full one (10 seeds).
 
     Attributes
     ----------
