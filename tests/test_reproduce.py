@@ -10,6 +10,7 @@ import pytest
 
 from ketasim.cli import main
 from ketasim.reproduce import compare, holds
+from ketasim.reproduce.experiment import FULL_SEEDS
 from ketasim.reproduce.runner import discover
 
 # ------------------------------------------------------------------ checks
@@ -33,8 +34,17 @@ def test_compare_fails_below_the_minimum_effect_and_in_the_wrong_direction():
 
 
 def test_compare_relative_effect_is_a_fraction_of_the_control():
-    assert compare("x", [12.0, 13.0], [10.0, 10.0], "higher", 0.2, relative=True).passed
-    assert not compare("x", [11.0, 11.5], [10.0, 10.0], "higher", 0.2, relative=True).passed
+    assert compare("x", [12.0, 13.0, 12.5, 12.8], [10.0] * 4, "higher", 0.2, relative=True).passed
+    assert not compare("x", [11.0, 11.5, 11.2, 11.3], [10.0] * 4, "higher", 0.2, relative=True).passed
+
+
+def test_compare_uses_the_paired_t_interval():
+    # d = 1, 2, 3: mean 2, SD 1, t(0.975, 2) = 4.3027: 2 -/+ 2.484, which includes 0.
+    check = compare("x", [2.0, 4.0, 6.0], [1.0, 2.0, 3.0], "higher", 0.5)
+    assert "[-0.484, 4.48], n = 3" in check.measured and not check.passed
+    # Two seeds decide nothing unless their differences nearly agree (t(0.975, 1) = 12.7).
+    assert not compare("x", [12.0, 13.0], [10.0, 10.0], "higher", 0.1).passed
+    assert compare("x", [12.0, 12.01], [10.0, 10.0], "higher", 0.1).passed
 
 
 def test_compare_rejects_unpaired_input():
@@ -113,7 +123,7 @@ def test_a_row_names_the_profile_and_seeds_an_experiment_actually_ran(tmp_path):
     out = tmp_path / "out"
     assert main(["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "1"]) == 0
     rows = json.loads((out / "report.json").read_text())["rows"]
-    assert rows["E01"]["profile"] == "full" and rows["E01"]["seeds"] == [0, 1, 2, 3, 4]
+    assert rows["E01"]["profile"] == "full" and rows["E01"]["seeds"] == list(FULL_SEEDS)
     assert rows["E02"]["profile"] == "full, quick circuits" and rows["E02"]["seeds"] == [7, 8]
     assert "E02 (full, quick circuits, seeds 7,8," in (out / "REPORT.md").read_text()
 
