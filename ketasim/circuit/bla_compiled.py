@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -98,7 +99,7 @@ class CompiledBLA:
         (self.scratch / "results").mkdir()
         (self.scratch / "values").mkdir()
         (self.scratch / "static_arrays").symlink_to(self.directory / "static_arrays", target_is_directory=True)
-        self._partners_of: int | None = None  # id of the partners the files in scratch hold
+        self._partners_of = ""  # digest of the partners the files in scratch hold
 
     def _build(self, rule: LearningRule) -> dict:
         """Declare the network, record its run, compile the project; return the manifest."""
@@ -147,10 +148,11 @@ class CompiledBLA:
 
     def run(self, inputs: SessionInputs, partners: dict[str, np.ndarray]) -> SessionRecord:
         """Run one session: write its values, run the binary, read spikes and weights back."""
-        if id(partners) != self._partners_of:
+        digest = hashlib.sha1(b"".join(np.asarray(partners[name]).tobytes() for name in sorted(partners))).hexdigest()
+        if digest != self._partners_of:  # another network's wiring: rewrite the files
             for name, (file, start) in self.manifest["pre_files"].items():
                 (np.asarray(partners[name]) + start).astype(np.int32).tofile(self.scratch / file)
-            self._partners_of = id(partners)
+            self._partners_of = digest
         argv = [str(self.directory / "main"), "--results_dir", f"{self.scratch / 'results'}/"]
         values = session_values(self.layout, inputs, stoppable=True)
         for name, dtype in self.manifest["arguments"].items():
