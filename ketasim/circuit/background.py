@@ -108,11 +108,8 @@ def _numpy_draw(cdf: np.ndarray):
     """The C draw, vectorised over cells (Brian2's numpy target passes arrays and scalars)."""
 
     def ketasim_ext_count(key, step, p0, odds, n):
-        key, step, n = np.asarray(key), np.asarray(step, dtype=np.int64), np.asarray(n)
-        with np.errstate(over="ignore"):
-            x = _mix(key.astype(np.uint64) + (step >> 1).astype(np.uint64) * np.uint64(_GAMMA))
-        half = (x >> ((step & 1) << 5).astype(np.uint64)) & np.uint64(0xFFFFFFFF)
-        u = np.broadcast_to(half.astype(np.float64) * (1.0 / 4294967296.0), np.broadcast(key, step, n).shape)
+        n = np.asarray(n)
+        u = np.broadcast_to(_numpy_uniform(key, step), np.broadcast(np.asarray(key), np.asarray(step), n).shape)
         k = (u[..., None] >= cdf).sum(axis=-1).astype(np.int32)
         for at in zip(*np.nonzero(k == TABLE), strict=True):  # the tail, as in C (rare)
             n_at, u_at = int(np.broadcast_to(n, k.shape)[at]), float(u[at])

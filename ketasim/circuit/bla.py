@@ -409,10 +409,16 @@ _WIRING = (
 )
 
 
+def _trial_bins(config: BLAConfig) -> tuple[int, int, int]:
+    """Bins of a trial's inter-trial interval, CS and US (:data:`BIN_S` each)."""
+    n_iti, n_cs, n_us = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s, config.us_duration_s))
+    return n_iti, n_cs, n_us
+
+
 def schedule_bins(trials: int, config: BLAConfig) -> tuple[int, int]:
     """(bins a session of ``trials`` trials takes, bins its schedule is padded to: a power of two)."""
-    per_trial = sum(int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s))
-    total = per_trial * trials
+    n_iti, n_cs, _ = _trial_bins(config)
+    total = (n_iti + n_cs) * trials
     return total, max(MIN_BINS, 1 << int(np.ceil(np.log2(max(total, 1)))))
 
 
@@ -511,7 +517,7 @@ class BLADeclaration:
     """The BLA network's Brian2 objects, declared under whichever device is active: the one both engines build.
 
     Everything that may change from run to run is a variable of the network
-    (:meth:`session_values` gives them): initial potentials, stream keys,
+    (:func:`session_values` and :func:`timed_values` give them): initial potentials, stream keys,
     plastic weights and release fractions, the modulators, the infralimbic
     rate and strength, the afferent strength, and the session's input
     schedule (TimedArrays of a fixed length). The rest (sizes, time steps,
@@ -785,7 +791,7 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
     """
     rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
     rate_us, omission_gain = RATE_US(), OMISSION_GAIN()
-    n_iti, n_cs, n_us = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s, config.us_duration_s))
+    n_iti, n_cs, n_us = _trial_bins(config)
     per_trial = n_iti + n_cs
     aff = np.full((bins, len(FIBRE_CLASSES)), rate_base)
     us_rate, ne, omission = np.zeros(bins), np.zeros(bins), np.zeros(bins)
@@ -825,7 +831,6 @@ class RuntimeBLA:
 
         configure_brian()
         b2.start_scope()
-        self.bins = bins
         self.declaration = BLADeclaration(config, rule, bins, partners=wiring(seed, Layout.of(config)))
         self.declaration.net.store("initial")
 
@@ -934,7 +939,8 @@ def trial_readouts(trials: Sequence[Trial], config: BLAConfig, record: SessionRe
     c = config
     i, t = record.spike_i, record.spike_t
     fear, ext = i < layout.n_fear, i >= layout.n_fear
-    per_trial = sum(int(round(x / BIN_S)) for x in (c.iti_s, c.cs_duration_s)) * BIN_S
+    n_iti, n_cs, _ = _trial_bins(c)
+    per_trial = (n_iti + n_cs) * BIN_S
     readouts = []
     for k, trial in enumerate(trials):
         t0 = k * per_trial

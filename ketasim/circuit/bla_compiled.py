@@ -55,10 +55,10 @@ from ketasim.circuit.bla import (
     signature,
     timed_values,
 )
-from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network
+from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, memory_temp_root
 from ketasim.settings import settings
 
-__all__ = ["CompiledBLA", "compiled_bla"]
+__all__ = ["CompiledBLA", "bla_key", "compiled_bla"]
 
 VERSION = 7  # bump when the declaration or the manifest changes
 
@@ -74,15 +74,17 @@ class CompiledBLA:
         Schedule length (:func:`ketasim.circuit.bla.schedule_bins`).
     directory : path
         Project directory (reused when its manifest matches).
+    key : str
+        What is compiled in (:func:`bla_key`): a manifest with another key is rebuilt.
     """
 
-    def __init__(self, config: BLAConfig, rule: LearningRule, bins: int, directory: str | Path):
+    def __init__(self, config: BLAConfig, rule: LearningRule, bins: int, directory: str | Path, key: str):
         from brian2.utils.filelock import FileLock
 
         self.config, self.bins = config, int(bins)
         self.directory = Path(directory)
         self.layout = Layout.of(config)
-        self.key = f"v{VERSION}-{signature(config, rule, bins)}"
+        self.key = key
         self.timers = {"runs": 0, "binary_s": 0.0, "build_s": 0.0}
         manifest = self.directory / "ketasim_manifest.json"
         self.directory.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +96,7 @@ class CompiledBLA:
                 manifest.write_text(json.dumps(known, indent=1))
                 self.timers["build_s"] = time.perf_counter() - start
         self.manifest = known
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-bla-{os.getpid()}-", dir=_scratch()))
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-bla-{os.getpid()}-", dir=memory_temp_root()))  # every run writes all arrays
         atexit.register(shutil.rmtree, self.scratch, True)
         (self.scratch / "results").mkdir()
         (self.scratch / "values").mkdir()
@@ -178,19 +180,18 @@ class CompiledBLA:
         return f"{name}={path}"
 
 
-def _scratch() -> str | None:
-    """Where a run's results go: /dev/shm when there is one (every run writes all arrays), else the temp dir."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
 _LOADED: dict[str, CompiledBLA] = {}
+
+
+def bla_key(config: BLAConfig, rule: LearningRule, bins: int) -> str:
+    """The binary's key: this module's version and the digest of what is compiled in."""
+    return f"v{VERSION}-{signature(config, rule, bins)}"
 
 
 def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int) -> CompiledBLA:
     """The compiled network for this shape and the active set's constants: loaded, found on disk, or built."""
-    key = f"v{VERSION}-{signature(config, rule, bins)}"
+    key = bla_key(config, rule, bins)
     if key not in _LOADED:
         directory = settings().shared_standalone_root() / f"bla-{config.principal_cells}-{bins}-{key}"
-        _LOADED[key] = CompiledBLA(config, rule, bins, directory)
+        _LOADED[key] = CompiledBLA(config, rule, bins, directory, key)
     return _LOADED[key]

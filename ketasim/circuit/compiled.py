@@ -210,6 +210,12 @@ class CompiledPFC:
         return network.readouts(wanted)
 
 
+def memory_temp_root() -> str | None:
+    """/dev/shm when this machine has a writable one (scratch for a binary's results), else None."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def _results_in_memory(directory: Path) -> None:
     """Point the project's ``results`` at a per-process directory in /dev/shm (when there is one).
 
@@ -217,8 +223,8 @@ def _results_in_memory(directory: Path) -> None:
     and ketasim reads back only spikes and the LFP; on a busy disk that
     writeback costs more than the simulation (benchmarks/README.md).
     """
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+    shm = memory_temp_root()
+    if shm is None:
         return
     scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-{os.getpid()}-", dir=shm))
     atexit.register(shutil.rmtree, scratch, True)

@@ -68,7 +68,7 @@ def synapse_model(plastic: bool = True, sampled_release: bool = False, per_cell:
     ``stored=True``, refreshed by :func:`cell_update` on the synapses' clock)
     instead of being evaluated once per synapse.
     """
-    unblock = "mg_unblock_post" if per_cell else "1 / (1 + exp(-mg_slope * v_post / mV) * mg_mM / mg_k)"
+    unblock = "mg_unblock_post" if per_cell else _unblock("v_post")
     weight = (
         "dw/dt = ltp_rate * cckb_gate_post * elig * (w_max - w) : 1 (clock-driven)"
         if plastic else "w : 1 (constant)"
@@ -110,10 +110,12 @@ g_ampa_post += g_ampa_unit * w * r
 
 def cell_update(permissive: str = "1") -> str:
     """Statements that refresh a postsynaptic cell's stored ``mg_unblock`` and ``cckb_gate`` (``per_cell`` rule)."""
-    return f"mg_unblock = {_UNBLOCK}\ncckb_gate = {_gate(permissive)}"
+    return f"mg_unblock = {_unblock('v')}\ncckb_gate = {_gate(permissive)}"
 
 
-_UNBLOCK = "1 / (1 + exp(-mg_slope * v / mV) * mg_mM / mg_k)"
+def _unblock(v: str) -> str:
+    """The Jahr–Stevens Mg²⁺ unblock at membrane potential ``v`` (a Brian2 expression)."""
+    return f"1 / (1 + exp(-mg_slope * {v} / mV) * mg_mM / mg_k)"
 
 
 def _gate(permissive: str) -> str:
