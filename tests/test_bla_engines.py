@@ -14,6 +14,8 @@ from ketasim.circuit.bla import (
     Trial,
     schedule_bins,
 )
+from ketasim.circuit.bla_compiled import compiled_bla
+from ketasim.circuit.standalone import clear_memos
 from ketasim.plasticity.equations import learning_rule
 from ketasim.settings import overridden
 
@@ -50,8 +52,23 @@ def test_engines_fire_the_same_spikes_and_learn_the_same_weights(both_engines):
 def test_a_compiled_session_does_not_depend_on_what_ran_before():
     alone, _ = _protocol("compiled", seed=7)
     _protocol("compiled", seed=8)  # another network's wiring passes through the shared binary
+    clear_memos()  # run the binary again instead of answering from the memo
     again, _ = _protocol("compiled", seed=7)
     assert [r.fear_rate_cs for r in alone] == [r.fear_rate_cs for r in again]
+
+
+def test_a_repeated_session_is_answered_from_the_memo_with_the_same_readouts():
+    with overridden(engine="compiled"):
+        first = BLANetwork(BLAConfig.quick(), learning_rule(), seed=9)
+        rule = learning_rule()
+        binary = compiled_bla(first.config, rule, schedule_bins(len(CONDITION), first.config)[1]).binary
+        runs = binary.timers["runs"]
+        a = first.run_trials(CONDITION, Modulators())
+        b = BLANetwork(BLAConfig.quick(), rule, seed=9).run_trials(CONDITION, Modulators())  # same inputs
+        c = BLANetwork(BLAConfig.quick(), rule, seed=9).run_trials(CONDITION, Modulators(nmda_gain=0.5))
+    assert binary.timers["runs"] == runs + 2  # the second network's session was not run again
+    assert [r.fear_rate_cs for r in a] == [r.fear_rate_cs for r in b]
+    assert [r.fear_rate_cs for r in a] != [r.fear_rate_cs for r in c]
 
 
 def test_sessions_start_from_rest_with_fresh_input():

@@ -30,10 +30,12 @@ from ketasim.circuit.compiled import (
     auto_copies,
     simulate_pfc_compiled,
 )
+from ketasim.circuit.lhb import LHbConfig, RuntimeLHb
+from ketasim.circuit.lhb_compiled import compiled_lhb
 from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
 from ketasim.settings import settings
 
-__all__ = ["CompiledEngineUnavailable", "bla_engine", "engine", "simulate_requests"]
+__all__ = ["CompiledEngineUnavailable", "bla_engine", "engine", "lhb_engine", "simulate_requests"]
 
 _COPIES: dict[PFCConfig, int] = {}  # copies per run chosen for each network in this process: one binary per shape
 
@@ -115,3 +117,20 @@ def bla_engine(config: BLAConfig, rule: LearningRule, seed: int, bins: int):
             message = f"compiled BLA network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
             warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=2)
     return RuntimeBLA(config, rule, seed, bins)
+
+
+def lhb_engine(config: LHbConfig):
+    """The engine that records LHb conditions (``.simulate(conditions, seed) -> list[LHbReadout]``).
+
+    ``compiled`` (default): the shared binary of this shape
+    (:func:`ketasim.circuit.lhb_compiled.compiled_lhb`); ``runtime``, or when
+    no binary can be built (with a :class:`CompiledEngineUnavailable` warning):
+    a runtime network per call.
+    """
+    if engine() == "compiled":
+        try:
+            return compiled_lhb(config)
+        except Exception as exc:  # no C++ compiler, or the build failed
+            message = f"compiled LHb network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
+            warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=2)
+    return RuntimeLHb(config)

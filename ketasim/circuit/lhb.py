@@ -38,7 +38,10 @@ from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.parameters import param
 from ketasim.sampling import lognormal_mean_cv
 
-__all__ = ["LHbCondition", "LHbConfig", "LHbReadout", "burst_spikes", "simulate_lhb"]
+__all__ = [
+    "LHbCondition", "LHbConfig", "LHbDeclaration", "LHbReadout", "LHbRecord", "RuntimeLHb", "burst_spikes",
+    "constants", "lhb_readouts", "run_values", "signature", "simulate_lhb",
+]
 
 _P = "lhb"
 _D96 = "Destexhe, Contreras, Steriade, Sejnowski & Huguenard 1996 J Neurophysiol 76:2049 (thalamic relay cell)"
@@ -193,83 +196,182 @@ t_scale : 1 (constant)
 """
 
 
+VERSION = 1  # of the declaration: bump when it changes (compiled binaries are keyed by it)
+EXAMPLE_CELL = 0  # every copy records the membrane potential of its first cell, the most hyperpolarised one
+
+
+@dataclass
+class LHbRecord:
+    """What one run leaves: spikes (cell index over all copies, time in s) and the example cells' potentials.
+
+    ``trace_v_mV`` is samples × copies.
+    """
+
+    spike_i: np.ndarray
+    spike_t: np.ndarray
+    trace_t: np.ndarray
+    trace_v_mV: np.ndarray
+
+
+def constants() -> dict:
+    """The namespace every LHb network is built with (the active parameter set's values, Brian2 quantities)."""
+    import brian2 as b2
+
+    area = AREA_CM2() * b2.cm**2
+    per_cm2 = b2.msiemens / b2.cm**2
+    return {
+        "C": C_M() * b2.ufarad / b2.cm**2 * area,
+        "g_na": G_NA() * per_cm2 * area, "g_k": G_K() * per_cm2 * area, "g_t": G_T() * per_cm2 * area,
+        "g_l": G_L() * per_cm2 * area, "E_na": E_NA() * b2.mV, "E_k": E_K() * b2.mV, "E_ca": E_CA() * b2.mV,
+        "E_l": E_L() * b2.mV, "V_T": V_T() * b2.mV, "tau_ampa": TAU_AMPA_MS() * b2.ms,
+        "tau_nmda": TAU_NMDA_MS() * b2.ms,
+        "mg_slope": MG_SLOPE(), "mg_mM": MG_MM(), "mg_k": MG_K(),
+        "w_ampa": W_AMPA_NS() * b2.nS, "w_nmda": W_NMDA_NS() * b2.nS, "n_in": N_INPUTS(),
+        "barrage_rate": INPUT_RATE_HZ() * b2.Hz,
+    }
+
+
+def signature(config: LHbConfig, copies: int) -> str:
+    """A digest of everything compiled into a network of ``copies`` copies: sizes, timing, constants, equations."""
+    import hashlib
+
+    text = repr((VERSION, config, int(copies), sorted((k, repr(v)) for k, v in constants().items()), _EQS))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class LHbDeclaration:
+    """The LHb network with ``copies`` identical copies of the population, declared for either engine.
+
+    Every copy gets the same cells and the same input barrages; the copies
+    differ only in their NMDAR availability and T-channel scaling
+    (:func:`run_values`). The barrages are counter-based streams
+    (:func:`ketasim.circuit.background.uniform_function`), so both engines
+    draw the same ones from the seed.
+    """
+
+    def __init__(self, config: LHbConfig, copies: int):
+        import brian2 as b2
+
+        from ketasim.circuit.background import uniform_function
+
+        self.config, self.copies = config, int(copies)
+        n = config.n_cells
+        b2.defaultclock.dt = config.dt_ms * b2.ms
+        self.namespace = ns = {**constants(), "hashed_uniform": uniform_function()}
+        cells = b2.NeuronGroup(n * self.copies, _EQS, method="exponential_euler", threshold="v > -20*mV",
+                               refractory="v > -20*mV", namespace=ns, name="lhb_cells")
+        cells.v = ns["E_l"]
+        cells.h = 1.0
+        cells.h_T = 0.5
+        # Afferents arrive in synchronous barrages (upstream bursts): one Poisson source per cell, each
+        # event activating all of its afferents. The same barrages drive every copy.
+        sources = b2.NeuronGroup(n, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < barrage_rate * dt",
+                                 reset="", namespace=ns, name="lhb_inputs")
+        syn = b2.Synapses(sources, cells, on_pre="g_ampa_post += n_in * w_ampa\ns_nmda_post += n_in * w_nmda",
+                          namespace=ns, name="lhb_synapses")
+        syn.connect(i=np.tile(np.arange(n), self.copies), j=np.arange(n * self.copies))
+        self.spikes = b2.SpikeMonitor(cells, name="lhb_spikes")
+        self.trace = b2.StateMonitor(cells, "v", record=[c * n + EXAMPLE_CELL for c in range(self.copies)],
+                                     dt=0.2 * b2.ms, name="lhb_trace")
+        self.groups = {"lhb_cells": cells, "lhb_inputs": sources}
+        self.net = b2.Network(cells, sources, syn, self.spikes, self.trace)
+        self.duration = (config.warmup_s + config.duration_s) * b2.second
+
+
+def run_values(conditions: Sequence[LHbCondition], config: LHbConfig, seed: int) -> dict[str, object]:
+    """The network's per-run variables (``"group.variable"`` → value) for these conditions and this seed.
+
+    The seed sets each cell's K⁺ leak (the most hyperpolarised cell first, the
+    one every copy records) and the barrage streams.
+    """
+    import brian2 as b2
+
+    from ketasim.circuit.background import session_keys
+
+    n = config.n_cells
+    g_kl = lognormal_mean_cv(np.random.default_rng(seed), G_KL_MEAN(), G_KL_CV(), n)
+    example = int(np.argmax(g_kl))
+    g_kl[[EXAMPLE_CELL, example]] = g_kl[[example, EXAMPLE_CELL]]
+    area = AREA_CM2() * b2.cm**2
+    return {
+        "lhb_cells.g_kl": np.tile(g_kl, len(conditions)) * b2.msiemens / b2.cm**2 * area,
+        "lhb_cells.nmda_avail": np.repeat([c.nmda_available for c in conditions], n).astype(float),
+        "lhb_cells.t_scale": np.repeat([c.t_channel_scale for c in conditions], n).astype(float),
+        "lhb_inputs.key": session_keys(seed, 0, 1, n),
+    }
+
+
+class RuntimeLHb:
+    """The runtime engine: one Brian2 runtime network per call, every condition a copy of the population."""
+
+    def __init__(self, config: LHbConfig):
+        self.config = config
+
+    def simulate(self, conditions: Sequence[LHbCondition], seed: int) -> list[LHbReadout]:
+        import brian2 as b2
+
+        configure_brian()
+        b2.start_scope()
+        d = LHbDeclaration(self.config, len(conditions))
+        for name, value in run_values(conditions, self.config, seed).items():
+            group, variable = name.split(".")
+            setattr(d.groups[group], variable, value)
+        d.net.run(d.duration, namespace=d.namespace)
+        record = LHbRecord(np.asarray(d.spikes.i[:]), np.asarray(d.spikes.t[:] / b2.second),
+                           np.asarray(d.trace.t[:] / b2.second), np.asarray(d.trace.v[:] / b2.mV).T)
+        return lhb_readouts(record, self.config, len(conditions))
+
+
 def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = None,
                  seed: int = 0) -> list[LHbReadout]:
-    """Simulate every condition as an identical copy of the population (same cells, same seed) in one run.
+    """Simulate every condition as an identical copy of the population (same cells, same seed).
+
+    Runs on the engine of the ``engine`` setting: the compiled one by default
+    (:mod:`ketasim.circuit.lhb_compiled`, one copy per binary run, each
+    distinct condition once) or the runtime one (all copies in one network).
+    The copies are unconnected, so both give each condition the same spikes.
 
     Parameters
     ----------
     conditions : sequence of LHbCondition
     config : LHbConfig, optional
     seed : int
-        Seeds cell heterogeneity and the Poisson inputs.
+        Seeds cell heterogeneity and the barrage streams.
 
     Returns
     -------
     list of LHbReadout
         One per condition.
     """
-    import brian2 as b2
+    from ketasim.circuit.engine import lhb_engine
 
     config = config or LHbConfig()
-    configure_brian()
-    b2.start_scope()
-    b2.seed(seed)
-    b2.defaultclock.dt = config.dt_ms * b2.ms
-    n, n_cond = config.n_cells, len(conditions)
-    area = AREA_CM2() * b2.cm**2
-    per_cm2 = b2.msiemens / b2.cm**2
-    e_l = E_L()
-    namespace = {
-        "C": C_M() * b2.ufarad / b2.cm**2 * area,
-        "g_na": G_NA() * per_cm2 * area, "g_k": G_K() * per_cm2 * area, "g_t": G_T() * per_cm2 * area,
-        "g_l": G_L() * per_cm2 * area, "E_na": E_NA() * b2.mV, "E_k": E_K() * b2.mV, "E_ca": E_CA() * b2.mV,
-        "E_l": e_l * b2.mV, "V_T": V_T() * b2.mV, "tau_ampa": TAU_AMPA_MS() * b2.ms,
-        "tau_nmda": TAU_NMDA_MS() * b2.ms,
-        "mg_slope": MG_SLOPE(), "mg_mM": MG_MM(), "mg_k": MG_K(),
-        "w_ampa": W_AMPA_NS() * b2.nS, "w_nmda": W_NMDA_NS() * b2.nS,
-    }
-    cells = b2.NeuronGroup(n * n_cond, _EQS, method="exponential_euler", threshold="v > -20*mV",
-                           refractory="v > -20*mV", namespace=namespace, name="lhb_cells")
-    rng = np.random.default_rng(seed)
-    g_kl = lognormal_mean_cv(rng, G_KL_MEAN(), G_KL_CV(), n)
-    cells.g_kl = np.tile(g_kl, n_cond) * per_cm2 * area
-    cells.nmda_avail = np.repeat([c.nmda_available for c in conditions], n)
-    cells.t_scale = np.repeat([c.t_channel_scale for c in conditions], n)
-    cells.v = e_l * b2.mV
-    cells.h = 1.0
-    cells.h_T = 0.5
-    # Afferents arrive in synchronous barrages (upstream bursts): one Poisson source per cell, each
-    # event activating all of its afferents. The same barrages drive every copy.
-    sources = b2.PoissonGroup(n, INPUT_RATE_HZ() * b2.Hz, name="lhb_inputs")
-    syn = b2.Synapses(sources, cells, on_pre="g_ampa_post += n_in * w_ampa\ns_nmda_post += n_in * w_nmda",
-                      namespace={**namespace, "n_in": N_INPUTS()}, name="lhb_synapses")
-    syn.connect(i=np.tile(np.arange(n), n_cond), j=np.arange(n * n_cond))
-    spikes = b2.SpikeMonitor(cells, name="lhb_spikes")
-    example = int(np.argmax(g_kl))
-    trace = b2.StateMonitor(cells, "v", record=[c * n + example for c in range(n_cond)], dt=0.2 * b2.ms,
-                            name="lhb_trace")
-    net = b2.Network(cells, sources, syn, spikes, trace)
-    net.run((config.warmup_s + config.duration_s) * b2.second, namespace=namespace)
+    return lhb_engine(config).simulate(conditions, int(seed))
 
-    trains = spikes.spike_trains()
+
+def lhb_readouts(record: LHbRecord, config: LHbConfig, copies: int) -> list[LHbReadout]:
+    """Burst fraction, rate, bursting cells, spike trains and the example trace of each copy (after warm-up)."""
+    n = config.n_cells
+    order = np.argsort(record.spike_i, kind="stable")
+    cuts = np.searchsorted(record.spike_i[order], np.arange(n * copies + 1))
+    times = record.spike_t[order]
     isi_max_ms, silence_ms = BURST_ISI_MAX_MS(), BURST_SILENCE_MS()
+    keep = record.trace_t >= config.warmup_s
     readouts = []
-    for c in range(n_cond):
+    for c in range(copies):
         cell_trains = []
         for k in range(n):
-            t = np.asarray(trains[c * n + k] / b2.second)
+            t = np.sort(times[cuts[c * n + k]:cuts[c * n + k + 1]])
             cell_trains.append(t[t >= config.warmup_s] - config.warmup_s)
         masks = [burst_spikes(t, isi_max_ms, silence_ms) for t in cell_trains]
         total = sum(t.size for t in cell_trains)
         in_bursts = sum(int(m.sum()) for m in masks)
-        keep = np.asarray(trace.t / b2.second) >= config.warmup_s
         readouts.append(LHbReadout(
             burst_fraction=in_bursts / total if total else 0.0,
             rate_hz=total / (n * config.duration_s),
             bursting_cells=float(np.mean([m.any() for m in masks])),
             spike_trains=cell_trains,
-            example_t_s=np.asarray(trace.t / b2.second)[keep] - config.warmup_s,
-            example_v_mV=np.asarray(trace.v[c] / b2.mV)[keep],
+            example_t_s=record.trace_t[keep] - config.warmup_s,
+            example_v_mV=record.trace_v_mV[keep, c],
         ))
     return readouts
