@@ -2,7 +2,7 @@
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/fear_sweep_scaling.py [--doses 8] [--seeds 8]
+    PYTHONPATH=. python benchmarks/fear_sweep_scaling.py [--doses 8] [--seeds 8] [--dask]
 
 A dose × seed grid (quick profile: the 120-cell BLA) of a fear protocol:
 ketamine i.p. a day before five CS–US pairings, a test the next day,
@@ -10,8 +10,12 @@ extinction and a retention test. Each point runs four BLA sessions on the
 compiled engine plus the PFC circuit and the signalling cascade. Caches are
 warmed first by a two-point sweep on two workers (not timed), so both runs
 find the compiled binaries on disk. The naive baseline is the one-worker
-run. Last line: JSON with ``scaling`` (one worker's wall time over two
-workers') and points per second.
+run. With ``--dask`` the same grid also runs on a local Dask cluster
+(``distributed.LocalCluster``, one single-threaded worker process per
+core, reached through its scheduler address as ``--scheduler`` would) with
+one and with two workers, each cluster warmed up the same way. Last line:
+JSON with ``scaling`` (one worker's wall time over two workers'), points per
+second and, with ``--dask``, ``dask_scaling``.
 """
 
 from __future__ import annotations
@@ -46,22 +50,33 @@ def spec(doses: int, seeds: int):
                        "<benchmark>")
 
 
-def time_sweep(grid, workers: int) -> tuple[float, int]:
+def time_sweep(grid, workers: int, scheduler: str | None = None) -> tuple[float, int]:
     from ketasim.sweep.execute import run_sweep
 
     with tempfile.TemporaryDirectory(prefix="ketasim-bench-") as out:
         start = time.perf_counter()
-        summary = run_sweep(grid, Path(out) / "sweep", workers=workers, quick=True, progress=False)
+        summary = run_sweep(grid, Path(out) / "sweep", workers=workers, scheduler=scheduler, quick=True,
+                            progress=False)
         elapsed = time.perf_counter() - start
     if summary.failed:
         raise SystemExit(f"benchmark sweep had {summary.failed} failed points")
     return elapsed, summary.ran
 
 
+def time_on_dask(grid, workers: int) -> float:
+    """Wall time of the sweep on a fresh local Dask cluster of ``workers`` single-threaded processes (warmed up)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        time_sweep(spec(1, 2), workers, cluster.scheduler_address)  # warm-up: each worker loads its binaries
+        return time_sweep(grid, workers, cluster.scheduler_address)[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--doses", type=int, default=8, help=f"doses in the grid (max {len(DOSES)})")
     parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--dask", action="store_true", help="also run the grid on a local Dask cluster (1 and 2 workers)")
     args = parser.parse_args()
     time_sweep(spec(1, 2), workers=2)  # warm-up: compiled binaries, Cython modules, both worker slots
     grid = spec(args.doses, args.seeds)
@@ -69,8 +84,15 @@ def main() -> None:
     two, _ = time_sweep(grid, workers=2)
     print(f"{points} fear points: 1 worker {one:.1f} s ({points / one:.2f} points/s), "
           f"2 workers {two:.1f} s ({points / two:.2f} points/s): scaling {one / two:.2f}x")
-    print(json.dumps({"points": points, "one_worker_s": round(one, 1), "two_workers_s": round(two, 1),
-                      "scaling": round(one / two, 2), "points_per_s_two_workers": round(points / two, 3)}))
+    result = {"points": points, "one_worker_s": round(one, 1), "two_workers_s": round(two, 1),
+              "scaling": round(one / two, 2), "points_per_s_two_workers": round(points / two, 3)}
+    if args.dask:
+        dask_one, dask_two = time_on_dask(grid, 1), time_on_dask(grid, 2)
+        print(f"Dask LocalCluster: 1 worker {dask_one:.1f} s, 2 workers {dask_two:.1f} s: "
+              f"scaling {dask_one / dask_two:.2f}x")
+        result.update(dask_one_worker_s=round(dask_one, 1), dask_two_workers_s=round(dask_two, 1),
+                      dask_scaling=round(dask_one / dask_two, 2))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ketasim.cli import main
-from ketasim.reproduce import compare, holds
+from ketasim.reproduce import compare, equivalent, holds
 from ketasim.reproduce.experiment import FULL_SEEDS
 from ketasim.reproduce.runner import discover
 
@@ -45,6 +45,24 @@ def test_compare_uses_the_paired_t_interval():
     # Two seeds decide nothing unless their differences nearly agree (t(0.975, 1) = 12.7).
     assert not compare("x", [12.0, 13.0], [10.0, 10.0], "higher", 0.1).passed
     assert compare("x", [12.0, 12.01], [10.0, 10.0], "higher", 0.1).passed
+
+
+def test_equivalence_is_two_one_sided_t_tests_at_the_margin():
+    # d = 0.01, 0.02, 0.03: mean 0.02, SD 0.01, t(0.95, 2) = 2.91999: 90 % CI 0.02 -/+ 0.016858.
+    d = np.array([0.01, 0.02, 0.03])
+    check = equivalent("x", 1.0 + d, np.ones(3), 0.05)
+    assert check.passed and "[0.00314, 0.0369] (90 % CI), n = 3" in check.measured
+    assert not equivalent("x", 1.0 + d, np.ones(3), 0.035).passed  # the upper bound 0.0369 reaches past it
+    # A small mean is not enough: with spread (or one seed) the interval reaches past the margin.
+    assert not equivalent("x", [1.0, 1.2, 0.8, 1.01], [1.0] * 4, 0.05).passed
+    assert not equivalent("x", [1.0], [1.0], 0.05).passed
+    # One-sided (non-inferiority): only the upper bound counts.
+    assert equivalent("x", [0.5, 0.6, 0.55], [1.0] * 3, 0.05, bound="upper").passed
+    assert not equivalent("x", [0.5, 0.6, 0.55], [1.0] * 3, 0.05).passed
+    # Relative margins are fractions of the control mean.
+    assert equivalent("x", [10.1, 10.2, 10.15], [10.0] * 3, 0.05, relative=True).passed
+    with pytest.raises(ValueError):
+        equivalent("x", [1.0], [1.0], 0.0)
 
 
 def test_compare_rejects_unpaired_input():

@@ -14,9 +14,10 @@ from ketasim.reproduce.experiment import (
     Profile,
     by_seed,
     compare,
+    equivalent,
     holds,
     run_scenarios,
     scenario,
 )
 
-__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]
+__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "equivalent", "holds", "run_scenarios", "scenario"]

@@ -37,9 +37,10 @@ from ketasim.config import parameters_as_data, validate_scenario
 from ketasim.parameters import current
 from ketasim.scenario import simulate_many
 
-__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "holds", "run_scenarios", "scenario"]
+__all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "equivalent", "holds", "run_scenarios", "scenario"]
 
 CONFIDENCE = 0.95
+EQUIVALENCE_ALPHA = 0.05  # each one-sided test of an equivalence check (a 90 % interval)
 QUICK_SEEDS = (0, 1, 2, 3)
 FULL_SEEDS = tuple(range(10))
 
@@ -148,8 +149,8 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1e4 else f"{x:.3e}"
 
 
-def _interval(differences: np.ndarray) -> tuple[float, float]:
-    """95 % paired t interval of the mean of paired differences (degenerate for one value or no spread).
+def _interval(differences: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Paired t interval (95 % by default) of the mean of paired differences (degenerate for one value or no spread).
 
     Student's t, not a bootstrap: at the few seeds an arm runs a percentile
     bootstrap is too narrow (with n = 2 it takes only three distinct values);
@@ -158,7 +159,7 @@ def _interval(differences: np.ndarray) -> tuple[float, float]:
     d = np.asarray(differences, dtype=float)
     if d.size < 2 or np.ptp(d) == 0:
         return float(d.mean()), float(d.mean())
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
     return float(d.mean()) - half, float(d.mean()) + half
 
 
@@ -207,6 +208,58 @@ def compare(claim: str, treatment: Iterable[float], control: Iterable[float], di
     measured = (f"{_fmt(float(t.mean()))} vs {_fmt(base)}{u}: Δ = {_fmt(effect)}{rel} "
                 f"[{_fmt(low)}, {_fmt(high)}], n = {t.size}")
     return Check(claim, criterion, measured, passed, _finite(size))
+
+
+def equivalent(claim: str, treatment: Iterable[float], control: Iterable[float], margin: float, unit: str = "",
+               relative: bool = False, bound: str = "both") -> Check:
+    """Check that ``treatment`` does *not* differ from ``control`` (paired by seed) by more than ``margin``.
+
+    Two one-sided paired t-tests (TOST, Schuirmann 1987) at α = 0.05: the
+    check passes when the 90 % paired t interval of the differences lies
+    inside ``(-margin, +margin)``. A small mean alone is not evidence of no
+    effect; with too few seeds or too much spread the interval reaches past
+    the margin and the check fails.
+
+    Parameters
+    ----------
+    claim : str
+        The claim in words.
+    treatment, control : iterable of float
+        One value per seed, same seed order.
+    margin : float
+        Largest difference that counts as no effect (> 0), in ``unit``; with
+        ``relative`` a fraction of the control mean.
+    unit : str
+        Unit of the values, for the report.
+    relative : bool
+        Judge the difference as a fraction of the control mean.
+    bound : {"both", "upper", "lower"}
+        ``upper``: only "not higher by more than ``margin``" (a one-sided
+        non-inferiority test when higher is worse); ``lower`` the mirror.
+    """
+    if bound not in ("both", "upper", "lower"):
+        raise ValueError(f"bound must be 'both', 'upper' or 'lower', not {bound!r}")
+    if not margin > 0:
+        raise ValueError(f"margin must be > 0, not {margin!r}")
+    t, c = np.asarray(list(treatment), float), np.asarray(list(control), float)
+    if t.shape != c.shape or t.size == 0:
+        raise ValueError("treatment and control need one value per seed each, the same seeds")
+    d = t - c
+    base = float(c.mean())
+    scale = abs(base) if relative and base != 0 else 1.0
+    effect = float(d.mean())
+    low, high = _interval(d, confidence=1 - 2 * EQUIVALENCE_ALPHA)
+    inside = {"both": -margin < low / scale and high / scale < margin, "upper": high / scale < margin,
+              "lower": -margin < low / scale}[bound]
+    passed = bool(inside and math.isfinite(effect) and t.size > 1)
+    u = f" {unit}" if unit else ""
+    m = f"{margin * 100:.0f} % of control" if relative else f"{_fmt(margin)}{u}"
+    side = {"both": f"inside ±{m}", "upper": f"below +{m}", "lower": f"above −{m}"}[bound]
+    criterion = f"no effect: 90 % CI of the paired difference {side} (TOST, α = 0.05)"
+    rel = f" ({effect / scale * 100:+.0f} %)" if relative else ""
+    measured = (f"{_fmt(float(t.mean()))} vs {_fmt(base)}{u}: Δ = {_fmt(effect)}{rel} "
+                f"[{_fmt(low)}, {_fmt(high)}] (90 % CI), n = {t.size}")
+    return Check(claim, criterion, measured, passed, _finite(effect / scale))
 
 
 def _finite(value: float) -> float | None:
