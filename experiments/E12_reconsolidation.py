@@ -20,7 +20,8 @@ SOURCES = ("Nader, Schafe & LeDoux 2000 Nature 406:722 (anisomycin after reactiv
            "call for ketamine during reconsolidation")
 FITTED = "memory.k_consolidate, memory.tau_labile (fitted to Schafe & LeDoux 2000 and Nader 2000 windows)"
 NOTE = ("The window is not reproduced for ketamine, and left failing: ketamine lowers CS+ freezing at the test "
-        "as much outside the window as inside it (-0.11 and -0.09 of freezing, full profile, 10 seeds), so the "
+        "as much outside the window as inside it (-0.11 and -0.09 of freezing, full profile, 10 seeds; outside, "
+        "the equivalence test's 90 % interval [-0.154, -0.063] lies wholly beyond the -0.05 margin), so the "
         "drop is not a reconsolidation effect. Both doses raise IL (PFC) and BLA synaptic strength for days, and "
         "the stronger IL input suppresses fear expression at a test two days later whether or not the memory was "
         "labile; the memory itself is weakened only slightly. An i.p. dose blocks BLA NMDARs (and so the CCK-B "

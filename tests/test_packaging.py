@@ -49,7 +49,8 @@ def test_the_wheel_carries_the_package_experiments_and_configs_and_nothing_else(
                    check=True)
     (wheel,) = tmp_path.glob("ketasim-*.whl")
     names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("ketasim-")}  # not dist-info
-    expected = {f"ketasim/experiments/{p.name}" for p in (ROOT / "experiments").iterdir() if p.is_file()}
+    expected = {f"ketasim/{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "experiments").rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}  # the scripts and the data they read
     expected |= {f"ketasim/{p.relative_to(ROOT)}" for p in ROOT.glob("configs/**/*.yaml")}
     expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "ketasim").rglob("*")
                  if p.is_file() and "__pycache__" not in p.parts}

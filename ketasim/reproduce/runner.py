@@ -183,7 +183,8 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         "",
         "Each effect the review describes, run as an experiment (`experiments/`), with its figure and an honest "
         "check of the claim against the numbers the model produced. Seeds are paired across conditions; where "
-        "a check spans seeds, the 95 % paired t interval of the difference must exclude 0.",
+        "a check of an effect spans seeds, the 95 % paired t interval of the difference must exclude 0; a claim "
+        "of no effect is an equivalence test (TOST): the 90 % interval must lie inside the stated margin.",
         "",
         _provenance(rows, meta),
         "",
