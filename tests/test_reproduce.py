@@ -65,6 +65,17 @@ def test_equivalence_is_two_one_sided_t_tests_at_the_margin():
         equivalent("x", [1.0], [1.0], 0.0)
 
 
+def test_seeds_for_power_matches_the_noncentral_t():
+    from ketasim.reproduce.experiment import seeds_for_power
+
+    # One-sample (paired) t-test, alpha 0.05 two-sided, power 0.8: d = 1.0 needs n = 10, d = 0.5 n = 34,
+    # d = 0.8 n = 15 (the standard a priori sample sizes, e.g. G*Power 3, Faul et al. 2007).
+    assert (seeds_for_power(1.0, 1.0), seeds_for_power(1.0, 0.5), seeds_for_power(2.0, 1.6)) == (10, 34, 15)
+    assert seeds_for_power(0.0, 0.1) == 2
+    check = compare("x", [0.5, 0.6, 0.55], [1.0, 1.1, 1.0], "lower", 0.3)
+    assert "(80 % power at the minimum effect: n ≥ " in check.measured
+
+
 def test_compare_rejects_unpaired_input():
     with pytest.raises(ValueError):
         compare("x", [1.0, 2.0], [1.0], "lower", 0.0)

@@ -40,6 +40,7 @@ from ketasim.scenario import simulate_many
 __all__ = ["Check", "Outcome", "Profile", "by_seed", "compare", "equivalent", "holds", "run_scenarios", "scenario"]
 
 CONFIDENCE = 0.95
+POWER = 0.8  # of a check at its minimum effect, for the seed count the report states
 EQUIVALENCE_ALPHA = 0.05  # each one-sided test of an equivalence check (a 90 % interval)
 QUICK_SEEDS = (0, 1, 2, 3)
 FULL_SEEDS = tuple(range(10))
@@ -163,6 +164,26 @@ def _interval(differences: np.ndarray, confidence: float = CONFIDENCE) -> tuple[
     return float(d.mean()) - half, float(d.mean()) + half
 
 
+def seeds_for_power(sd: float, effect: float, power: float = POWER, max_seeds: int = 1000) -> int:
+    """Paired seeds a check needs to detect ``effect`` with ``power`` at the spread ``sd`` of its differences.
+
+    The smallest n ≥ 2 at which a paired t interval (95 %) excludes 0 with
+    probability ``power`` when the true mean difference is ``effect`` and
+    its SD ``sd`` (the noncentral t distribution; Cohen 1988, ch. 2).
+    Deterministic differences (``sd`` = 0) need 2; ``max_seeds`` caps the search.
+    """
+    effect, sd = abs(float(effect)), float(sd)
+    if effect == 0 or not math.isfinite(effect) or not math.isfinite(sd):
+        return max_seeds
+    if sd == 0:
+        return 2
+    for n in range(2, max_seeds + 1):
+        critical = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
+        if stats.nct.sf(critical, n - 1, effect * math.sqrt(n) / sd) >= power:
+            return n
+    return max_seeds
+
+
 def compare(claim: str, treatment: Iterable[float], control: Iterable[float], direction: str,
             min_effect: float, unit: str = "", relative: bool = False) -> Check:
     """Check that ``treatment`` differs from ``control`` (paired by seed) in ``direction`` by at least ``min_effect``.
@@ -185,7 +206,8 @@ def compare(claim: str, treatment: Iterable[float], control: Iterable[float], di
 
     The check passes when the mean paired difference has the claimed sign,
     its size is at least ``min_effect``, and the 95 % paired t interval of
-    the differences excludes zero.
+    the differences excludes zero. The report adds the seeds that 80 % power
+    at ``min_effect`` needs with the measured spread (:func:`seeds_for_power`).
     """
     if direction not in ("lower", "higher"):
         raise ValueError(f"direction must be 'lower' or 'higher', not {direction!r}")
@@ -207,6 +229,10 @@ def compare(claim: str, treatment: Iterable[float], control: Iterable[float], di
     rel = f" ({size * sign * 100:+.0f} %)" if relative else ""
     measured = (f"{_fmt(float(t.mean()))} vs {_fmt(base)}{u}: Δ = {_fmt(effect)}{rel} "
                 f"[{_fmt(low)}, {_fmt(high)}], n = {t.size}")
+    if t.size > 1 and min_effect > 0:
+        absolute = min_effect * abs(base) if relative else min_effect
+        needed = seeds_for_power(float(d.std(ddof=1)), absolute)
+        measured += f" (80 % power at the minimum effect: n ≥ {needed})"
     return Check(claim, criterion, measured, passed, _finite(size))
 
 
