@@ -127,6 +127,39 @@ def test_anisomycin_after_training_cuts_freezing_as_much_as_in_rats(consolidatio
     assert consolidation["anisomycin_early"]["freezing"] < 0.6 * consolidation["control"]["freezing"]
 
 
+@pytest.fixture(scope="module")
+def contextual(run_quick):
+    """Contextual fear conditioning: three unsignalled footshocks in context A, tests in A and B, context extinction."""
+    return run_quick({"species": "mouse", "seed": 0, "protocol": [
+        {"event": "test", "at": "0 h", "cues": ["context"]},
+        {"event": "conditioning", "at": "1 h", "cs": "context", "trials": 3},
+        {"event": "test", "at": "24 h", "cues": ["context"]},
+        {"event": "test", "at": "25 h", "cues": ["context"], "context": "B"},
+        {"event": "extinction", "at": "48 h", "cs": "context", "trials": 16},
+        {"event": "test", "at": "72 h", "cues": ["context"]},
+    ]})
+
+
+def test_contextual_conditioning_and_context_extinction_run(contextual):
+    m = contextual.metrics
+    assert {f"freezing_context_test{k}" for k in range(1, 5)} <= set(m)
+    assert all(0.0 <= m[f"freezing_context_test{k}"] <= 1.0 for k in range(1, 5))
+    with pytest.raises(ConfigError, match="cs"):
+        validate_scenario(fear_scenario({"event": "reactivation", "at": "2 h", "cs": "context"}))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap (issue 17): the BLA learns almost no context fear. Potentiation needs the CCK-B gate, which needs "
+    "CCK released by NMDAR Ca2+ at coincident pre- and postsynaptic activity; during an unsignalled 0.3-s US the "
+    "4-Hz context fibres release too little, so three shocks raise the context weights from 0.50 to 0.51 (a CS "
+    "paired five times goes to 0.84) and context freezing stays near 0. The catalogue's contextual-fear controls "
+    "freeze substantially (sizes not read yet: docs/literature/timing-catalogue.md); 0.2 above pre-conditioning "
+    "freezing is a lower bound."))
+def test_contextual_conditioning_produces_context_fear(contextual):
+    m = contextual.metrics
+    assert m["freezing_context_test2"] > m["freezing_context_test1"] + 0.2
+
+
 def test_nmdar_block_during_acquisition_weakens_the_memory(consolidation):
     control, during, late = (consolidation[k] for k in ("control", "ketamine_acquisition", "ketamine_late"))
     assert during["freezing"] < 0.6 * control["freezing"]

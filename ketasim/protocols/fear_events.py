@@ -32,6 +32,9 @@ CONTEXTS = ("A", "B")
 # Field order below is the order fields are checked (the first bad one is reported).
 CUES = ("plus", "minus", "context")
 CS = ("plus", "minus")
+# What a conditioning or extinction session presents: a CS, or the context alone (unsignalled footshocks in
+# it: contextual fear conditioning; exposure to it without shock: context extinction).
+TRAINED = (*CS, "context")
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,15 @@ def _cues(value: Any) -> tuple[str, ...]:
 
 Context = Annotated[str, Choice(CONTEXTS)]
 Cs = Annotated[str, Choice(CS)]
+Trained = Annotated[str, Choice(TRAINED)]
 
 
 class ConditioningEvent(Event):
-    """fear conditioning: `trials` CS-US pairings (default 5) in `context` (A|B)"""
+    """fear conditioning: `trials` CS-US pairings (default 5) in `context` (A|B); `cs: context` gives unsignalled footshocks (contextual fear conditioning)"""
 
     event: Literal["conditioning"]
     trials: Annotated[int, Whole(1, 50)] = 5
-    cs: Cs = "plus"
+    cs: Trained = "plus"
     us_strength: Annotated[float, Number(0.0, 3.0)] = 1.0
     context: Context = "A"
 
@@ -104,11 +108,11 @@ class TestEvent(Event):
 
 
 class ExtinctionEvent(Event):
-    """extinction: `trials` CS-alone presentations (default 16) in `context`"""
+    """extinction: `trials` CS-alone presentations (default 16) in `context`; `cs: context` exposes the context alone"""
 
     event: Literal["extinction"]
     trials: Annotated[int, Whole(1, 200)] = 16
-    cs: Cs = "plus"
+    cs: Trained = "plus"
     context: Context = "A"
 
     def settings(self) -> FearSession:
