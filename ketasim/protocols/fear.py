@@ -6,9 +6,12 @@ event, in time order:
 1. the memory traces consolidate from the previous session up to this one
    (:func:`ketasim.protocols.memory.consolidate`) with protein synthesis
    ``P(t)`` (BLA mTORC1 activity from the signalling layer when present, times
-   the ``mtor`` switch) and the plasticity gate ``G(t) = N(t) · cck · cckbr``,
-   where ``N(t) = (1 − BLA NMDAR block) · BLA NMDAR expression`` is the
-   available NMDAR conductance relative to an untreated animal;
+   the ``mtor`` switch) and the plasticity gate
+   ``G(t) = (1 − d (1 − N(t))) · cck · cckbr``, where
+   ``N(t) = (1 − BLA NMDAR block) · BLA NMDAR expression`` is the available
+   NMDAR conductance relative to an untreated animal and ``d`` the trace's
+   NMDAR dependence (none for fear memory, full for extinction memory:
+   :data:`ketasim.protocols.memory.NMDAR_DEPENDENCE`);
 2. the BLA circuit runs the session with the traces' weights and the
    moment's modulators (available NMDARs ``N``, IL, BLA and hippocampal
    synaptic strength: the last scales the context input);
@@ -37,7 +40,7 @@ from ketasim.circuit.bla import (
 )
 from ketasim.plasticity.equations import learning_rule
 from ketasim.protocols import fear_events
-from ketasim.protocols.memory import MemoryTrace, consolidate_course, destabilise
+from ketasim.protocols.memory import NMDAR_DEPENDENCE, MemoryTrace, consolidate_course, destabilise
 
 __all__ = ["FEAR_EVENTS", "FearInputs", "FearOutcome", "available_nmdar", "fear_figure", "run_sessions"]
 
@@ -144,8 +147,10 @@ def run_sessions(
             p = p * (1.0 - blocked(t))
         return p
 
-    def gate(t: np.ndarray) -> np.ndarray:
-        return nmdar(t) * cck * cckbr
+    def gate_of(dependence: float) -> Signal:
+        return lambda t: (1.0 - dependence * (1.0 - nmdar(t))) * cck * cckbr
+
+    gate = {kind: gate_of(NMDAR_DEPENDENCE[kind]()) for kind in NMDAR_DEPENDENCE}
 
     config = BLAConfig(principal_cells=principal_cells or profile_cells(quick), cs_overlap=cs_overlap)
     network = BLANetwork(config, learning_rule(), seed=seed)
@@ -191,14 +196,14 @@ def run_sessions(
     return FearOutcome(columns, _test_metrics(tests), log)
 
 
-def _consolidate(traces, memory, recorded: int, times: np.ndarray, n_grid: int, synthesis, gate) -> None:
+def _consolidate(traces, memory, recorded: int, times: np.ndarray, n_grid: int, synthesis, gate: dict) -> None:
     """Consolidate every trace through ``times`` (``times[0]`` = now) and record the memory states.
 
-    ``times[1:n_grid + 1]`` are the grid points from index ``recorded`` on; a
+    ``gate`` maps a trace kind to its gate. ``times[1:n_grid + 1]`` are the grid points from index ``recorded`` on; a
     session time off the grid may follow them.
     """
     for pathway, trace in traces.items():
-        means = consolidate_course(trace, times, synthesis, gate)
+        means = consolidate_course(trace, times, synthesis, gate[trace.kind])
         if pathway in memory:
             memory[pathway][recorded:recorded + n_grid] = means[1:n_grid + 1]
 

