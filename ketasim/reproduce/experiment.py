@@ -170,12 +170,12 @@ def seeds_for_power(sd: float, effect: float, power: float = POWER, max_seeds: i
     The smallest n ≥ 2 at which a paired t interval (95 %) excludes 0 with
     probability ``power`` when the true mean difference is ``effect`` and
     its SD ``sd`` (the noncentral t distribution; Cohen 1988, ch. 2).
-    Deterministic differences (``sd`` = 0) need 2; ``max_seeds`` caps the search.
+    Deterministic differences (``sd`` 0 up to rounding) need 2; ``max_seeds`` caps the search.
     """
     effect, sd = abs(float(effect)), float(sd)
     if effect == 0 or not math.isfinite(effect) or not math.isfinite(sd):
         return max_seeds
-    if sd == 0:
+    if sd <= 1e-9 * effect:  # deterministic up to rounding (the noncentral t is not finite there)
         return 2
     for n in range(2, max_seeds + 1):
         critical = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
