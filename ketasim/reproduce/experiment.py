@@ -164,6 +164,14 @@ def _interval(differences: np.ndarray, confidence: float = CONFIDENCE) -> tuple[
     return float(d.mean()) - half, float(d.mean()) + half
 
 
+def _paired(treatment: Iterable[float], control: Iterable[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Treatment, control and their paired differences as arrays (one value per seed, same seeds)."""
+    t, c = np.asarray(list(treatment), float), np.asarray(list(control), float)
+    if t.shape != c.shape or t.size == 0:
+        raise ValueError("treatment and control need one value per seed each, the same seeds")
+    return t, c, t - c
+
+
 def seeds_for_power(sd: float, effect: float, power: float = POWER, max_seeds: int = 1000) -> int:
     """Paired seeds a check needs to detect ``effect`` with ``power`` at the spread ``sd`` of its differences.
 
@@ -211,10 +219,7 @@ def compare(claim: str, treatment: Iterable[float], control: Iterable[float], di
     """
     if direction not in ("lower", "higher"):
         raise ValueError(f"direction must be 'lower' or 'higher', not {direction!r}")
-    t, c = np.asarray(list(treatment), float), np.asarray(list(control), float)
-    if t.shape != c.shape or t.size == 0:
-        raise ValueError("treatment and control need one value per seed each, the same seeds")
-    d = t - c
+    t, c, d = _paired(treatment, control)
     sign = -1.0 if direction == "lower" else 1.0
     effect = float(d.mean())
     low, high = _interval(d)
@@ -248,10 +253,8 @@ def equivalent(claim: str, treatment: Iterable[float], control: Iterable[float],
 
     Parameters
     ----------
-    claim : str
-        The claim in words.
-    treatment, control : iterable of float
-        One value per seed, same seed order.
+    claim, treatment, control
+        As for :func:`compare`.
     margin : float
         Largest difference that counts as no effect (> 0), in ``unit``; with
         ``relative`` a fraction of the control mean.
@@ -267,10 +270,7 @@ def equivalent(claim: str, treatment: Iterable[float], control: Iterable[float],
         raise ValueError(f"bound must be 'both', 'upper' or 'lower', not {bound!r}")
     if not margin > 0:
         raise ValueError(f"margin must be > 0, not {margin!r}")
-    t, c = np.asarray(list(treatment), float), np.asarray(list(control), float)
-    if t.shape != c.shape or t.size == 0:
-        raise ValueError("treatment and control need one value per seed each, the same seeds")
-    d = t - c
+    t, c, d = _paired(treatment, control)
     base = float(c.mean())
     scale = abs(base) if relative and base != 0 else 1.0
     effect = float(d.mean())
