@@ -2,7 +2,7 @@
 
 Usage::
 
-    PYTHONPATH=. python docs/examples/timing_atlas.py [--seeds 6] [--quick] [--workers 2] [--out DIR]
+    PYTHONPATH=. python docs/examples/timing_atlas.py [--seeds 6] [--quick] [--workers 2] [--out DIR] [--table FILE]
 
 Reads ``experiments/data/timing_catalogue.yaml`` and runs every entry whose
 protocol, dose and timing the catalogue gives and the model can express, each
@@ -14,8 +14,8 @@ interval lies inside ±0.05 (:func:`ketasim.reproduce.equivalent`), else
 ``unclear``; it matches when it equals the published direction for that dose
 (a dose the entry lists as effective takes the entry's direction, one it lists
 as ineffective ``none``). Entries the model cannot run are listed with the
-reason. Writes ``timing_atlas.json`` and ``timing_atlas.md`` (a table) to
-``--out`` and prints the table.
+reason. Writes ``timing_atlas.json`` to ``--out``, prints the table (markdown)
+and, with ``--table``, writes it to that file too.
 
 The protocols are modelling choices, the same for every entry of a kind
 (readout in brackets):
@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the quick circuits (120-cell BLA)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "docs" / "examples"))
+    parser.add_argument("--table", help="also write the markdown table to this file")
     args = parser.parse_args()
     catalogue = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
     runnable = [e for e in catalogue if why_not(e) is None]
@@ -217,7 +218,8 @@ def main() -> None:
                  f"{args.seeds} seeds, {summary['profile']} profile).")
     lines.append("")
     lines.append("Not run: " + "; ".join(f"{i} ({why})" for i, why in skipped) + ".")
-    (out / "timing_atlas.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if args.table:
+        Path(args.table).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     print(json.dumps(summary))
 
