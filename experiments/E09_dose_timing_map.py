@@ -24,7 +24,9 @@ CLAIM = ("Ketamine near the time of trauma, or at anaesthetic/sedative doses, ca
          "delayed sub-anaesthetic dose does not (a dose × timing map showing where it helps and where it harms).")
 SOURCES = ("Schönenberg et al. 2005/2008 and the review's observational report (ketamine within 3 days of injury, "
            "more acute stress disorder and PTSD); McGhee et al. 2008 (intra-operative ketamine, less PTSD); "
-           "Juven-Wetzler et al. 2014 Eur Neuropsychopharmacol 24:469 (rats: ketamine right after stress, worse)")
+           "Juven-Wetzler et al. 2014 Eur Neuropsychopharmacol 24:469 (rats: ketamine 1 h after predator-scent stress "
+           "did not prevent posttraumatic stress responses, title and design read; a worsening is recalled, not "
+           "verified: docs/literature/timing-catalogue.md, T24)")
 FITTED = "none"
 NOTE = ("The harm half is not reproduced, and left failing, by a hair: the worst cell, 200 mg/kg 15 min after the "
         "trauma, raises day-21 CS+ freezing by 0.0498 [0.037, 0.063] against a criterion of 0.05 (full profile: "
