@@ -77,14 +77,6 @@ def test_seeds_for_power_matches_the_noncentral_t():
     assert "(80 % power at the minimum effect: n ≥ " in check.measured
 
 
-def test_a_powered_profile_adds_seeds_to_the_full_profile_only():
-    from ketasim.reproduce import Profile
-
-    full, quick = Profile.make(False), Profile.make(True)
-    assert full.powered(40).seeds == tuple(range(40)) and not full.powered(40).quick
-    assert full.powered(5) is full and quick.powered(40) is quick
-
-
 def test_compare_rejects_unpaired_input():
     with pytest.raises(ValueError):
         compare("x", [1.0, 2.0], [1.0], "lower", 0.0)

@@ -69,17 +69,6 @@ class Profile:
     def name(self) -> str:
         return "quick" if self.quick else "full"
 
-    def powered(self, seeds: int) -> Profile:
-        """The full profile with at least ``seeds`` seeds (a check's power needs them); the quick one unchanged.
-
-        An experiment whose checks need more than :data:`FULL_SEEDS` for 80 %
-        power at their minimum effect (the seed count every check reports)
-        runs with this profile and returns it as ``Outcome.ran_as``.
-        """
-        if self.quick or seeds <= len(self.seeds):
-            return self
-        return Profile(quick=False, seeds=tuple(range(seeds)))
-
 
 @dataclass(frozen=True)
 class Check:

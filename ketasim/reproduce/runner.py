@@ -120,8 +120,7 @@ def execute_experiment(path: str, quick: bool, out: str, parameters: Mapping[str
         row.update(checks=[asdict(c) for c in outcome.checks], numbers=_plain(outcome.numbers),
                    passed=outcome.passed, figure=figure.name if save_figure else "", error="")
         if outcome.ran_as is not None and outcome.ran_as != profile:
-            label = profile.name if outcome.ran_as.quick == profile.quick else f"{profile.name}, {outcome.ran_as.name} circuits"
-            row.update(profile=label, seeds=list(outcome.ran_as.seeds))
+            row.update(profile=f"{profile.name}, {outcome.ran_as.name} circuits", seeds=list(outcome.ran_as.seeds))
     except Exception as exc:  # one broken experiment must not stop the others
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         row.update(checks=[], numbers={}, passed=False, figure="",
