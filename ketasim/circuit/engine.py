@@ -110,13 +110,7 @@ def bla_engine(config: BLAConfig, rule: LearningRule, seed: int, bins: int):
     ``runtime``, or when no binary can be built (with a
     :class:`CompiledEngineUnavailable` warning): a runtime network of this seed.
     """
-    if engine() == "compiled":
-        try:
-            return compiled_bla(config, rule, bins)
-        except Exception as exc:  # no C++ compiler, or the build failed
-            message = f"compiled BLA network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
-            warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=2)
-    return RuntimeBLA(config, rule, seed, bins)
+    return _compiled_engine(lambda: compiled_bla(config, rule, bins), "BLA") or RuntimeBLA(config, rule, seed, bins)
 
 
 def lhb_engine(config: LHbConfig):
@@ -127,10 +121,17 @@ def lhb_engine(config: LHbConfig):
     no binary can be built (with a :class:`CompiledEngineUnavailable` warning):
     a runtime network per call.
     """
-    if engine() == "compiled":
-        try:
-            return compiled_lhb(config)
-        except Exception as exc:  # no C++ compiler, or the build failed
-            message = f"compiled LHb network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
-            warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=2)
-    return RuntimeLHb(config)
+    return _compiled_engine(lambda: compiled_lhb(config), "LHb") or RuntimeLHb(config)
+
+
+def _compiled_engine(build, label: str):
+    """The compiled engine ``build()`` makes under the ``compiled`` setting; None (with a
+    :class:`CompiledEngineUnavailable` warning) if it cannot be built, or under the ``runtime`` setting."""
+    if engine() != "compiled":
+        return None
+    try:
+        return build()
+    except Exception as exc:  # no C++ compiler, or the build failed
+        message = f"compiled {label} network unavailable ({type(exc).__name__}: {exc}); using Brian2 runtime mode"
+        warnings.warn(message.replace("\n", " "), CompiledEngineUnavailable, stacklevel=3)
+        return None

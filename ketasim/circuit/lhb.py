@@ -352,7 +352,7 @@ def simulate_lhb(conditions: Sequence[LHbCondition], config: LHbConfig | None = 
 def lhb_readouts(record: LHbRecord, config: LHbConfig, copies: int) -> list[LHbReadout]:
     """Burst fraction, rate, bursting cells, spike trains and the example trace of each copy (after warm-up)."""
     n = config.n_cells
-    order = np.argsort(record.spike_i, kind="stable")
+    order = np.argsort(record.spike_i, kind="stable")  # stable: each cell's spikes stay in time order
     cuts = np.searchsorted(record.spike_i[order], np.arange(n * copies + 1))
     times = record.spike_t[order]
     isi_max_ms, silence_ms = BURST_ISI_MAX_MS(), BURST_SILENCE_MS()
@@ -361,7 +361,7 @@ def lhb_readouts(record: LHbRecord, config: LHbConfig, copies: int) -> list[LHbR
     for c in range(copies):
         cell_trains = []
         for k in range(n):
-            t = np.sort(times[cuts[c * n + k]:cuts[c * n + k + 1]])
+            t = times[cuts[c * n + k]:cuts[c * n + k + 1]]
             cell_trains.append(t[t >= config.warmup_s] - config.warmup_s)
         masks = [burst_spikes(t, isi_max_ms, silence_ms) for t in cell_trains]
         total = sum(t.size for t in cell_trains)

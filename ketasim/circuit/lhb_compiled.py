@@ -37,9 +37,8 @@ __all__ = ["CompiledLHb", "compiled_lhb"]
 class CompiledLHb:
     """The compiled LHb network (one copy of the population): its binary and how to record a condition on it."""
 
-    def __init__(self, config: LHbConfig):
+    def __init__(self, config: LHbConfig, key: str):
         self.config = config
-        key = signature(config, 1)
         directory = settings().shared_standalone_root() / f"lhb-{config.n_cells}-{key}"
         self.binary = StandaloneBinary(directory, key, self._declare, "lhb")
         self.timers = self.binary.timers
@@ -71,5 +70,5 @@ def compiled_lhb(config: LHbConfig) -> CompiledLHb:
     disk, or built."""
     key = signature(config, 1)
     if key not in _LOADED:
-        _LOADED[key] = CompiledLHb(config)
+        _LOADED[key] = CompiledLHb(config, key)
     return _LOADED[key]

@@ -118,6 +118,7 @@ class StandaloneBinary:
         (self.scratch / "static_arrays").symlink_to(self.directory / "static_arrays", target_is_directory=True)
         self._partners_of = ""  # digest of the partners the files in scratch hold
         self._memo: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()  # recent runs by their inputs' digest
+        self._memo_bytes = 0
         _BINARIES.add(self)
 
     def _build(self, declare: Callable[[], Declared]) -> dict:
@@ -214,8 +215,9 @@ class StandaloneBinary:
 
     def _remember(self, key: str, results: dict[str, np.ndarray]) -> None:
         self._memo[key] = results
-        while len(self._memo) > 1 and sum(a.nbytes for r in self._memo.values() for a in r.values()) > MEMO_BYTES:
-            self._memo.popitem(last=False)
+        self._memo_bytes += _nbytes(results)
+        while len(self._memo) > 1 and self._memo_bytes > MEMO_BYTES:
+            self._memo_bytes -= _nbytes(self._memo.popitem(last=False)[1])
 
     def _argument(self, name: str, array: np.ndarray) -> str:
         if array.size == 1:
@@ -225,6 +227,10 @@ class StandaloneBinary:
         return f"{name}={path}"
 
 
+def _nbytes(results: dict[str, np.ndarray]) -> int:
+    return sum(a.nbytes for a in results.values())
+
+
 _BINARIES: weakref.WeakSet[StandaloneBinary] = weakref.WeakSet()
 
 
@@ -232,3 +238,4 @@ def clear_memos() -> None:
     """Forget the remembered runs of every binary this process holds (the next runs run the binaries)."""
     for binary in list(_BINARIES):
         binary._memo.clear()
+        binary._memo_bytes = 0
