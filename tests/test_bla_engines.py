@@ -71,6 +71,36 @@ def test_a_repeated_session_is_answered_from_the_memo_with_the_same_readouts():
     assert [r.fear_rate_cs for r in a] != [r.fear_rate_cs for r in c]
 
 
+def test_the_binary_that_reads_its_constants_per_run_fires_the_same_spikes_as_the_compiled_in_one(monkeypatch):
+    import ketasim.circuit.engine as engines
+
+    literal, _ = _protocol("compiled", seed=4)
+    monkeypatch.setattr(engines, "compiled_bla", lambda *args: compiled_bla(*args, per_run=True))
+    per_run, w_per_run = _protocol("compiled", seed=4)
+    assert engines.compiled_bla(BLAConfig.quick(), learning_rule(), 4096).constants  # it ran the per-run binary
+    assert [(r.fear_rate_pre, r.fear_rate_cs, r.ext_rate_cs) for r in per_run] == [
+        (r.fear_rate_pre, r.fear_rate_cs, r.ext_rate_cs) for r in literal]
+    assert [r.freezing for r in per_run] == [r.freezing for r in literal]
+
+
+def test_other_values_of_compiled_in_constants_share_one_binary_and_change_the_run():
+    from ketasim.parameters import ParameterSet, using
+
+    config, bins = BLAConfig.quick(), schedule_bins(len(CONDITION), BLAConfig.quick())[1]
+    runs = {}
+    for g_us in (3.0, 2.4, 3.6):  # nS; 3.0 is the registry's value
+        with using(ParameterSet({"circuit.bla.g_us": g_us})), overridden(engine="compiled"):
+            engine = compiled_bla(config, learning_rule(), bins)
+            network = BLANetwork(config, learning_rule(), seed=3)
+            network.run_trials(CONDITION, Modulators())
+            runs[g_us] = (engine, network.weights()["cs_fear"].mean())
+    assert not runs[3.0][0].constants  # the registry's values: constants compiled in
+    assert runs[2.4][0].binary is runs[3.6][0].binary  # one binary for every other value
+    assert runs[2.4][0].constants["us_fear.g"] != runs[3.6][0].constants["us_fear.g"]
+    learned = {g: w for g, (_, w) in runs.items()}
+    assert learned[2.4] < learned[3.0] < learned[3.6]  # a stronger footshock synapse: more depolarisation, more LTP
+
+
 def test_sessions_start_from_rest_with_fresh_input():
     with overridden(engine="compiled"):
         network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=1)

@@ -85,3 +85,24 @@ def test_lhb_engines_fire_the_same_spikes():
             np.testing.assert_allclose(tc, tr, rtol=0, atol=2.5 * LHbConfig.quick().dt_ms * 1e-3)
         np.testing.assert_allclose(c.example_v_mV, r.example_v_mV, rtol=0, atol=1e-6)
     assert compiled[0].burst_fraction == compiled[2].burst_fraction
+
+
+def test_other_lhb_constants_run_one_binary_that_reads_them_per_run(monkeypatch):
+    import ketasim.circuit.engine as engines
+    from ketasim.circuit.lhb_compiled import compiled_lhb
+    from ketasim.parameters import ParameterSet, using
+
+    config, conditions = LHbConfig.quick(), [LHbCondition()]
+    with overridden(engine="compiled"):
+        literal = simulate_lhb(conditions, config, seed=2)
+        monkeypatch.setattr(engines, "compiled_lhb", lambda c: compiled_lhb(c, per_run=True))
+        per_run = simulate_lhb(conditions, config, seed=2)  # the registry's values, read per run
+        monkeypatch.undo()
+        assert [t.tolist() for t in per_run[0].spike_trains] == [t.tolist() for t in literal[0].spike_trains]
+        runs = {}
+        for rate in (2.0, 6.0):  # Hz, barrages per second; neither is the registry's (3 Hz)
+            with using(ParameterSet({"lhb.barrage_rate": rate})):
+                runs[rate] = (compiled_lhb(config), simulate_lhb(conditions, config, seed=2)[0].rate_hz)
+    assert not compiled_lhb(config).constants  # the registry's values: constants compiled in
+    assert runs[2.0][0].binary is runs[6.0][0].binary and runs[2.0][0].constants
+    assert runs[2.0][1] < runs[6.0][1]  # more barrages, more spikes

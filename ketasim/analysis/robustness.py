@@ -9,8 +9,10 @@ as :class:`~ketasim.analysis.sensitivity.SensitivityProblem` samples it
 (log-uniform where the range spans a factor of 2 or more). Draw ``k`` is one
 variant of the model: every experiment reruns under it
 (:func:`ketasim.reproduce.runner.execute_experiment` with ``parameters``), all
-of a draw's experiments in one worker process, so that the circuit code a
-draw's values compile is compiled once. Each experiment's draws are a Latin
+of a draw's experiments in one worker process, so that the runtime (Cython)
+code a draw's values compile is compiled once; the compiled BLA and LHb
+networks read a draw's constants per run from one shared binary of each
+shape (:func:`ketasim.circuit.bla_compiled.compiled_bla`). Each experiment's draws are a Latin
 hypercube over the parameters it reads (a hypercube's projection is one).
 Parameters compiled into the PFC network
 (:func:`ketasim.circuit.pfc.compiled_in`) are not varied: each value would

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.circuit.brian_setup import configure_brian
+from ketasim.circuit.brian_setup import configure_brian, is_scalar_constant, unit_name
 from ketasim.parameters import param
 
 __all__ = [
@@ -538,10 +538,16 @@ class BLADeclaration:
     stoppable : bool
         Add the group that ends a compiled run at the session's last step
         (a binary is compiled for its longest session).
+    constants_per_run : bool
+        Declare the constants of :func:`constants` as shared variables that
+        every run sets (:func:`constants_per_run_values` gives their values) instead
+        of compiling them in: one binary then serves every parameter set of
+        this shape (a robustness draw, a sensitivity sample).
     """
 
     def __init__(self, config: BLAConfig, rule: LearningRule, bins: int,
-                 partners: dict[str, np.ndarray] | None = None, stoppable: bool = False):
+                 partners: dict[str, np.ndarray] | None = None, stoppable: bool = False,
+                 constants_per_run: bool = False):
         import brian2 as b2
 
         from ketasim.circuit.background import ext_count_function, uniform_function
@@ -551,6 +557,13 @@ class BLADeclaration:
         b2.defaultclock.dt = config.dt_ms * b2.ms
         ns = constants(config, rule)
         literal, expectation_step, t_ref = ns.pop("_literal_weights_nS"), ns.pop("_expectation_step"), ns.pop("t_ref")
+        per_run = constants_per_run_values(config, rule) if constants_per_run else {}
+        declared = {owner: "".join(f"{name.split('.')[1]} : {unit_name(v)} (shared, constant)\n"
+                                   for name, v in per_run.items() if name.startswith(f"{owner}."))
+                    for owner in ("principal", "inh", "itc", *literal, "fear_expectation")}
+        if constants_per_run:  # the names are variables of the groups now, set on each run's command line
+            ns = {k: v for k, v in ns.items() if not is_scalar_constant(v)}
+            t_ref = "t_ref"
         p_bg = 5.0 * config.dt_ms * 1e-3  # background inputs fire at 5 Hz
         n_bg = int(N_BACKGROUND())
         ns.update(ext_count=ext_count_function(n_bg, p_bg), bg_p0=(1 - p_bg) ** n_bg, bg_odds=p_bg / (1 - p_bg),
@@ -566,8 +579,8 @@ class BLADeclaration:
         self.namespace = ns
         n_f, n_x = layout.n_fear, layout.n_ext
         spiking = dict(threshold="v > V_th", reset="v = V_reset", refractory=t_ref, method="euler")
-        principal = b2.NeuronGroup(layout.n_principal, _NEURON + rule.gate_equations(stored=True), name="principal",
-                                   **spiking)
+        principal = b2.NeuronGroup(layout.n_principal, _NEURON + rule.gate_equations(stored=True) + declared["principal"],
+                                   name="principal", **spiking)
         plastic_dt = max(config.plasticity_dt_ms, config.dt_ms) * b2.ms
         # The gate and the Mg2+ unblock depend on the cell alone: refreshed once per cell on the plastic
         # synapses' clock, before the synapses read them (not evaluated once per synapse).
@@ -575,8 +588,8 @@ class BLADeclaration:
                                        name="principal_gate")
         principal.is_fear = np.r_[np.ones(n_f), np.zeros(n_x)]
         principal.n_synapses = float(layout.in_degrees()["plastic"])
-        inh = b2.NeuronGroup(layout.n_inh, _SIMPLE, name="inh", **spiking)
-        itc = b2.NeuronGroup(layout.n_itc, _SIMPLE, name="itc", **spiking)
+        inh = b2.NeuronGroup(layout.n_inh, _SIMPLE + declared["inh"], name="inh", **spiking)
+        itc = b2.NeuronGroup(layout.n_itc, _SIMPLE + declared["itc"], name="itc", **spiking)
         cells = (principal, inh, itc)
         backgrounds = [g.run_regularly(_BACKGROUND, when="synapses", name=f"{g.name}_background") for g in cells]
 
@@ -592,6 +605,7 @@ class BLADeclaration:
                   "inh": inh, "itc": itc, "us": us, "il": il}
 
         # The afferent strength is a variable (it scales with BLA synaptic strength from session to session).
+        # With constants per run, the plastic synapses read them from their postsynaptic group.
         plastic_model = rule.synapse_model(True, sampled_release=True, per_cell=True) + "g_ampa_unit : siemens (shared)\n"
         plastic = b2.Synapses(afferents, principal, model=plastic_model, on_pre=rule.synapse_on_pre(), method="euler",
                               name="plastic", dt=plastic_dt)
@@ -605,10 +619,11 @@ class BLADeclaration:
         synapses = {"plastic": plastic}
         for name, source, target_group in _WIRING[1:]:
             target = "g_gaba" if source in ("inh", "itc") else "g_ampa"
-            shared = source == "il"
-            synapses[name] = b2.Synapses(groups[source], groups[target_group], "g : siemens (shared)" if shared else "",
-                                         on_pre=f"{target}_post += {'g' if shared else f'{literal[name]!r} * nS'}",
-                                         name=name)
+            shared = source == "il"  # the IL strength is a per-session variable
+            weight = "g" if shared or constants_per_run else f"{literal[name]!r} * nS"
+            synapses[name] = b2.Synapses(groups[source], groups[target_group],
+                                         "g : siemens (shared)" if shared else declared.get(name, ""),
+                                         on_pre=f"{target}_post += {weight}", name=name)
         post_cells = _post_indices(layout)
         for name, syn in synapses.items():
             pre_cells = partners[name] if partners is not None else np.zeros(post_cells[name].size, dtype=int)
@@ -616,8 +631,9 @@ class BLADeclaration:
         plastic.x = 1.0
         # Every fear spike raises the expectation read by extinction neurons:
         # expectation = fear-population rate / EXPECT_REF, smoothed over tau_expect.
-        expect = b2.Synapses(groups["fear"], groups["ext"], on_pre=f"expectation_post += {expectation_step!r}",
-                             name="fear_expectation")
+        step = "g" if constants_per_run else repr(expectation_step)
+        expect = b2.Synapses(groups["fear"], groups["ext"], declared["fear_expectation"],
+                             on_pre=f"expectation_post += {step}", name="fear_expectation")
         expect.connect()
         self.spikes = b2.SpikeMonitor(principal, name="bla_spikes")
         objects = [*cells, gate, afferents, us, il, *backgrounds, *synapses.values(), release, expect, self.spikes]
@@ -627,7 +643,7 @@ class BLADeclaration:
             self.stop.run_regularly("stopped = session_stop(t_in_timesteps, stop_step)", when="end", name="session_stop")
             ns["session_stop"] = _stop_function()
             objects.append(self.stop)
-        self.groups, self.synapses = groups, synapses
+        self.groups, self.synapses, self.expectation = groups, synapses, expect
         self.net = b2.Network(*objects)
 
 
@@ -657,15 +673,47 @@ def constants(config: BLAConfig, rule: LearningRule) -> dict:
     return ns
 
 
-def signature(config: BLAConfig, rule: LearningRule, bins: int) -> str:
-    """A digest of everything compiled into the network: config, schedule length, constants, wiring sizes."""
+def constants_per_run_values(config: BLAConfig, rule: LearningRule) -> dict[str, object]:
+    """The constants of :func:`constants` as a binary that reads them per run takes them: ``"owner.name"`` → value.
+
+    Every cell group holds its own shared copy of the scalar constants and
+    the refractory period (Brian2 code reads the variables of its own object;
+    the plastic synapses read those of their postsynaptic group), each
+    literal weight is ``g`` of its synapse object, and the expectation step
+    is ``g`` of ``fear_expectation``.
+    Values of the active parameter set.
+    """
+    import brian2 as b2
+
+    ns = constants(config, rule)
+    literal, step, t_ref = ns.pop("_literal_weights_nS"), ns.pop("_expectation_step"), ns.pop("t_ref")
+    scalars = {k: v for k, v in ns.items() if is_scalar_constant(v)}
+    out: dict[str, object] = {f"{group}.{k}": v for group in ("principal", "inh", "itc") for k, v in scalars.items()}
+    out.update({f"{group}.t_ref": t_ref for group in ("principal", "inh", "itc")})
+    out.update({f"{name}.g": weight * b2.nS for name, weight in literal.items()})
+    out["fear_expectation.g"] = float(step)
+    return out
+
+
+def signature(config: BLAConfig, rule: LearningRule, bins: int, values: bool = True) -> str:
+    """A digest of everything compiled into the network: config, schedule length, constants, wiring sizes.
+
+    With ``values=False``, the digest of a network that reads its constants
+    per run (:class:`BLADeclaration` with ``constants_per_run``): their
+    names and units instead of their values.
+    """
     import hashlib
 
-    text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()),
-                 sorted((k, repr(v)) for k, v in constants(config, rule).items()),
+    ns = constants(config, rule)
+    if values:
+        compiled = sorted((k, repr(v)) for k, v in ns.items())
+    else:  # what stays compiled in, and the names and units of what each run sets
+        compiled = sorted((k, repr(v)) for k, v in ns.items() if not (is_scalar_constant(v) or k.startswith("_")))
+        compiled += sorted((k, unit_name(v)) for k, v in constants_per_run_values(config, rule).items())
+    text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()), compiled,
                  rule.synapse_model(True, sampled_release=True, per_cell=True), rule.synapse_on_pre(),
                  rule.release_update(), rule.gate_equations(stored=True), rule.cell_update(_PERMISSIVE), _NEURON,
-                 _SIMPLE, _BACKGROUND))
+                 _SIMPLE, _BACKGROUND) + (() if values else ("constants per run",)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

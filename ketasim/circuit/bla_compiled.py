@@ -16,7 +16,13 @@ each session reruns it with new values:
   binary from files written before the run (Brian2's ``run_args`` cannot set
   synaptic indices);
 * compiled in: sizes, time steps, schedule length and the constants of
-  :func:`ketasim.circuit.bla.constants` (the key: :func:`~ketasim.circuit.bla.signature`).
+  :func:`ketasim.circuit.bla.constants` (the key: :func:`~ketasim.circuit.bla.signature`),
+  for the registry's parameter values. A parameter set that changes any of
+  those constants (a robustness draw, a sensitivity sample) runs instead
+  the one binary of its shape that reads them on its command line too
+  (:func:`~ketasim.circuit.bla.constants_per_run_values`), so it compiles
+  nothing new; the runs of the registry's values keep their own binary, so
+  the reproduction's numbers do not depend on it.
 
 The binary is a :class:`ketasim.circuit.standalone.StandaloneBinary`: built
 once under a file lock in a directory all processes share, run without
@@ -27,6 +33,7 @@ at once, and a sweep's workers compile nothing.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +46,13 @@ from ketasim.circuit.bla import (
     LearningRule,
     SessionInputs,
     SessionRecord,
+    constants_per_run_values,
     session_values,
     signature,
     timed_values,
 )
 from ketasim.circuit.standalone import Declared, StandaloneBinary
+from ketasim.parameters import ParameterSet, using
 from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "bla_key", "compiled_bla"]
@@ -64,25 +73,41 @@ class CompiledBLA:
         Project directory (reused when its manifest matches).
     key : str
         What is compiled in (:func:`bla_key`): a manifest with another key is rebuilt.
+    constants : dict, optional
+        Values of the constants the binary reads per run
+        (:func:`~ketasim.circuit.bla.constants_per_run_values`); without them
+        the constants are compiled in.
     """
 
-    def __init__(self, config: BLAConfig, rule: LearningRule, bins: int, directory: str | Path, key: str):
+    def __init__(self, config: BLAConfig, rule: LearningRule, bins: int, directory: str | Path, key: str,
+                 constants: dict[str, object] | None = None):
         self.config, self.bins = config, int(bins)
         self.layout = Layout.of(config)
         self.key = key
+        self.constants = constants or {}
         self.binary = StandaloneBinary(directory, key, lambda: self._declare(rule), "bla")
         self.directory, self.timers = self.binary.directory, self.binary.timers
+
+    def bound(self, constants: dict[str, object]) -> CompiledBLA:
+        """This binary, run with these values of the constants it reads per run (the same binary and memo)."""
+        if sorted(constants) != sorted(self.constants):
+            raise ValueError("this BLA binary does not read those constants per run")
+        twin = copy.copy(self)
+        twin.constants = constants
+        return twin
 
     def _declare(self, rule: LearningRule) -> Declared:
         import brian2 as b2
 
-        declaration = BLADeclaration(self.config, rule, self.bins, stoppable=True)
+        declaration = BLADeclaration(self.config, rule, self.bins, stoppable=True,
+                                     constants_per_run=bool(self.constants))
         spikes, plastic = declaration.spikes, declaration.synapses["plastic"]
         blank = SessionInputs.blank(self.layout, self.bins)
         return Declared(
             run=lambda: declaration.net.run(self.bins * BIN_S * b2.second, namespace=declaration.namespace),
-            owners={**declaration.groups, **declaration.synapses, "session_end": declaration.stop},
-            arguments=list(session_values(self.layout, blank, stoppable=True)),
+            owners={**declaration.groups, **declaration.synapses, "session_end": declaration.stop,
+                    "fear_expectation": declaration.expectation},
+            arguments=[*session_values(self.layout, blank, stoppable=True), *self.constants],
             timed=list(declaration.timed),
             partners=declaration.synapses,
             results={"spike_i": spikes.variables["i"], "spike_t": spikes.variables["t"], "weights": plastic.variables["w"]},
@@ -90,7 +115,8 @@ class CompiledBLA:
 
     def run(self, inputs: SessionInputs, partners: dict[str, np.ndarray]) -> SessionRecord:
         """Run one session: write its values, run the binary, read spikes and weights back."""
-        read = self.binary.run(session_values(self.layout, inputs, stoppable=True), timed_values(inputs), partners)
+        values = {**session_values(self.layout, inputs, stoppable=True), **self.constants}
+        read = self.binary.run(values, timed_values(inputs), partners)
         return SessionRecord(read["spike_i"], read["spike_t"], read["weights"])
 
 
@@ -102,10 +128,29 @@ def bla_key(config: BLAConfig, rule: LearningRule, bins: int) -> str:
     return f"v{VERSION}-{signature(config, rule, bins)}"
 
 
-def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int) -> CompiledBLA:
-    """The compiled network for this shape and the active set's constants: loaded, found on disk, or built."""
+def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int,
+                 per_run: bool | None = None) -> CompiledBLA:
+    """The compiled network for this shape and the active set's constants: loaded, found on disk, or built.
+
+    The registry's values have a binary with the constants compiled in;
+    any other values of them run the binary of this shape that reads them
+    per run (built once for all such parameter sets). ``per_run`` forces
+    one or the other (tests compare them).
+    """
     key = bla_key(config, rule, bins)
+    if per_run is None:
+        with using(ParameterSet()):
+            per_run = key != bla_key(config, rule, bins)
+    if not per_run:
+        return _loaded(config, rule, bins, key)
+    values = constants_per_run_values(config, rule)
+    return _loaded(config, rule, bins, f"v{VERSION}-per-run-{signature(config, rule, bins, values=False)}",
+                   values).bound(values)
+
+
+def _loaded(config: BLAConfig, rule: LearningRule, bins: int, key: str,
+            constants: dict[str, object] | None = None) -> CompiledBLA:
     if key not in _LOADED:
         directory = settings().shared_standalone_root() / f"bla-{config.principal_cells}-{bins}-{key}"
-        _LOADED[key] = CompiledBLA(config, rule, bins, directory, key)
+        _LOADED[key] = CompiledBLA(config, rule, bins, directory, key, constants)
     return _LOADED[key]

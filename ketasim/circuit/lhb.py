@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ketasim.circuit.brian_setup import configure_brian
+from ketasim.circuit.brian_setup import configure_brian, unit_name
 from ketasim.circuit.pfc import MG_K, MG_MM, MG_SLOPE
 from ketasim.parameters import param
 from ketasim.sampling import lognormal_mean_cv
@@ -231,11 +231,31 @@ def constants() -> dict:
     }
 
 
-def signature(config: LHbConfig, copies: int) -> str:
-    """A digest of everything compiled into a network of ``copies`` copies: sizes, timing, constants, equations."""
+def constants_per_run_values() -> dict[str, object]:
+    """The constants as a network that reads them per run takes them: ``"group.name"`` → value.
+
+    The cells hold every constant (their synapses read them from there); the
+    input sources hold the barrage rate. Values of the active parameter set.
+    """
+    ns = constants()
+    return {**{f"lhb_cells.{k}": v for k, v in ns.items()}, "lhb_inputs.barrage_rate": ns["barrage_rate"]}
+
+
+def signature(config: LHbConfig, copies: int, values: bool = True) -> str:
+    """A digest of everything compiled into a network of ``copies`` copies: sizes, timing, constants, equations.
+
+    With ``values=False``, the digest of a network that reads its constants
+    per run (:class:`LHbDeclaration` with ``constants_per_run``): their names
+    and units, and the resting potential the cells start from.
+    """
     import hashlib
 
-    text = repr((VERSION, config, int(copies), sorted((k, repr(v)) for k, v in constants().items()), _EQS))
+    if values:
+        compiled = sorted((k, repr(v)) for k, v in constants().items())
+    else:
+        compiled = sorted((k, unit_name(v)) for k, v in constants_per_run_values().items())
+        compiled.append(("initial v", repr(constants()["E_l"])))
+    text = repr((VERSION, config, int(copies), compiled, _EQS) + (() if values else ("constants per run",)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -249,7 +269,7 @@ class LHbDeclaration:
     draw the same ones from the seed.
     """
 
-    def __init__(self, config: LHbConfig, copies: int):
+    def __init__(self, config: LHbConfig, copies: int, constants_per_run: bool = False):
         import brian2 as b2
 
         from ketasim.circuit.background import uniform_function
@@ -257,15 +277,21 @@ class LHbDeclaration:
         self.config, self.copies = config, int(copies)
         n = config.n_cells
         b2.defaultclock.dt = config.dt_ms * b2.ms
-        self.namespace = ns = {**constants(), "hashed_uniform": uniform_function()}
-        cells = b2.NeuronGroup(n * self.copies, _EQS, method="exponential_euler", threshold="v > -20*mV",
-                               refractory="v > -20*mV", namespace=ns, name="lhb_cells")
-        cells.v = ns["E_l"]
+        start_v = constants()["E_l"]  # compiled in (a run's values are applied after the initial state)
+        per_run = constants_per_run_values() if constants_per_run else {}
+        declared = {group: "".join(f"\n{name.split('.')[1]} : {unit_name(v)} (shared, constant)"
+                                   for name, v in per_run.items() if name.startswith(f"{group}."))
+                    for group in ("lhb_cells", "lhb_inputs")}
+        self.namespace = ns = {"hashed_uniform": uniform_function(), **({} if constants_per_run else constants())}
+        cells = b2.NeuronGroup(n * self.copies, _EQS + declared["lhb_cells"], method="exponential_euler",
+                               threshold="v > -20*mV", refractory="v > -20*mV", namespace=ns, name="lhb_cells")
+        cells.v = start_v
         cells.h = 1.0
         cells.h_T = 0.5
         # Afferents arrive in synchronous barrages (upstream bursts): one Poisson source per cell, each
         # event activating all of its afferents. The same barrages drive every copy.
-        sources = b2.NeuronGroup(n, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < barrage_rate * dt",
+        sources = b2.NeuronGroup(n, "key : 1 (constant)" + declared["lhb_inputs"],
+                                 threshold="hashed_uniform(key, t_in_timesteps) < barrage_rate * dt",
                                  reset="", namespace=ns, name="lhb_inputs")
         syn = b2.Synapses(sources, cells, on_pre="g_ampa_post += n_in * w_ampa\ns_nmda_post += n_in * w_nmda",
                           namespace=ns, name="lhb_synapses")

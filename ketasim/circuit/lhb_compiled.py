@@ -16,6 +16,7 @@ binary's memo, not a new run. Both engines fire the same spikes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 from ketasim.circuit.lhb import (
@@ -24,39 +25,61 @@ from ketasim.circuit.lhb import (
     LHbDeclaration,
     LHbReadout,
     LHbRecord,
+    constants_per_run_values,
     lhb_readouts,
     run_values,
     signature,
 )
 from ketasim.circuit.standalone import Declared, StandaloneBinary
+from ketasim.parameters import ParameterSet, using
 from ketasim.settings import settings
 
 __all__ = ["CompiledLHb", "compiled_lhb"]
 
 
 class CompiledLHb:
-    """The compiled LHb network (one copy of the population): its binary and how to record a condition on it."""
+    """The compiled LHb network (one copy of the population): its binary and how to record a condition on it.
 
-    def __init__(self, config: LHbConfig, key: str):
+    Parameters
+    ----------
+    config : LHbConfig
+    key : str
+        What is compiled in (:func:`~ketasim.circuit.lhb.signature`).
+    constants : dict, optional
+        Values of the constants the binary reads per run
+        (:func:`~ketasim.circuit.lhb.constants_per_run_values`); without them
+        the constants are compiled in.
+    """
+
+    def __init__(self, config: LHbConfig, key: str, constants: dict[str, object] | None = None):
         self.config = config
+        self.constants = constants or {}
         directory = settings().shared_standalone_root() / f"lhb-{config.n_cells}-{key}"
         self.binary = StandaloneBinary(directory, key, self._declare, "lhb")
         self.timers = self.binary.timers
 
     def _declare(self) -> Declared:
-        d = LHbDeclaration(self.config, 1)
+        d = LHbDeclaration(self.config, 1, constants_per_run=bool(self.constants))
         return Declared(
             run=lambda: d.net.run(d.duration, namespace=d.namespace),
-            owners=d.groups, arguments=list(run_values([], self.config, 0)),
+            owners=d.groups, arguments=[*run_values([], self.config, 0), *self.constants],
             results={"spike_i": d.spikes.variables["i"], "spike_t": d.spikes.variables["t"],
                      "trace_t": d.trace.variables["t"], "trace_v": d.trace.variables["v"]},
         )
+
+    def bound(self, constants: dict[str, object]) -> CompiledLHb:
+        """This binary, run with these values of the constants it reads per run (the same binary and memo)."""
+        if sorted(constants) != sorted(self.constants):
+            raise ValueError("this LHb binary does not read those constants per run")
+        twin = copy.copy(self)
+        twin.constants = constants
+        return twin
 
     def simulate(self, conditions: Sequence[LHbCondition], seed: int) -> list[LHbReadout]:
         """One readout per condition, each from a run of the binary (or its memo)."""
         out = []
         for condition in conditions:
-            read = self.binary.run(run_values([condition], self.config, seed))
+            read = self.binary.run({**run_values([condition], self.config, seed), **self.constants})
             record = LHbRecord(read["spike_i"], read["spike_t"], read["trace_t"], read["trace_v"][:, None] * 1e3)
             out.extend(lhb_readouts(record, self.config, 1))
         return out
@@ -65,10 +88,24 @@ class CompiledLHb:
 _LOADED: dict[str, CompiledLHb] = {}
 
 
-def compiled_lhb(config: LHbConfig) -> CompiledLHb:
+def compiled_lhb(config: LHbConfig, per_run: bool | None = None) -> CompiledLHb:
     """The compiled network for this size and run length under the active set's constants: loaded, found on
-    disk, or built."""
+    disk, or built.
+
+    The registry's values have a binary with the constants compiled in; any
+    other values of them run the one binary of this size that reads them per
+    run (as the BLA's, :func:`ketasim.circuit.bla_compiled.compiled_bla`).
+    ``per_run`` forces one or the other.
+    """
     key = signature(config, 1)
+    if per_run is None:
+        with using(ParameterSet()):
+            per_run = key != signature(config, 1)
+    if not per_run:
+        if key not in _LOADED:
+            _LOADED[key] = CompiledLHb(config, key)
+        return _LOADED[key]
+    key = f"per-run-{signature(config, 1, values=False)}"
     if key not in _LOADED:
-        _LOADED[key] = CompiledLHb(config, key)
-    return _LOADED[key]
+        _LOADED[key] = CompiledLHb(config, key, constants_per_run_values())
+    return _LOADED[key].bound(constants_per_run_values())
