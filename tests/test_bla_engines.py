@@ -150,3 +150,27 @@ def test_the_full_profile_size_setting_is_checked(monkeypatch):
     monkeypatch.setenv("KETASIM_BLA_CELLS", "60")
     with pytest.raises(ValueError, match="KETASIM_BLA_CELLS='60': allowed: a whole number >= 120"):
         Settings.from_environment()
+
+
+def test_only_the_structural_parameters_change_the_binary_that_reads_constants_per_run():
+    from ketasim.circuit.bla import signature, structural
+    from ketasim.circuit.engine import compiled_in
+    from ketasim.parameters import ParameterSet, registry, using
+
+    config, bins = BLAConfig.quick(), 4096
+    base = signature(config, learning_rule(), bins, values=False)
+    checked = 0
+    for p in registry():
+        if not (p.key.startswith("circuit.bla.") or p.key.startswith("plasticity.")):
+            continue
+        low, high = p.bounds
+        other = next((v for v in (round(p.value * 1.5), p.value * 1.5, p.value * 0.5, high) if np.isfinite(v)
+                      and v not in (0, p.value) and low <= v <= high), None)
+        if other is None or p.key == "circuit.bla.cs_overlap":  # a config key (BLAConfig), not a constant
+            continue
+        with using(ParameterSet({p.key: other})):
+            changed = signature(config, learning_rule(), bins, values=False) != base
+        assert changed == structural(p.key), p.key
+        assert compiled_in(p.key) == structural(p.key), p.key
+        checked += 1
+    assert checked > 30

@@ -14,9 +14,9 @@ code a draw's values compile is compiled once; the compiled BLA and LHb
 networks read a draw's constants per run from one shared binary of each
 shape (:func:`ketasim.circuit.bla_compiled.compiled_bla`). Each experiment's draws are a Latin
 hypercube over the parameters it reads (a hypercube's projection is one).
-Parameters compiled into the PFC network
-(:func:`ketasim.circuit.pfc.compiled_in`) are not varied: each value would
-compile a binary of its own.
+Parameters compiled into a circuit binary (:func:`ketasim.circuit.engine.compiled_in`:
+the PFC network's compiled-in parameters and the BLA network's structure) are
+not varied: each value would compile a binary of its own.
 
 Per experiment the report gains how many draws every check held under, the
 share per check, and the three varied parameters it reads that move its
@@ -41,7 +41,7 @@ import numpy as np
 from scipy import stats
 
 from ketasim.analysis.sensitivity import SensitivityProblem, select_parameters
-from ketasim.circuit.pfc import compiled_in
+from ketasim.circuit.engine import compiled_in
 from ketasim.config import ConfigError
 from ketasim.parameters import Parameter
 from ketasim.reproduce.runner import ReproductionRun, execute_experiment
@@ -62,7 +62,7 @@ class DrawPlan:
         The fitted parameters drawn (``layer.name``), in column order.
     compiled_in : list of str
         Fitted parameters the experiment reads that stay at their values
-        (compiled into the PFC network).
+        (compiled into a circuit binary: :func:`ketasim.circuit.engine.compiled_in`).
     values : ndarray, shape (draws, len(varied))
         Each draw's values, in the parameters' registered units.
     """

@@ -58,7 +58,9 @@ __all__ = [
     "schedule_bins",
     "session_draws",
     "session_schedule",
+    "constants_per_run_values",
     "signature",
+    "structural",
     "trial_readouts",
     "wiring",
 ]
@@ -562,7 +564,7 @@ class BLADeclaration:
                                    for name, v in per_run.items() if name.startswith(f"{owner}."))
                     for owner in ("principal", "inh", "itc", *literal, "fear_expectation")}
         if constants_per_run:  # the names are variables of the groups now, set on each run's command line
-            ns = {k: v for k, v in ns.items() if not is_scalar_constant(v)}
+            ns = {k: v for k, v in ns.items() if not is_scalar_constant(k, v)}
             t_ref = "t_ref"
         p_bg = 5.0 * config.dt_ms * 1e-3  # background inputs fire at 5 Hz
         n_bg = int(N_BACKGROUND())
@@ -673,6 +675,13 @@ def constants(config: BLAConfig, rule: LearningRule) -> dict:
     return ns
 
 
+def structural(key: str) -> bool:
+    """Whether the parameter ``key`` sets the BLA network's structure (group sizes, synapse counts, the background
+    count), which a compiled binary holds: each value of it builds a binary (the constants do not,
+    :func:`constants_per_run_values`)."""
+    return key.startswith(f"{_P}.bla.in_degree.") or key in (N_ITC.key, N_BACKGROUND.key)
+
+
 def constants_per_run_values(config: BLAConfig, rule: LearningRule) -> dict[str, object]:
     """The constants of :func:`constants` as a binary that reads them per run takes them: ``"owner.name"`` → value.
 
@@ -687,7 +696,7 @@ def constants_per_run_values(config: BLAConfig, rule: LearningRule) -> dict[str,
 
     ns = constants(config, rule)
     literal, step, t_ref = ns.pop("_literal_weights_nS"), ns.pop("_expectation_step"), ns.pop("t_ref")
-    scalars = {k: v for k, v in ns.items() if is_scalar_constant(v)}
+    scalars = {k: v for k, v in ns.items() if is_scalar_constant(k, v)}
     out: dict[str, object] = {f"{group}.{k}": v for group in ("principal", "inh", "itc") for k, v in scalars.items()}
     out.update({f"{group}.t_ref": t_ref for group in ("principal", "inh", "itc")})
     out.update({f"{name}.g": weight * b2.nS for name, weight in literal.items()})
@@ -708,7 +717,7 @@ def signature(config: BLAConfig, rule: LearningRule, bins: int, values: bool = T
     if values:
         compiled = sorted((k, repr(v)) for k, v in ns.items())
     else:  # what stays compiled in, and the names and units of what each run sets
-        compiled = sorted((k, repr(v)) for k, v in ns.items() if not (is_scalar_constant(v) or k.startswith("_")))
+        compiled = sorted((k, repr(v)) for k, v in ns.items() if not (is_scalar_constant(k, v) or k.startswith("_")))
         compiled += sorted((k, unit_name(v)) for k, v in constants_per_run_values(config, rule).items())
     text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()), compiled,
                  rule.synapse_model(True, sampled_release=True, per_cell=True), rule.synapse_on_pre(),

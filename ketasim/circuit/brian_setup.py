@@ -24,11 +24,18 @@ def configure_brian(target: str | None = None) -> None:
     prefs.codegen.runtime.cython.multiprocess_safe = True
 
 
-def is_scalar_constant(value: object) -> bool:
-    """A number or quantity (not a unit, function or TimedArray): a namespace constant a run could set instead."""
+def is_scalar_constant(name: str, value: object) -> bool:
+    """Whether the namespace entry ``name`` is a number or quantity that a run could set instead.
+
+    Not a function, a TimedArray or a unit held under its own name (``nS``);
+    a value that happens to be one unit (``1 / second``) is a Unit in
+    Brian2, and counts.
+    """
     import brian2 as b2
 
-    return isinstance(value, (int, float, b2.Quantity)) and not isinstance(value, b2.Unit)
+    if isinstance(value, b2.Unit):
+        return getattr(b2, name, None) is not value
+    return isinstance(value, (int, float, b2.Quantity))
 
 
 def unit_name(value: object) -> str:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-from ketasim.circuit.bla import BLAConfig, LearningRule, RuntimeBLA
+from ketasim.circuit import pfc
+from ketasim.circuit.bla import BLAConfig, LearningRule, RuntimeBLA, structural
 from ketasim.circuit.bla_compiled import compiled_bla
 from ketasim.circuit.compiled import (
     MAX_COPIES,
@@ -35,7 +36,7 @@ from ketasim.circuit.lhb_compiled import compiled_lhb
 from ketasim.circuit.pfc import CircuitCondition, CircuitReadout, PFCConfig, simulate_pfc
 from ketasim.settings import settings
 
-__all__ = ["CompiledEngineUnavailable", "bla_engine", "engine", "lhb_engine", "simulate_requests"]
+__all__ = ["CompiledEngineUnavailable", "bla_engine", "compiled_in", "engine", "lhb_engine", "simulate_requests"]
 
 _COPIES: dict[PFCConfig, int] = {}  # copies per run chosen for each network in this process: one binary per shape
 
@@ -100,6 +101,18 @@ def _shape_copies(network: PFCConfig, conditions: int) -> int:
     """Copies per run for a first call: a power of two (few shapes get compiled), at least a single run's."""
     n = auto_copies(network, conditions)
     return min(max(SINGLE_RUN_COPIES, 1 << max(0, (int(n) - 1).bit_length())), MAX_COPIES)
+
+
+def compiled_in(key: str) -> bool:
+    """Whether each value of the parameter ``key`` needs a compiled circuit binary of its own.
+
+    True for the parameters compiled into the PFC network
+    (:func:`ketasim.circuit.pfc.compiled_in`) and those that set the BLA
+    network's structure (:func:`ketasim.circuit.bla.structural`). The BLA's
+    and the LHb's other constants are read per run by one binary per shape
+    when they differ from the registry's values.
+    """
+    return pfc.compiled_in(key) or structural(key)
 
 
 def bla_engine(config: BLAConfig, rule: LearningRule, seed: int, bins: int):

@@ -228,7 +228,8 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
 ROBUSTNESS_PREAMBLE = (
     "Each experiment rerun under parameter draws: a Latin hypercube over the fitted parameters the experiments "
     "read, each over its declared range (`docs/parameters.md`; log-uniform where the range spans a factor of 2 "
-    "or more), except those compiled into the PFC network (listed), all other parameters at their values; draw "
+    "or more), except those compiled into a circuit binary (the PFC network's compiled-in parameters and the BLA "
+    "network's structure; listed), all other parameters at their values; draw "
     "k is the same model variant for every experiment (`robustness.json`). *Holds* counts "
     "the draws under which every check of the experiment passes; ⚠ marks a claim that holds in less than half. "
     "*Depends on* ranks the varied parameters by the largest |Spearman ρ| between a parameter's draws and a "
@@ -250,7 +251,7 @@ def _robustness_line(row: dict[str, Any]) -> str:
                        for i, f in enumerate(rob["check_fractions"]))
     depends = ", ".join(f"`{d['parameter']}` (ρ = {d['rho']:+.2f} on check {d['check'] + 1}{'*' if d['significant'] else ''})"
                         for d in rob["depends_on"]) or ("none varied" if not rob["varied"] else "none found")
-    fixed = (f" Not varied (compiled into the PFC network): {', '.join(f'`{k}`' for k in rob['compiled_in'])}."
+    fixed = (f" Not varied (compiled into a circuit binary): {', '.join(f'`{k}`' for k in rob['compiled_in'])}."
              if rob["compiled_in"] else "")
     return (f"- **{row['id']}**: {_robustness_cell(rob)}; {rob['varied']} fitted parameters varied, "
             f"{rob['wall_s'] / 60:.1f} min of worker time. Per check: {checks}. Depends on: {depends}.{fixed}")
