@@ -136,12 +136,21 @@ NMDA_SHARE_EXT = {
     "E": param(
         _P, "pyramidal.ext_nmda_share", 0.0, "1",
         "fitted: pyramidal background drive AMPA-only as in Brunel & Wang 2001",
-        low=0.0, high=1.0, range_reason="physical bound: a share",
+        low=0.0, high=0.5,
+        range_reason="0: Brunel & Wang 2001's AMPA-only external drive (the value); 0.5: Myme et al. 2003 J "
+                     "Neurophysiol 90:771 (rat mPFC L2/3 NMDA/AMPA 0.27, NMDA decay 69 ms) gives 0.25-0.46 of the "
+                     "charge at -55 to -50 mV with 1 mM Mg2+, more with the slower adult PFC NMDA decay (Wang et al. "
+                     "2008 PNAS 105:16791)",
     ),
     "I": param(
         _P, "interneuron.ext_nmda_share", 0.6, "1", _DISINHIBITION_FIT + "; Homayoun & Moghaddam used MK-801",
         "Fraction of the interneurons' background excitatory charge carried by NMDARs.",
-        low=0.0, high=1.0, range_reason="physical bound: a share",
+        low=0.0, high=0.6,
+        range_reason="0: 74 % of adult rat PFC fast-spiking cells show no NMDA current (Wang & Gao 2009 "
+                     "Neuropsychopharmacology 34:2028); FS NMDA/AMPA peak ratios of 0.1-0.2 with their 2-ms AMPA "
+                     "decay (Angulo et al. 1999 J Neurophysiol 82:1295) give up to about 0.5 at -55 mV; 0.6 is the "
+                     "fitted value, above what adult PV-cell slice data support (Rotaru et al. 2011 J Neurosci "
+                     "31:142: a weaker NMDA component in FS than in pyramidal cells)",
     ),
 }
 IN_DEGREE = {
