@@ -33,7 +33,6 @@ at once, and a sweep's workers compile nothing.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +50,7 @@ from ketasim.circuit.bla import (
     signature,
     timed_values,
 )
-from ketasim.circuit.standalone import Declared, StandaloneBinary
+from ketasim.circuit.standalone import Declared, PerRunConstants, StandaloneBinary
 from ketasim.parameters import ParameterSet, using
 from ketasim.settings import settings
 
@@ -60,7 +59,7 @@ __all__ = ["CompiledBLA", "bla_key", "compiled_bla"]
 VERSION = 7  # bump when the declaration or the manifest changes
 
 
-class CompiledBLA:
+class CompiledBLA(PerRunConstants):
     """One compiled BLA network: its binary, and how to feed it a session and read what it leaves.
 
     Parameters
@@ -87,14 +86,6 @@ class CompiledBLA:
         self.constants = constants or {}
         self.binary = StandaloneBinary(directory, key, lambda: self._declare(rule), "bla")
         self.directory, self.timers = self.binary.directory, self.binary.timers
-
-    def bound(self, constants: dict[str, object]) -> CompiledBLA:
-        """This binary, run with these values of the constants it reads per run (the same binary and memo)."""
-        if sorted(constants) != sorted(self.constants):
-            raise ValueError("this BLA binary does not read those constants per run")
-        twin = copy.copy(self)
-        twin.constants = constants
-        return twin
 
     def _declare(self, rule: LearningRule) -> Declared:
         import brian2 as b2

@@ -16,7 +16,6 @@ binary's memo, not a new run. Both engines fire the same spikes.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 from ketasim.circuit.lhb import (
@@ -30,14 +29,14 @@ from ketasim.circuit.lhb import (
     run_values,
     signature,
 )
-from ketasim.circuit.standalone import Declared, StandaloneBinary
+from ketasim.circuit.standalone import Declared, PerRunConstants, StandaloneBinary
 from ketasim.parameters import ParameterSet, using
 from ketasim.settings import settings
 
 __all__ = ["CompiledLHb", "compiled_lhb"]
 
 
-class CompiledLHb:
+class CompiledLHb(PerRunConstants):
     """The compiled LHb network (one copy of the population): its binary and how to record a condition on it.
 
     Parameters
@@ -66,14 +65,6 @@ class CompiledLHb:
             results={"spike_i": d.spikes.variables["i"], "spike_t": d.spikes.variables["t"],
                      "trace_t": d.trace.variables["t"], "trace_v": d.trace.variables["v"]},
         )
-
-    def bound(self, constants: dict[str, object]) -> CompiledLHb:
-        """This binary, run with these values of the constants it reads per run (the same binary and memo)."""
-        if sorted(constants) != sorted(self.constants):
-            raise ValueError("this LHb binary does not read those constants per run")
-        twin = copy.copy(self)
-        twin.constants = constants
-        return twin
 
     def simulate(self, conditions: Sequence[LHbCondition], seed: int) -> list[LHbReadout]:
         """One readout per condition, each from a run of the binary (or its memo)."""

@@ -29,6 +29,7 @@ command line (Brian2's ``run_args`` syntax: ``group.variable=value`` or
 from __future__ import annotations
 
 import atexit
+import copy
 import gc
 import hashlib
 import json
@@ -48,7 +49,7 @@ import numpy as np
 
 from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, memory_temp_root
 
-__all__ = ["Declared", "StandaloneBinary", "clear_memos"]
+__all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos"]
 
 MEMO_BYTES = 256 * 2**20  # results of recent runs kept per binary (a fear protocol's sessions of a few seeds)
 
@@ -79,6 +80,21 @@ class Declared:
     timed: list[str] = field(default_factory=list)
     partners: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
+
+
+class PerRunConstants:
+    """A compiled network that may read its constants per run: ``constants`` holds their values (empty when the
+    binary has them compiled in), and :meth:`bound` gives the same binary with another parameter set's values."""
+
+    constants: dict[str, Any]
+
+    def bound(self, constants: dict[str, Any]):
+        """This binary, run with these values of the constants it reads per run (the same binary and memo)."""
+        if sorted(constants) != sorted(self.constants):
+            raise ValueError(f"this {type(self).__name__} binary does not read those constants per run")
+        twin = copy.copy(self)
+        twin.constants = constants
+        return twin
 
 
 class StandaloneBinary:
