@@ -50,8 +50,12 @@ from ketasim.circuit.bla import (
     signature,
     timed_values,
 )
-from ketasim.circuit.standalone import Declared, PerRunConstants, StandaloneBinary
-from ketasim.parameters import ParameterSet, using
+from ketasim.circuit.standalone import (
+    Declared,
+    PerRunConstants,
+    StandaloneBinary,
+    differs_from_registry,
+)
 from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "bla_key", "compiled_bla"]
@@ -128,12 +132,10 @@ def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int,
     per run (built once for all such parameter sets). ``per_run`` forces
     one or the other (tests compare them).
     """
-    key = bla_key(config, rule, bins)
     if per_run is None:
-        with using(ParameterSet()):
-            per_run = key != bla_key(config, rule, bins)
+        per_run = differs_from_registry(lambda: bla_key(config, rule, bins))
     if not per_run:
-        return _loaded(config, rule, bins, key)
+        return _loaded(config, rule, bins, bla_key(config, rule, bins))
     values = constants_per_run_values(config, rule)
     return _loaded(config, rule, bins, f"v{VERSION}-per-run-{signature(config, rule, bins, values=False)}",
                    values).bound(values)

@@ -29,8 +29,12 @@ from ketasim.circuit.lhb import (
     run_values,
     signature,
 )
-from ketasim.circuit.standalone import Declared, PerRunConstants, StandaloneBinary
-from ketasim.parameters import ParameterSet, using
+from ketasim.circuit.standalone import (
+    Declared,
+    PerRunConstants,
+    StandaloneBinary,
+    differs_from_registry,
+)
 from ketasim.settings import settings
 
 __all__ = ["CompiledLHb", "compiled_lhb"]
@@ -88,11 +92,10 @@ def compiled_lhb(config: LHbConfig, per_run: bool | None = None) -> CompiledLHb:
     run (as the BLA's, :func:`ketasim.circuit.bla_compiled.compiled_bla`).
     ``per_run`` forces one or the other.
     """
-    key = signature(config, 1)
     if per_run is None:
-        with using(ParameterSet()):
-            per_run = key != signature(config, 1)
+        per_run = differs_from_registry(lambda: signature(config, 1))
     if not per_run:
+        key = signature(config, 1)
         if key not in _LOADED:
             _LOADED[key] = CompiledLHb(config, key)
         return _LOADED[key]

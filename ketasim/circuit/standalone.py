@@ -48,8 +48,9 @@ from typing import Any
 import numpy as np
 
 from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, memory_temp_root
+from ketasim.parameters import ParameterSet, using
 
-__all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos"]
+__all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos", "differs_from_registry"]
 
 MEMO_BYTES = 256 * 2**20  # results of recent runs kept per binary (a fear protocol's sessions of a few seeds)
 
@@ -95,6 +96,14 @@ class PerRunConstants:
         twin = copy.copy(self)
         twin.constants = constants
         return twin
+
+
+def differs_from_registry(key: Callable[[], str]) -> bool:
+    """Whether ``key()`` (what a binary compiles in) under the active parameter set differs from its value under
+    the registry's: then the binary that reads its constants per run serves it."""
+    active = key()
+    with using(ParameterSet()):
+        return key() != active
 
 
 class StandaloneBinary:
