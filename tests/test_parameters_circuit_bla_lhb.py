@@ -59,8 +59,16 @@ def test_burst_detector_reads_its_thresholds_at_run_time():
 
 @pytest.fixture(scope="module")
 def lhb_default():
+    # The overrides below run the compiled binary that reads its constants per run; the references run that
+    # binary too (at the registry's values), so each comparison is between runs of one binary, exact in
+    # floating point (the binary with the constants compiled in folds them in another order).
+    import ketasim.circuit.engine as engines
+    from ketasim.circuit.lhb_compiled import compiled_lhb
+
     conditions = [LHbCondition(), LHbCondition(nmda_scale=0.5), LHbCondition(t_channel_scale=0.0)]
-    return simulate_lhb(conditions, LHbConfig(n_cells=20, duration_s=1.5), seed=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engines, "compiled_lhb", lambda config: compiled_lhb(config, per_run=True))
+        return simulate_lhb(conditions, LHbConfig(n_cells=20, duration_s=1.5), seed=0)
 
 
 def same_firing(a, b) -> bool:
