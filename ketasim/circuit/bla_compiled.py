@@ -54,7 +54,7 @@ from ketasim.circuit.standalone import (
     Declared,
     PerRunConstants,
     StandaloneBinary,
-    differs_from_registry,
+    under_registry,
 )
 from ketasim.settings import settings
 
@@ -132,10 +132,11 @@ def compiled_bla(config: BLAConfig, rule: LearningRule, bins: int,
     per run (built once for all such parameter sets). ``per_run`` forces
     one or the other (tests compare them).
     """
+    key = bla_key(config, rule, bins)
     if per_run is None:
-        per_run = differs_from_registry(lambda: bla_key(config, rule, bins))
+        per_run = key != under_registry(lambda: bla_key(config, rule, bins))
     if not per_run:
-        return _loaded(config, rule, bins, bla_key(config, rule, bins))
+        return _loaded(config, rule, bins, key)
     values = constants_per_run_values(config, rule)
     return _loaded(config, rule, bins, f"v{VERSION}-per-run-{signature(config, rule, bins, values=False)}",
                    values).bound(values)

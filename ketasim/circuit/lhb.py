@@ -277,12 +277,13 @@ class LHbDeclaration:
         self.config, self.copies = config, int(copies)
         n = config.n_cells
         b2.defaultclock.dt = config.dt_ms * b2.ms
-        start_v = constants()["E_l"]  # compiled in (a run's values are applied after the initial state)
+        values = constants()
+        start_v = values["E_l"]  # compiled in (a run's values are applied after the initial state)
         per_run = constants_per_run_values() if constants_per_run else {}
         declared = {group: "".join(f"\n{name.split('.')[1]} : {unit_name(v)} (shared, constant)"
                                    for name, v in per_run.items() if name.startswith(f"{group}."))
                     for group in ("lhb_cells", "lhb_inputs")}
-        self.namespace = ns = {"hashed_uniform": uniform_function(), **({} if constants_per_run else constants())}
+        self.namespace = ns = {"hashed_uniform": uniform_function(), **({} if constants_per_run else values)}
         cells = b2.NeuronGroup(n * self.copies, _EQS + declared["lhb_cells"], method="exponential_euler",
                                threshold="v > -20*mV", refractory="v > -20*mV", namespace=ns, name="lhb_cells")
         cells.v = start_v

@@ -33,7 +33,7 @@ from ketasim.circuit.standalone import (
     Declared,
     PerRunConstants,
     StandaloneBinary,
-    differs_from_registry,
+    under_registry,
 )
 from ketasim.settings import settings
 
@@ -92,14 +92,15 @@ def compiled_lhb(config: LHbConfig, per_run: bool | None = None) -> CompiledLHb:
     run (as the BLA's, :func:`ketasim.circuit.bla_compiled.compiled_bla`).
     ``per_run`` forces one or the other.
     """
+    key = signature(config, 1)
     if per_run is None:
-        per_run = differs_from_registry(lambda: signature(config, 1))
+        per_run = key != under_registry(lambda: signature(config, 1))
     if not per_run:
-        key = signature(config, 1)
         if key not in _LOADED:
             _LOADED[key] = CompiledLHb(config, key)
         return _LOADED[key]
+    values = constants_per_run_values()
     key = f"per-run-{signature(config, 1, values=False)}"
     if key not in _LOADED:
-        _LOADED[key] = CompiledLHb(config, key, constants_per_run_values())
-    return _LOADED[key].bound(constants_per_run_values())
+        _LOADED[key] = CompiledLHb(config, key, values)
+    return _LOADED[key].bound(values)

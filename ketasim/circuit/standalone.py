@@ -50,7 +50,7 @@ import numpy as np
 from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, memory_temp_root
 from ketasim.parameters import ParameterSet, using
 
-__all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos", "differs_from_registry"]
+__all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos", "under_registry"]
 
 MEMO_BYTES = 256 * 2**20  # results of recent runs kept per binary (a fear protocol's sessions of a few seeds)
 
@@ -98,12 +98,11 @@ class PerRunConstants:
         return twin
 
 
-def differs_from_registry(key: Callable[[], str]) -> bool:
-    """Whether ``key()`` (what a binary compiles in) under the active parameter set differs from its value under
-    the registry's: then the binary that reads its constants per run serves it."""
-    active = key()
+def under_registry(compute: Callable[[], str]) -> str:
+    """``compute()`` (a binary's key) under the registry's parameter values: a parameter set whose key differs
+    from it runs the binary that reads its constants per run."""
     with using(ParameterSet()):
-        return key() != active
+        return compute()
 
 
 class StandaloneBinary:
