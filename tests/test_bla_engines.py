@@ -152,7 +152,7 @@ def test_the_full_profile_size_setting_is_checked(monkeypatch):
         Settings.from_environment()
 
 
-def test_only_the_structural_parameters_change_the_binary_that_reads_constants_per_run():
+def test_only_the_structural_parameters_and_exponents_change_the_binary_that_reads_constants_per_run():
     from ketasim.circuit.bla import signature, structural
     from ketasim.circuit.engine import compiled_in
     from ketasim.parameters import ParameterSet, registry, using
@@ -170,7 +170,7 @@ def test_only_the_structural_parameters_change_the_binary_that_reads_constants_p
             continue
         with using(ParameterSet({p.key: other})):
             changed = signature(config, learning_rule(), bins, values=False) != base
-        assert changed == structural(p.key), p.key
-        assert compiled_in(p.key) == structural(p.key), p.key
+        assert changed == (structural(p.key) or learning_rule().compiles_in(p.key)), p.key
+        assert compiled_in(p.key, learning_rule()) == changed, p.key
         checked += 1
     assert checked > 30

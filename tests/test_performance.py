@@ -182,3 +182,22 @@ def test_an_in_vitro_point_in_a_chunk_runs_no_circuit_and_matches_simulate():
     assert alone.in_vitro and records[0]["metrics"] == alone.metrics
     assert "ltp_percent" in records[0]["metrics"] and "pyr_rate_hz" not in records[0]["metrics"]
     assert "pyr_rate_hz" in records[1]["metrics"]
+
+
+def _scratch_in_worker() -> str:
+    from ketasim.circuit.compiled import scratch_directory
+
+    return str(scratch_directory("ketasim-test-"))
+
+
+def test_a_pool_workers_scratch_directory_is_removed_when_it_exits():
+    # A worker leaves through os._exit, which skips atexit: its /dev/shm scratch once outlived every run.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    for method in ("fork", "spawn"):
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as pool:
+            scratch = Path(pool.submit(_scratch_in_worker).result())
+            assert scratch.is_dir()
+        assert not scratch.exists(), method

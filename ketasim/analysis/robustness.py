@@ -2,9 +2,9 @@
 
 ``ketasim reproduce --robustness N`` runs the reproduction as usual (the
 nominal rows, with figures), each experiment in a fresh process that records
-which parameters it reads (:func:`ketasim.parameters.record_reads`). It then
-draws ``N`` parameter sets, a Latin hypercube (SALib) over every *fitted*
-parameter that some experiment read, each over its declared range and sampled
+which parameters it reads (:func:`ketasim.parameters.record_reads`). Alongside
+it, it draws ``N`` parameter sets, a Latin hypercube (SALib) over every *fitted*
+parameter, each over its declared range and sampled
 as :class:`~ketasim.analysis.sensitivity.SensitivityProblem` samples it
 (log-uniform where the range spans a factor of 2 or more). Draw ``k`` is one
 variant of the model: every experiment reruns under it
@@ -15,7 +15,8 @@ networks read a draw's constants per run from one shared binary of each
 shape (:func:`ketasim.circuit.bla_compiled.compiled_bla`). Each experiment's draws are a Latin
 hypercube over the parameters it reads (a hypercube's projection is one).
 Parameters compiled into a circuit binary (:func:`ketasim.circuit.engine.compiled_in`:
-the PFC network's compiled-in parameters and the BLA network's structure) are
+the PFC network's compiled-in parameters, the BLA network's structure and the
+learning rule's exponents) are
 not varied: each value would compile a binary of its own.
 
 Per experiment the report gains how many draws every check held under, the
@@ -32,7 +33,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from ketasim.analysis.sensitivity import SensitivityProblem, select_parameters
 from ketasim.circuit.engine import compiled_in
 from ketasim.config import ConfigError
 from ketasim.parameters import Parameter
+from ketasim.plasticity.equations import learning_rule
 from ketasim.reproduce.runner import ReproductionRun, execute_experiment
 
 __all__ = ["DrawPlan", "plan_draws", "reproduce_with_robustness", "summarise"]
@@ -101,8 +103,9 @@ def plan_draws(reads: Sequence[str], draws: int, seed: int) -> DrawPlan:
     # What sensitivity varies by default (fitted, finite range, not set by a config key), among the reads.
     wanted = set(reads)
     fitted = [p for p in select_parameters() if p.key in wanted and p.bounds[0] < p.bounds[1]]
-    varied: list[Parameter] = [p for p in fitted if not compiled_in(p.key)]
-    fixed = [p.key for p in fitted if compiled_in(p.key)]
+    rule = learning_rule()
+    varied: list[Parameter] = [p for p in fitted if not compiled_in(p.key, rule)]
+    fixed = [p.key for p in fitted if compiled_in(p.key, rule)]
     if not varied:
         return DrawPlan([], fixed, np.empty((draws, 0)))
     problem = SensitivityProblem.of(varied)
@@ -164,7 +167,12 @@ def reproduce_with_robustness(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], Path]:
-    """The reproduction (as :func:`ketasim.reproduce.runner.reproduce`), then every experiment under ``draws`` draws.
+    """The reproduction (as :func:`ketasim.reproduce.runner.reproduce`) and every experiment under ``draws`` draws.
+
+    With ``workers`` > 1 the draws run alongside the nominal run, each in
+    its own pool of ``workers`` processes (so up to twice as many processes
+    while the nominal rows are still running); with one worker, one after
+    the other.
 
     Parameters
     ----------
@@ -184,27 +192,38 @@ def reproduce_with_robustness(
         raise ConfigError("--robustness", str(draws), "must be a whole number of draws ≥ 1")
     say = progress or (lambda message: None)
     run = ReproductionRun.start(only, quick, out, experiments)
-    rows = run.execute(workers, progress, record=True)
-    ran = [eid for eid in run.longest_first() if not rows[eid]["error"]]
-    plan = plan_draws(sorted({key for eid in ran for key in rows[eid].get("reads", [])}), draws, seed)
+    # The hypercube spans every fitted parameter, so the draws need not wait for the nominal rows to say
+    # which ones the experiments read: both run at once and the cores stay busy. Each experiment's own
+    # draws are the columns of the parameters it read (a hypercube's projection is one).
+    plan = plan_draws([p.key for p in select_parameters()], draws, seed)
     scratch = run.out / "robustness"
     scratch.mkdir(exist_ok=True)
-    paths = [str(run.chosen[eid]) for eid in ran]
+    order = run.longest_first()
+    paths = [str(run.chosen[eid]) for eid in order]
     outcomes: list[list[dict[str, Any]]] = [[] for _ in range(draws)]
-    say(f"robustness: {draws} draws of {len(plan.varied)} fitted parameters, {len(ran)} experiments each")
+    say(f"robustness: {draws} draws of {len(plan.varied)} fitted parameters, {len(order)} experiments each, "
+        "alongside the nominal run")
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, min(workers, draws))) as pool:
-        futures = {pool.submit(_run_draw, paths, quick, str(scratch), plan.overrides(d)): d for d in range(draws)}
+        def submit() -> dict[Future[list[dict[str, Any]]], int]:
+            return {pool.submit(_run_draw, paths, quick, str(scratch), plan.overrides(d)): d for d in range(draws)}
+
+        futures = submit() if workers > 1 else {}  # one worker: one process at a time, the nominal run first
+        rows = run.execute(workers, progress, record=True)
+        futures = futures or submit()
         for done, future in enumerate(as_completed(futures), 1):
             outcomes[futures[future]] = future.result()
             say(f"robustness: {done}/{draws} draws ({(time.perf_counter() - started) / 60:.1f} min)")
+    ran = [eid for eid in order if not rows[eid]["error"]]
+    plan = plan.restricted(sorted({key for eid in ran for key in rows[eid].get("reads", [])}))
     record: dict[str, Any] = {
         "draws": draws, "seed": seed, "quick": quick, "parameters": plan.varied, "compiled_in": plan.compiled_in,
         "values": plan.values.tolist(), "wall_s": round(time.perf_counter() - started, 1),
-        "passing_per_draw": [sum(bool(r["passed"]) for r in drawn) for drawn in outcomes], "experiments": {}}
-    for k, eid in enumerate(ran):
+        "passing_per_draw": [sum(bool(drawn[order.index(eid)]["passed"]) for eid in ran) for drawn in outcomes],
+        "experiments": {}}
+    for eid in ran:
         own = plan.restricted(rows[eid].get("reads", []))
-        mine = [drawn[k] for drawn in outcomes]
+        mine = [drawn[order.index(eid)] for drawn in outcomes]
         rows[eid]["robustness"] = summarise(own, mine, sum(r["wall_s"] for r in mine))
         record["experiments"][eid] = {
             "parameters": own.varied, "passed": [bool(r["passed"]) for r in mine], "errors": [r["error"] for r in mine],

@@ -29,8 +29,8 @@ is in :func:`freezing_from_rate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -344,6 +344,13 @@ class LearningRule:
         ``(neuromodulator expression) -> str``: statements refreshing a cell's
         stored gate and Mg²⁺ unblock (the fear circuit evaluates them once per
         cell, not once per synapse).
+    exponents : mapping of str to str
+        Namespace constants the rule raises to a power inside a per-synapse
+        loop, each with the parameter (``layer.name``) it comes from. They
+        stay compiled in even in a binary that reads its constants per run:
+        with the exponent a literal, the compiler turns ``pow`` into
+        multiplications (a per-run exponent made the quick fear circuit's
+        sessions 3× slower, measured with perf).
     """
 
     namespace: Callable[..., dict]
@@ -353,6 +360,15 @@ class LearningRule:
     release_update: Callable[[], str]
     release_fractions: Callable[[np.random.Generator, int], np.ndarray]
     cell_update: Callable[[str], str]
+    exponents: Mapping[str, str] = field(default_factory=dict)
+
+    def read_per_run(self, name: str, value: object) -> bool:
+        """Whether a binary that reads its constants per run reads the namespace entry ``name`` on its command line."""
+        return is_scalar_constant(name, value) and name not in self.exponents
+
+    def compiles_in(self, key: str) -> bool:
+        """Whether the parameter ``key`` is compiled into every binary of the rule (an exponent's source)."""
+        return key in self.exponents.values()
 
 
 # ---------------------------------------------------------------- declaration
@@ -564,7 +580,7 @@ class BLADeclaration:
                                    for name, v in per_run.items() if name.startswith(f"{owner}."))
                     for owner in ("principal", "inh", "itc", *literal, "fear_expectation")}
         if constants_per_run:  # the names are variables of the groups now, set on each run's command line
-            ns = {k: v for k, v in ns.items() if not is_scalar_constant(k, v)}
+            ns = {k: v for k, v in ns.items() if not rule.read_per_run(k, v)}
             t_ref = "t_ref"
         p_bg = 5.0 * config.dt_ms * 1e-3  # background inputs fire at 5 Hz
         n_bg = int(N_BACKGROUND())
@@ -696,7 +712,7 @@ def constants_per_run_values(config: BLAConfig, rule: LearningRule) -> dict[str,
 
     ns = constants(config, rule)
     literal, step, t_ref = ns.pop("_literal_weights_nS"), ns.pop("_expectation_step"), ns.pop("t_ref")
-    scalars = {k: v for k, v in ns.items() if is_scalar_constant(k, v)}
+    scalars = {k: v for k, v in ns.items() if rule.read_per_run(k, v)}
     out: dict[str, object] = {f"{group}.{k}": v for group in ("principal", "inh", "itc") for k, v in scalars.items()}
     out.update({f"{group}.t_ref": t_ref for group in ("principal", "inh", "itc")})
     out.update({f"{name}.g": weight * b2.nS for name, weight in literal.items()})
@@ -717,7 +733,7 @@ def signature(config: BLAConfig, rule: LearningRule, bins: int, values: bool = T
     if values:
         compiled = sorted((k, repr(v)) for k, v in ns.items())
     else:  # what stays compiled in, and the names and units of what each run sets
-        compiled = sorted((k, repr(v)) for k, v in ns.items() if not (is_scalar_constant(k, v) or k.startswith("_")))
+        compiled = sorted((k, repr(v)) for k, v in ns.items() if not (rule.read_per_run(k, v) or k.startswith("_")))
         compiled += sorted((k, unit_name(v)) for k, v in constants_per_run_values(config, rule).items())
     text = repr((config, Layout.of(config), Layout.of(config).in_degrees(), int(bins), int(N_BACKGROUND()), compiled,
                  rule.synapse_model(True, sampled_release=True, per_cell=True), rule.synapse_on_pre(),

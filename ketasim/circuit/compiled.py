@@ -33,10 +33,10 @@ the binary up to date.
 
 from __future__ import annotations
 
-import atexit
 import gc
 import hashlib
 import json
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -216,6 +216,19 @@ def memory_temp_root() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+def scratch_directory(prefix: str) -> Path:
+    """A new directory in /dev/shm (else the temporary directory) that is removed when this process exits.
+
+    ``atexit`` alone misses the workers of a process pool, which leave through
+    ``os._exit`` (their scratch filled /dev/shm, that is memory, run after
+    run); multiprocessing's exit finalisers run in both the main process and
+    its workers, each only in the process that registered it.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=memory_temp_root()))
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(scratch, True), exitpriority=0)
+    return scratch
+
+
 def _results_in_memory(directory: Path) -> None:
     """Point the project's ``results`` at a per-process directory in /dev/shm (when there is one).
 
@@ -223,11 +236,9 @@ def _results_in_memory(directory: Path) -> None:
     and ketasim reads back only spikes and the LFP; on a busy disk that
     writeback costs more than the simulation (benchmarks/README.md).
     """
-    shm = memory_temp_root()
-    if shm is None:
+    if memory_temp_root() is None:
         return
-    scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-{os.getpid()}-", dir=shm))
-    atexit.register(shutil.rmtree, scratch, True)
+    scratch = scratch_directory("ketasim-")
     results = directory / "results"
     directory.mkdir(parents=True, exist_ok=True)
     if results.is_symlink() or results.is_file():

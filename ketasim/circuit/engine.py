@@ -103,16 +103,18 @@ def _shape_copies(network: PFCConfig, conditions: int) -> int:
     return min(max(SINGLE_RUN_COPIES, 1 << max(0, (int(n) - 1).bit_length())), MAX_COPIES)
 
 
-def compiled_in(key: str) -> bool:
+def compiled_in(key: str, rule: LearningRule) -> bool:
     """Whether each value of the parameter ``key`` needs a compiled circuit binary of its own.
 
     True for the parameters compiled into the PFC network
-    (:func:`ketasim.circuit.pfc.compiled_in`) and those that set the BLA
-    network's structure (:func:`ketasim.circuit.bla.structural`). The BLA's
-    and the LHb's other constants are read per run by one binary per shape
-    when they differ from the registry's values.
+    (:func:`ketasim.circuit.pfc.compiled_in`), those that set the BLA
+    network's structure (:func:`ketasim.circuit.bla.structural`) and the
+    sources of the learning ``rule``'s exponents
+    (:meth:`~ketasim.circuit.bla.LearningRule.compiles_in`). The BLA's and
+    the LHb's other constants are read per run by one binary per shape when
+    they differ from the registry's values.
     """
-    return pfc.compiled_in(key) or structural(key)
+    return pfc.compiled_in(key) or structural(key) or rule.compiles_in(key)
 
 
 def bla_engine(config: BLAConfig, rule: LearningRule, seed: int, bins: int):

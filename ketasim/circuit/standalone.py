@@ -28,15 +28,11 @@ command line (Brian2's ``run_args`` syntax: ``group.variable=value`` or
 
 from __future__ import annotations
 
-import atexit
 import copy
 import gc
 import hashlib
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 import weakref
 from collections import OrderedDict
@@ -47,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, memory_temp_root
+from ketasim.circuit.compiled import READ_PRE_CPP, forget_loaded_network, scratch_directory
 from ketasim.parameters import ParameterSet, using
 
 __all__ = ["Declared", "PerRunConstants", "StandaloneBinary", "clear_memos", "under_registry"]
@@ -135,8 +131,7 @@ class StandaloneBinary:
                 manifest.write_text(json.dumps(known, indent=1))
                 self.timers["build_s"] = time.perf_counter() - start
         self.manifest = known
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"ketasim-{label}-{os.getpid()}-", dir=memory_temp_root()))
-        atexit.register(shutil.rmtree, self.scratch, True)
+        self.scratch = scratch_directory(f"ketasim-{label}-")
         (self.scratch / "results").mkdir()
         (self.scratch / "values").mkdir()
         (self.scratch / "static_arrays").symlink_to(self.directory / "static_arrays", target_is_directory=True)

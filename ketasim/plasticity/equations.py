@@ -197,4 +197,5 @@ def learning_rule() -> LearningRule:
     """This layer's rule, packaged for the BLA fear circuit (:class:`ketasim.circuit.bla.LearningRule`)."""
     return LearningRule(namespace=namespace, gate_equations=gate_equations, synapse_model=synapse_model,
                         synapse_on_pre=synapse_on_pre, release_update=release_update,
-                        release_fractions=release_fractions, cell_update=cell_update)
+                        release_fractions=release_fractions, cell_update=cell_update,
+                        exponents={"cck_hill": p.CCK_HILL.key})  # the release's Hill exponent (_RELEASE)

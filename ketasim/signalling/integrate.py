@@ -11,6 +11,7 @@ and the solver can never step over a pulse during a quiet stretch.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -60,11 +61,20 @@ class CascadeResult:
         return values / reference if reference > 1e-12 else values
 
 
-def _interpolator(time_h: np.ndarray, series: np.ndarray):
+def _interpolator(time_h: np.ndarray, *series: np.ndarray):
+    """``at(t)``: every series (each shape (n_batch, n_t)) linearly interpolated at ``t``, as a stacked array.
+
+    The integrator calls it at every right-hand-side evaluation, so it looks
+    the interval up once for all series, in plain Python (numpy's scalar
+    calls cost more than the arithmetic here); the values are the same.
+    """
+    grid, last = time_h.tolist(), time_h.size - 2
+    stacked = np.stack(series)
+
     def at(t: float) -> np.ndarray:
-        i = int(np.clip(np.searchsorted(time_h, t, side="right") - 1, 0, time_h.size - 2))
-        w = (t - time_h[i]) / (time_h[i + 1] - time_h[i])
-        return series[:, i] * (1.0 - w) + series[:, i + 1] * w
+        i = min(max(bisect_right(grid, t) - 1, 0), last)
+        w = (t - grid[i]) / (grid[i + 1] - grid[i])
+        return stacked[:, :, i] * (1.0 - w) + stacked[:, :, i + 1] * w
 
     return at
 
@@ -121,13 +131,14 @@ def simulate_cascade(
     sensitivity = np.array([per_region[r].stress_spines for r in regions])
     n_regions, n_batch = len(regions), glu.shape[0]
     shape = (N_STATES, n_regions, n_batch)
-    glu_at, blk_at, load_at = _interpolator(t, glu), _interpolator(t, blk), _interpolator(t, load)
+    inputs_at = _interpolator(t, glu, blk, load)
     stressed = bool(np.any(load))
 
     def fun(time: float, y: np.ndarray) -> np.ndarray:
         states = y.reshape(shape + (-1,))
-        extra = (load_at(time), sensitivity) if stressed else (None, None)
-        return rhs(states, glu_at(time), blk_at(time), gains, params, switches, *extra).reshape(y.shape)
+        glu_now, blk_now, load_now = inputs_at(time)
+        extra = (load_now, sensitivity) if stressed else (None, None)
+        return rhs(states, glu_now, blk_now, gains, params, switches, *extra).reshape(y.shape)
 
     # Only states of the same region and batch item interact.
     sparsity = csr_matrix(kron(np.ones((N_STATES, N_STATES)), np.eye(n_regions * n_batch)))
