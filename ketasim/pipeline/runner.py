@@ -110,6 +110,8 @@ def run_scenarios(
             _circuit_stage(stage, active, quick, copies)
             continue
         assert stage.run is not None  # a stage either runs or requests circuit runs
+        if stage.prepare is not None:
+            _prepare(stage, active, quick)
         for run in active:
             try:
                 with using(run.parameters):
@@ -121,6 +123,25 @@ def run_scenarios(
 
 def _applies(stage: Stage, run: _Run) -> bool:
     return stage.applies(run.config, run.products.get("exposure"))  # type: ignore[arg-type]
+
+
+def _by_parameters(runs: list[_Run], layer: str | None = None) -> list[list[_Run]]:
+    """The runs grouped by their parameter set's overrides (of ``layer`` only, if given), in first-seen order."""
+    groups: dict[str, list[_Run]] = {}
+    for run in runs:
+        groups.setdefault(run.parameters.digest(layer), []).append(run)
+    return list(groups.values())
+
+
+def _prepare(stage: Stage, runs: list[_Run], quick: bool) -> None:
+    """A stage's batched work across the scenarios of each parameter set (see :class:`Stage`)."""
+    assert stage.prepare is not None
+    for group in _by_parameters(runs):
+        try:
+            with using(group[0].parameters):
+                stage.prepare([run.inputs(stage, quick) for run in group])
+        except Exception:  # each scenario's run then does its own work and reports its own error
+            pass
 
 
 def _circuit_stage(stage: Stage, runs: list[_Run], quick: bool, copies: int | None) -> None:

@@ -33,7 +33,7 @@ from ketasim.pipeline.circuit_stages import (
 )
 from ketasim.pipeline.exposure import exposure
 from ketasim.pipeline.fear_stage import fear
-from ketasim.pipeline.plasticity_stage import plasticity
+from ketasim.pipeline.plasticity_stage import plasticity, prepare_slices
 from ketasim.pipeline.products import CircuitRequest, Exposure, Product, StageInputs
 from ketasim.pipeline.protocol_stages import clinical, forced_swim
 from ketasim.pipeline.signalling_stage import cascade
@@ -59,6 +59,10 @@ class Stage:
     request, finish : callable, optional
         A circuit stage: ``request(inputs) -> CircuitRequest | None`` and
         ``finish(inputs, request, readouts) -> Product``.
+    prepare : callable, optional
+        ``(inputs of every scenario of one parameter set) -> None``, called
+        before ``run`` is called on each: a stage batches work across
+        scenarios there (``run`` must give the same product without it).
     """
 
     name: str
@@ -67,6 +71,7 @@ class Stage:
     run: Callable[[StageInputs], Product] | None = None
     request: Callable[[StageInputs], CircuitRequest | None] | None = None
     finish: Callable[[StageInputs, CircuitRequest, list[CircuitReadout]], Product] | None = None
+    prepare: Callable[[list[StageInputs]], None] | None = None
 
     @property
     def is_circuit(self) -> bool:
@@ -94,7 +99,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("circuit", ("exposure",), _in_vivo, request=circuit_request, finish=circuit_finish),
     Stage("signalling", ("exposure", "circuit"), _in_vivo, run=cascade),
     Stage("later_circuit", ("exposure", "signalling"), _in_vivo, request=later_request, finish=later_finish),
-    Stage("plasticity", ("exposure",), _has_events("slice", "lhb_recording"), run=plasticity),
+    Stage("plasticity", ("exposure",), _has_events("slice", "lhb_recording"), run=plasticity,
+          prepare=prepare_slices),
     Stage("fear", ("exposure", "signalling"), _has_events(*FEAR_EVENTS), run=fear),
     Stage("clinical", ("exposure", "signalling"), _human, run=clinical),
     Stage("forced_swim", ("exposure", "signalling"), _has_events("forced_swim", "stress"), run=forced_swim),

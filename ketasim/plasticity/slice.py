@@ -174,6 +174,23 @@ clamp : 1 (constant)
 """
 
 
+def _seeds(seed: int | Sequence[int], n_conditions: int) -> list[int]:
+    """One seed per condition: ``seed`` for all, or one each (conditions of several scenarios in one run)."""
+    seeds = [int(seed)] * n_conditions if np.ndim(seed) == 0 else [int(s) for s in seed]  # type: ignore[arg-type]
+    if len(seeds) != n_conditions:
+        raise ValueError(f"need one seed per condition ({n_conditions}), got {len(seeds)}")
+    return seeds
+
+
+def _release_fractions(seeds: Sequence[int], n_syn: int) -> np.ndarray:
+    """Each condition's synapses' release fractions U, shape (n_conditions, n_syn): drawn from its own seed."""
+    drawn: dict[int, np.ndarray] = {}
+    for s in seeds:
+        if s not in drawn:
+            drawn[s] = release_fractions(np.random.default_rng(s), n_syn)
+    return np.array([drawn[s] for s in seeds])
+
+
 def _build(conditions: Sequence[SliceCondition], n_inputs: int, seed: int, plastic: bool, clamp: bool):
     """One postsynaptic compartment per condition × input channel; returns (b2, net, post, syn)."""
     import brian2 as b2
@@ -215,18 +232,22 @@ def _build(conditions: Sequence[SliceCondition], n_inputs: int, seed: int, plast
 
 
 def simulate_induction(
-    conditions: Sequence[SliceCondition], induction: Induction, seed: int = 0
+    conditions: Sequence[SliceCondition], induction: Induction, seed: int | Sequence[int] = 0
 ) -> list[InductionReadout]:
     """Run ``induction`` on every condition in one Brian2 run.
+
+    The copies do not interact, so a condition's readout is the same in any
+    batch (a test): several scenarios' slices may share a run.
 
     Parameters
     ----------
     conditions : sequence of SliceCondition
-        Slices to stimulate identically (same synapses, same seed).
+        Slices to stimulate identically.
     induction : Induction
         Stimulation pattern.
-    seed : int
-        Seeds the release-fraction heterogeneity.
+    seed : int or sequence of int
+        Seeds the release-fraction heterogeneity: one for every condition
+        (same synapses), or one per condition.
 
     Returns
     -------
@@ -234,14 +255,15 @@ def simulate_induction(
         One per condition.
     """
     times = stimulus_times(induction)
-    b2, namespace, post, _ = _build(conditions, 1, seed, plastic=True, clamp=induction.kind == "pairing")
+    seeds = _seeds(seed, len(conditions))
+    b2, namespace, post, _ = _build(conditions, 1, seeds[0], plastic=True, clamp=induction.kind == "pairing")
     n_cond, n_syn = len(conditions), int(p.N_SYNAPSES())
     stim = b2.SpikeGeneratorGroup(1, np.zeros(times.size, dtype=int), times * b2.second, name="stimulus")
     syn = b2.Synapses(stim, post, model=equations.synapse_model(True), on_pre=equations.synapse_on_pre(),
                       method="euler", namespace=namespace, name="slice_synapses")
     syn.connect(i=0, j=np.repeat(np.arange(n_cond), n_syn))
-    u_values = release_fractions(np.random.default_rng(seed), n_syn)
-    syn.U = np.tile(u_values, n_cond)
+    u_values = _release_fractions(seeds, n_syn)
+    syn.U = u_values.ravel()
     syn.x = 1.0
     syn.w = 1.0
     every = 1 * b2.ms
@@ -257,7 +279,7 @@ def simulate_induction(
     released = np.asarray(post.cck_released[:])
     readouts = []
     for c in range(n_cond):
-        response = float(np.dot(weights[c], u_values) / u_values.sum())
+        response = float(np.dot(weights[c], u_values[c]) / u_values[c].sum())
         readouts.append(InductionReadout(
             early_potentiation=response - 1.0,
             cck_released_nM=float(released[c]),
@@ -272,7 +294,7 @@ def simulate_induction(
 
 
 def simulate_paired_pulses(
-    conditions: Sequence[SliceCondition], intervals_ms: Sequence[float], seed: int = 0
+    conditions: Sequence[SliceCondition], intervals_ms: Sequence[float], seed: int | Sequence[int] = 0
 ) -> tuple[np.ndarray, dict]:
     """Paired-pulse ratios measured from the simulated postsynaptic EPSPs.
 
@@ -301,7 +323,8 @@ def simulate_paired_pulses(
     intervals = np.asarray(intervals_ms, dtype=float)
     n_int, n_cond, n_syn = intervals.size, len(conditions), int(p.N_SYNAPSES())
     n_chan = n_int + 1  # channel n_int: first pulse only
-    b2, namespace, post, _ = _build(conditions, n_chan, seed, plastic=False, clamp=False)
+    seeds = _seeds(seed, n_cond)
+    b2, namespace, post, _ = _build(conditions, n_chan, seeds[0], plastic=False, clamp=False)
     first = 0.01
     channels = np.concatenate([np.repeat(np.arange(n_int), 2), [n_int]])
     times = np.concatenate([np.column_stack([np.full(n_int, first), first + intervals / 1e3]).ravel(), [first]])
@@ -313,8 +336,7 @@ def simulate_paired_pulses(
     # Post index = condition * n_chan + channel; stimulus channel = channel.
     post_index = np.repeat(np.arange(n_cond * n_chan), n_syn)
     syn.connect(i=post_index % n_chan, j=post_index)
-    u_values = release_fractions(np.random.default_rng(seed), n_syn)
-    syn.U = np.tile(u_values, n_cond * n_chan)
+    syn.U = np.repeat(_release_fractions(seeds, n_syn), n_chan, axis=0).ravel()  # every channel of a condition alike
     syn.x = 1.0
     syn.w = 1.0
     monitor = b2.StateMonitor(post, "v", record=True, dt=DT_MS * b2.ms, name="paired_trace")
