@@ -52,9 +52,10 @@ class _SliceRun:
 
 
 # Readouts simulated by prepare_slices, by (parameter set, condition, pattern or intervals, seed), kept until
-# the next call (a drug-free control serves every scenario with its seed). A condition's paired-pulse entry:
-# (its ratios, its traces).
-_PREPARED: dict[tuple, object] = {}
+# the next call (a drug-free control serves every scenario with its seed). A condition's paired-pulse entry
+# is its ratios and its traces.
+_INDUCED: dict[tuple, InductionReadout] = {}
+_PAIRED: dict[tuple, tuple[np.ndarray, dict]] = {}
 
 
 def _bath_at(inputs: StageInputs, drug: str, time_h: float) -> float:
@@ -108,20 +109,21 @@ def _slice_run(inputs: StageInputs, event, settings) -> _SliceRun:
 
 def prepare_slices(inputs: list[StageInputs]) -> None:
     """Simulate every slice event of these scenarios (one parameter set), one Brian2 run per pattern."""
-    _PREPARED.clear()
+    _INDUCED.clear()
+    _PAIRED.clear()
     runs = [_slice_run(i, event, event.settings()) for i in inputs for event in i.config.protocol
             if event.event == "slice"]
     digest = current().digest()
     for induction in dict.fromkeys(r.induction for r in runs):
         wanted = list(dict.fromkeys((c, r.seed) for r in runs if r.induction == induction for c in r.conditions))
         readouts = simulate_induction([c for c, _ in wanted], induction, seed=[s for _, s in wanted])
-        _PREPARED.update({(digest, c, induction, s): out for (c, s), out in zip(wanted, readouts, strict=True)})
+        _INDUCED.update({(digest, c, induction, s): out for (c, s), out in zip(wanted, readouts, strict=True)})
     for intervals in dict.fromkeys(r.intervals_ms for r in runs):
         wanted = list(dict.fromkeys((c, r.seed) for r in runs if r.intervals_ms == intervals for c in r.conditions))
         ratios, traces = simulate_paired_pulses([c for c, _ in wanted], intervals, seed=[s for _, s in wanted])
         for k, (c, s) in enumerate(wanted):
-            _PREPARED[(digest, c, intervals, s)] = (ratios[k], {name: value[k] if name in _PER_CONDITION else value
-                                                                for name, value in traces.items()})
+            _PAIRED[(digest, c, intervals, s)] = (ratios[k], {name: value[k] if name in _PER_CONDITION else value
+                                                              for name, value in traces.items()})
 
 
 _PER_CONDITION = ("epsp_mV", "single_mV", "first_epsp_mV", "release_ratio")  # paired-pulse traces with a row each
@@ -130,20 +132,20 @@ _PER_CONDITION = ("epsp_mV", "single_mV", "first_epsp_mV", "release_ratio")  # p
 def _induction_readouts(run: _SliceRun) -> list[InductionReadout]:
     digest = current().digest()
     keys = [(digest, c, run.induction, run.seed) for c in run.conditions]
-    if all(k in _PREPARED for k in keys):
-        return [_PREPARED[k] for k in keys]  # type: ignore[misc]
+    if all(k in _INDUCED for k in keys):
+        return [_INDUCED[k] for k in keys]
     return simulate_induction(list(run.conditions), run.induction, seed=run.seed)
 
 
 def _paired_pulses(run: _SliceRun) -> tuple[np.ndarray, dict]:
     digest = current().digest()
     keys = [(digest, c, run.intervals_ms, run.seed) for c in run.conditions]
-    if not all(k in _PREPARED for k in keys):
+    if not all(k in _PAIRED for k in keys):
         return simulate_paired_pulses(list(run.conditions), run.intervals_ms, seed=run.seed)
-    parts = [_PREPARED[k] for k in keys]
-    traces = {name: np.stack([t[name] for _, t in parts]) if name in _PER_CONDITION else value  # type: ignore[index]
-              for name, value in parts[0][1].items()}  # type: ignore[index]
-    return np.stack([r for r, _ in parts]), traces  # type: ignore[misc]
+    parts = [_PAIRED[k] for k in keys]
+    traces = {name: np.stack([t[name] for _, t in parts]) if name in _PER_CONDITION else value
+              for name, value in parts[0][1].items()}
+    return np.stack([r for r, _ in parts]), traces
 
 
 def _run_slice(inputs: StageInputs, event, settings, out: Product) -> None:

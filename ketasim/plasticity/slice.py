@@ -176,7 +176,7 @@ clamp : 1 (constant)
 
 def _seeds(seed: int | Sequence[int], n_conditions: int) -> list[int]:
     """One seed per condition: ``seed`` for all, or one each (conditions of several scenarios in one run)."""
-    seeds = [int(seed)] * n_conditions if np.ndim(seed) == 0 else [int(s) for s in seed]  # type: ignore[arg-type]
+    seeds = [int(seed)] * n_conditions if isinstance(seed, int | np.integer) else [int(s) for s in seed]
     if len(seeds) != n_conditions:
         raise ValueError(f"need one seed per condition ({n_conditions}), got {len(seeds)}")
     return seeds
