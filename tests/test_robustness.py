@@ -94,6 +94,23 @@ def test_summary_counts_draws_and_ranks_the_parameter_that_moves_the_check():
     assert all(not d["significant"] for d in summary["depends_on"][1:])
 
 
+def test_a_dependence_names_the_parameter_whose_draws_track_its_own():
+    # Three columns: the cause, one drawn almost like it (a hypercube with fewer draws than parameters has
+    # such pairs), and one unrelated. The check moves with both of the first two, so the report names the pair.
+    from ketasim.analysis.robustness import DrawPlan
+
+    rng = np.random.default_rng(3)
+    cause = rng.permutation(16) + 1.0
+    partner = cause + rng.normal(0.0, 1.0, 16)
+    unrelated = rng.permutation(16) + 1.0
+    plan = DrawPlan(["a.cause", "a.partner", "a.unrelated"], [], np.column_stack([cause, partner, unrelated]))
+    rows = [{"passed": True, "error": "", "checks": [{"passed": True, "value": float(c)}]} for c in cause]
+    depends = {d["parameter"]: d for d in summarise(plan, rows, wall_s=1.0)["depends_on"]}
+    assert depends["a.cause"]["tracks"]["parameter"] == "a.partner" and depends["a.cause"]["tracks"]["rho"] > 0.9
+    assert depends["a.partner"]["tracks"]["parameter"] == "a.cause"
+    assert depends["a.unrelated"]["tracks"] is None
+
+
 def test_reproduce_with_robustness_writes_the_column_and_every_draw(experiments, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "1",

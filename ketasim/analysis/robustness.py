@@ -22,7 +22,9 @@ not varied: each value would compile a binary of its own.
 Per experiment the report gains how many draws every check held under, the
 share per check, and the three varied parameters it reads that move its
 checks' values most (largest |Spearman ρ| over the draws), with a
-Bonferroni-corrected mark. ``robustness.json`` in the output directory keeps
+Bonferroni-corrected mark and, for each, a partner where one exists: a
+varied parameter whose draws correlate with its own and which the check
+moves with too (both |ρ| ≥ 0.5), an explanation as good. ``robustness.json`` in the output directory keeps
 every draw: its values, and per experiment each check's value and verdict.
 """
 
@@ -52,6 +54,7 @@ __all__ = ["DrawPlan", "plan_draws", "reproduce_with_robustness", "summarise"]
 
 ALPHA = 0.05
 TOP = 3
+TRACKS = 0.5  # |ρ| for a partner: with the dependence's draws and with the check (p ≈ 0.05 each at 16 draws)
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,34 @@ def summarise(plan: DrawPlan, outcomes: Sequence[dict[str, Any]], wall_s: float)
         if best is not None:
             depends.append(best)
     depends.sort(key=lambda d: -abs(d["rho"]))
+    for dependence in depends[:TOP]:
+        dependence["tracks"] = _partner(plan, dependence["parameter"], values[:, dependence["check"]])
     return {"draws": n, "holds": holds, "fraction": holds / n if n else float("nan"), "errors": errors,
             "check_fractions": fractions, "depends_on": depends[:TOP], "varied": len(plan.varied),
             "compiled_in": plan.compiled_in, "wall_s": round(wall_s, 1)}
+
+
+def _partner(plan: DrawPlan, key: str, check: np.ndarray) -> dict[str, Any] | None:
+    """Another varied parameter that explains a check as well as ``key`` does, or None.
+
+    With fewer draws than parameters some hypercube columns always
+    correlate. A parameter whose draws correlate with ``key``'s (|Spearman
+    ρ| ≥ ``TRACKS``) and which moves with the check too (|ρ| ≥ ``TRACKS``) is
+    as good an explanation; of those, the one the check moves with most.
+    ``check`` holds the check's value per draw (NaN where it has none).
+    """
+    ok = np.isfinite(check)
+    j = plan.varied.index(key)
+    best: dict[str, Any] | None = None
+    for k, other in enumerate(plan.varied):
+        if k == j or ok.sum() < 3 or np.ptp(plan.values[ok, k]) == 0 or np.ptp(check[ok]) == 0:
+            continue
+        with_key = float(stats.spearmanr(plan.values[:, j], plan.values[:, k])[0])
+        with_check = float(stats.spearmanr(plan.values[ok, k], check[ok])[0])
+        if abs(with_key) >= TRACKS and abs(with_check) >= TRACKS and (
+                best is None or abs(with_check) > abs(best["rho_check"])):
+            best = {"parameter": other, "rho": with_key, "rho_check": with_check}
+    return best
 
 
 def _run_draw(paths: Sequence[str], quick: bool, out: str, overrides: dict[str, float]) -> list[dict[str, Any]]:

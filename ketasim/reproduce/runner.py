@@ -253,6 +253,9 @@ ROBUSTNESS_PREAMBLE = (
     "the draws under which every check of the experiment passes; ⚠ marks a claim that holds in less than half. "
     "*Depends on* ranks the varied parameters by the largest |Spearman ρ| between a parameter's draws and a "
     "check's measured value; * marks a ρ whose p-value passes a Bonferroni correction over parameters × checks. "
+    "Where another varied parameter's draws correlate with that parameter's (|ρ| ≥ 0.5; with fewer draws than "
+    "parameters some always do) and the check moves with it too (|ρ| ≥ 0.5), the line names it: either may be "
+    "the cause. "
     "With few draws only strong dependences can be told from chance.")
 
 
@@ -268,7 +271,9 @@ def _robustness_line(row: dict[str, Any]) -> str:
     rob = row["robustness"]
     checks = "; ".join(f"check {i + 1}: {f:.0%}" if f is not None else f"check {i + 1}: -"
                        for i, f in enumerate(rob["check_fractions"]))
-    depends = ", ".join(f"`{d['parameter']}` (ρ = {d['rho']:+.2f} on check {d['check'] + 1}{'*' if d['significant'] else ''})"
+    depends = ", ".join(f"`{d['parameter']}` (ρ = {d['rho']:+.2f} on check {d['check'] + 1}{'*' if d['significant'] else ''}"
+                        + (f"; or `{d['tracks']['parameter']}`, ρ = {d['tracks']['rho_check']:+.2f}, whose draws "
+                           f"track its own, ρ = {d['tracks']['rho']:+.2f}" if d.get("tracks") else "") + ")"
                         for d in rob["depends_on"]) or ("none varied" if not rob["varied"] else "none found")
     fixed = (f" Not varied (compiled into a circuit binary): {', '.join(f'`{k}`' for k in rob['compiled_in'])}."
              if rob["compiled_in"] else "")
