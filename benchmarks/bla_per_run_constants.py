@@ -15,23 +15,20 @@ Binaries are built first (not timed). Last line: JSON with ``ratio``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
+from bla_throughput import (  # the same protocol (this script's directory is on the path)
+    SESSIONS,
+    size_arguments,
+)
+
 import ketasim.circuit.engine as engines
-from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial
+from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators
 from ketasim.circuit.bla_compiled import compiled_bla
 from ketasim.circuit.standalone import clear_memos
 from ketasim.plasticity.equations import learning_rule
 from ketasim.settings import overridden
-
-SESSIONS = (
-    ([Trial("plus", 1.0, "A")] * 5, True),  # conditioning
-    ([Trial("plus")] * 4 + [Trial("minus")] * 4, False),  # test
-    ([Trial("plus", 0.0, "B")] * 16, True),  # extinction
-    ([Trial("plus", 0.0, "B")] * 4, False),  # test
-)
 
 
 def run(per_run: bool, config: BLAConfig, seeds: range) -> tuple[float, list[float]]:
@@ -49,10 +46,7 @@ def run(per_run: bool, config: BLAConfig, seeds: range) -> tuple[float, list[flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", type=int, default=120, help="principal cells (default: the quick profile's 120)")
-    parser.add_argument("--seeds", type=int, default=4)
-    args = parser.parse_args()
+    args = size_arguments(__doc__.splitlines()[0])
     config = BLAConfig(principal_cells=args.cells)
     for per_run in (False, True):  # warm-up: build both binaries
         run(per_run, config, range(1))

@@ -45,11 +45,16 @@ def run(engine: str, config: BLAConfig, seeds: range) -> tuple[float, list[float
     return time.perf_counter() - start, rates, simulated
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def size_arguments(description: str) -> argparse.Namespace:
+    """``--cells`` and ``--seeds`` of a BLA benchmark (also benchmarks/bla_per_run_constants.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--cells", type=int, default=120, help="principal cells (default: the quick profile's 120)")
     parser.add_argument("--seeds", type=int, default=4)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = size_arguments(__doc__.splitlines()[0])
     config = BLAConfig(principal_cells=args.cells)
     seeds = range(args.seeds)
     for engine in ("compiled", "runtime"):  # warm-up: compile the binary and the Cython modules
