@@ -229,8 +229,8 @@ def test_sampled_cck_release_equals_the_summed_hill_function_on_the_same_clock()
 
 
 def test_slices_of_several_scenarios_in_one_run_give_each_the_readouts_it_gets_alone(monkeypatch):
-    # The pipeline runs every scenario's slice events together (prepare_slices); copies do not interact,
-    # so each scenario's metrics, traces included, are exactly those of its own run.
+    # The pipeline runs every scenario's slice events together (prepare_slices), one run per parameter set;
+    # copies do not interact, so each scenario's metrics, traces included, are exactly those of its own run.
     import dataclasses
 
     from ketasim.pipeline import runner, stages
@@ -239,7 +239,8 @@ def test_slices_of_several_scenarios_in_one_run_give_each_the_readouts_it_gets_a
     configs = [validate_scenario({**_slice(_bath("ketamine", "10 uM")), "seed": 1}),
                validate_scenario({**_slice(_bath("apv", "50 uM")), "seed": 2}),
                validate_scenario({**_slice(mechanisms={"cck": 0}), "seed": 1}),
-               validate_scenario({**_slice(), "seed": 2})]
+               validate_scenario({**_slice(), "seed": 2}),
+               validate_scenario({**_slice(), "seed": 2, "parameters": {"plasticity.cck.release_half_calcium": 0.06}})]
     together = simulate_many(configs, quick=True)
     alone = [simulate(c, quick=True) for c in configs]
     unprepared = tuple(dataclasses.replace(s, prepare=None) if s.name == "plasticity" else s for s in stages.STAGES)

@@ -17,6 +17,7 @@ readouts from there.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -51,11 +52,20 @@ class _SliceRun:
     seed: int
 
 
-# Readouts simulated by prepare_slices, by (parameter set, condition, pattern or intervals, seed), kept until
-# the next call (a drug-free control serves every scenario with its seed). A condition's paired-pulse entry
-# is its ratios and its traces.
-_INDUCED: dict[tuple, InductionReadout] = {}
-_PAIRED: dict[tuple, tuple[np.ndarray, dict]] = {}
+# Readouts simulated by prepare_slices, by (parameter set, condition, pattern or intervals, seed); a drug-free
+# control serves every scenario with its seed. An entry is a function of its key, so none goes stale; the
+# oldest go beyond MEMO_ENTRIES (a sweep over parameter sets prepares one group after another). A
+# condition's paired-pulse entry is its ratios and its traces.
+MEMO_ENTRIES = 4096
+_INDUCED: OrderedDict[tuple, InductionReadout] = OrderedDict()
+_PAIRED: OrderedDict[tuple, tuple[np.ndarray, dict]] = OrderedDict()
+
+
+def _remember(memo: OrderedDict, key: tuple, value: object) -> None:
+    memo[key] = value
+    memo.move_to_end(key)
+    while len(memo) > MEMO_ENTRIES:
+        memo.popitem(last=False)
 
 
 def _bath_at(inputs: StageInputs, drug: str, time_h: float) -> float:
@@ -109,21 +119,20 @@ def _slice_run(inputs: StageInputs, event, settings) -> _SliceRun:
 
 def prepare_slices(inputs: list[StageInputs]) -> None:
     """Simulate every slice event of these scenarios (one parameter set), one Brian2 run per pattern."""
-    _INDUCED.clear()
-    _PAIRED.clear()
     runs = [_slice_run(i, event, event.settings()) for i in inputs for event in i.config.protocol
             if event.event == "slice"]
     digest = current().digest()
     for induction in dict.fromkeys(r.induction for r in runs):
         wanted = list(dict.fromkeys((c, r.seed) for r in runs if r.induction == induction for c in r.conditions))
         readouts = simulate_induction([c for c, _ in wanted], induction, seed=[s for _, s in wanted])
-        _INDUCED.update({(digest, c, induction, s): out for (c, s), out in zip(wanted, readouts, strict=True)})
+        for (c, s), out in zip(wanted, readouts, strict=True):
+            _remember(_INDUCED, (digest, c, induction, s), out)
     for intervals in dict.fromkeys(r.intervals_ms for r in runs):
         wanted = list(dict.fromkeys((c, r.seed) for r in runs if r.intervals_ms == intervals for c in r.conditions))
         ratios, traces = simulate_paired_pulses([c for c, _ in wanted], intervals, seed=[s for _, s in wanted])
         for k, (c, s) in enumerate(wanted):
-            _PAIRED[(digest, c, intervals, s)] = (ratios[k], {name: value[k] if name in _PER_CONDITION else value
-                                                              for name, value in traces.items()})
+            _remember(_PAIRED, (digest, c, intervals, s),
+                      (ratios[k], {name: value[k] if name in _PER_CONDITION else value for name, value in traces.items()}))
 
 
 _PER_CONDITION = ("epsp_mV", "single_mV", "first_epsp_mV", "release_ratio")  # paired-pulse traces with a row each
