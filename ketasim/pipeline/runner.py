@@ -125,11 +125,11 @@ def _applies(stage: Stage, run: _Run) -> bool:
     return stage.applies(run.config, run.products.get("exposure"))  # type: ignore[arg-type]
 
 
-def _by_parameters(runs: list[_Run], layer: str | None = None) -> list[list[_Run]]:
-    """The runs grouped by their parameter set's overrides (of ``layer`` only, if given), in first-seen order."""
+def _by_parameters(runs: list[_Run]) -> list[list[_Run]]:
+    """The runs grouped by their parameter set's overrides, in first-seen order."""
     groups: dict[str, list[_Run]] = {}
     for run in runs:
-        groups.setdefault(run.parameters.digest(layer), []).append(run)
+        groups.setdefault(run.parameters.digest(), []).append(run)
     return list(groups.values())
 
 
