@@ -166,10 +166,12 @@ def _partner(plan: DrawPlan, key: str, check: np.ndarray) -> dict[str, Any] | No
     ``check`` holds the check's value per draw (NaN where it has none).
     """
     ok = np.isfinite(check)
+    if ok.sum() < 3 or np.ptp(check[ok]) == 0:
+        return None
     j = plan.varied.index(key)
     best: dict[str, Any] | None = None
     for k, other in enumerate(plan.varied):
-        if k == j or ok.sum() < 3 or np.ptp(plan.values[ok, k]) == 0 or np.ptp(check[ok]) == 0:
+        if k == j or np.ptp(plan.values[ok, k]) == 0:
             continue
         with_key = float(stats.spearmanr(plan.values[:, j], plan.values[:, k])[0])
         with_check = float(stats.spearmanr(plan.values[ok, k], check[ok])[0])
@@ -243,15 +245,16 @@ def reproduce_with_robustness(
             outcomes[futures[future]] = future.result()
             say(f"robustness: {done}/{draws} draws ({(time.perf_counter() - started) / 60:.1f} min)")
     ran = [eid for eid in order if not rows[eid]["error"]]
+    position = {eid: k for k, eid in enumerate(order)}  # an experiment's place in every draw's rows
     plan = plan.restricted(sorted({key for eid in ran for key in rows[eid].get("reads", [])}))
     record: dict[str, Any] = {
         "draws": draws, "seed": seed, "quick": quick, "parameters": plan.varied, "compiled_in": plan.compiled_in,
         "values": plan.values.tolist(), "wall_s": round(time.perf_counter() - started, 1),
-        "passing_per_draw": [sum(bool(drawn[order.index(eid)]["passed"]) for eid in ran) for drawn in outcomes],
+        "passing_per_draw": [sum(bool(drawn[position[eid]]["passed"]) for eid in ran) for drawn in outcomes],
         "experiments": {}}
     for eid in ran:
         own = plan.restricted(rows[eid].get("reads", []))
-        mine = [drawn[order.index(eid)] for drawn in outcomes]
+        mine = [drawn[position[eid]] for drawn in outcomes]
         rows[eid]["robustness"] = summarise(own, mine, sum(r["wall_s"] for r in mine))
         record["experiments"][eid] = {
             "parameters": own.varied, "passed": [bool(r["passed"]) for r in mine], "errors": [r["error"] for r in mine],
