@@ -119,6 +119,17 @@ def test_populations_scale_with_size_and_in_degrees_do_not():
     assert BLAConfig.quick().principal_cells == REFERENCE_CELLS
 
 
+def test_each_plastic_synapse_carries_one_cs_or_one_context():
+    network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=2)
+    for pathway in ("cs_fear", "ctx_fear", "cs_ext", "ctx_ext"):
+        cs = network.cs_fibres(pathway, "plus") | network.cs_fibres(pathway, "minus")
+        a, b = network.context_fibres(pathway, "A"), network.context_fibres(pathway, "B")
+        assert not (a & b).any() and not ((a | b) & cs).any()
+        assert ((a | b) if pathway.startswith("ctx") else cs).all()
+        if pathway.startswith("ctx"):  # both contexts reach every cell type
+            assert 0.3 < a.mean() < 0.7
+
+
 @pytest.mark.parametrize("cells", [60, 119, 150.5])
 def test_a_network_too_small_for_its_in_degrees_is_refused(cells):
     with pytest.raises(ValueError, match=f"allowed: a whole number >= {REFERENCE_CELLS}"):

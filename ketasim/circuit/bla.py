@@ -984,6 +984,11 @@ class BLANetwork:
         """Boolean mask over a pathway's synapses whose fibre carries the given CS."""
         return np.isin(self._pre[self._pathway_rows[pathway]], self.layout.cs_fibres(cs))
 
+    def context_fibres(self, pathway: str, context: str) -> np.ndarray:
+        """Boolean mask over a pathway's synapses whose fibre carries context ``A`` or ``B``."""
+        column = FIBRE_CLASSES.index(f"context_{context}")
+        return self.layout.fibre_classes()[self._pre[self._pathway_rows[pathway]]] == column
+
     # ------------------------------------------------------------ running
     def _engine(self, bins: int):
         if bins not in self._engines:
