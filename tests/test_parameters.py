@@ -45,6 +45,18 @@ def _untraceable(p: Parameter, params: list[Parameter]) -> str | None:
     return "no author and year, record, labelled assumption, parameter or cited author"
 
 
+def test_every_fitted_parameter_has_a_finite_range_with_its_reason():
+    """What robustness draws and sensitivity samples span: declared from a source, or the stated default."""
+    import math
+
+    fitted = [p for p in registry() if p.fitted]
+    assert len(fitted) > 40
+    for p in fitted:
+        low, high = p.bounds
+        assert math.isfinite(low) and math.isfinite(high) and low <= p.value <= high, p.key
+        assert p.bounds_reason and not p.bounds_reason.startswith("measured"), f"{p.key}: {p.bounds_reason!r}"
+
+
 def test_every_parameter_has_a_source_or_says_what_it_was_fitted_to():
     """A measured parameter's source leads to where its value comes from; a fitted one names its target.
 
