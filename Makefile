@@ -1,5 +1,5 @@
 # Quick start: `make demo` (set up + main job: the quick reproduction), `make test` (set up + tests).
-# `make reproduce` is the full reproduction into figures/; `make reproduce-robust` adds the robustness column (about 75 min).
+# `make reproduce` is the full reproduction into figures/; `make reproduce-robust` adds the robustness column (about 130 min on 2 cores).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
