@@ -26,10 +26,10 @@ from ketasim.plasticity.equations import learning_rule
 GAINS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3)
 
 
-def acquisition(gain: float, cells: int, seed: int) -> tuple[float, float]:
-    """Mean CS→fear weight after conditioning at ``gain``, and the drug-free probe's CS+ freezing."""
+def acquisition(gain: float, cells: int, seed: int, trials: int = 3) -> tuple[float, float]:
+    """Mean CS→fear weight after ``trials`` pairings at ``gain``, and the drug-free probe's CS+ freezing."""
     network = BLANetwork(BLAConfig(principal_cells=cells), learning_rule(), seed=seed)
-    network.run_trials([Trial("plus", 1.0, "A")] * 3, Modulators(nmda_gain=gain))
+    network.run_trials([Trial("plus", 1.0, "A")] * trials, Modulators(nmda_gain=gain))
     weight = float(np.mean(network.weights()["cs_fear"]))
     probe = network.run_trials([Trial("plus", 0.0, "B")] * 2, Modulators(), learn=False)
     return weight, float(np.mean([r.freezing for r in probe]))

@@ -19,23 +19,17 @@ import itertools
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import ketasim.config  # noqa: F401  (registers every layer's parameters)
-from ketasim.circuit.bla import BLAConfig, BLANetwork, Modulators, Trial
-from ketasim.parameters import ParameterSet, using
-from ketasim.plasticity.equations import learning_rule
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # docs/examples: the protocol of acquisition_under_block
+from acquisition_under_block import acquisition  # noqa: E402
+
+from ketasim.circuit.bla import QUICK_CELLS  # noqa: E402
+from ketasim.parameters import ParameterSet, using  # noqa: E402
 
 GAINS = (1.0, 0.54, 0.37, 0.28)
-
-
-def acquisition(gain, seed, trials):
-    net = BLANetwork(BLAConfig.quick(), learning_rule(), seed=seed)
-    net.run_trials([Trial("plus", 1.0, "A")] * trials, Modulators(nmda_gain=gain))
-    w = float(np.mean(net.weights()["cs_fear"]))
-    probe = net.run_trials([Trial("plus", 0.0, "B")] * 2, Modulators(), learn=False)
-    return w, float(np.mean([r.freezing for r in probe]))
 
 
 def main():
@@ -46,7 +40,7 @@ def main():
         started = time.time()
         overrides = {"circuit.bla.us_predicted_rate": rate, "circuit.bla.ltp_rate": ltp, **extra}
         with using(ParameterSet(overrides)):
-            res = {g: np.mean([acquisition(g, s, trials) for s in seeds], axis=0) for g in GAINS}
+            res = {g: np.mean([acquisition(g, QUICK_CELLS, s, trials) for s in seeds], axis=0) for g in GAINS}
         cells = " | ".join(f"{g}: w {v[0]:.3f} fr {v[1]:.2f}" for g, v in res.items())
         print(f"{extra} rate {rate:g} ltp {ltp:g}: {cells} ({time.time() - started:.0f} s)", flush=True)
 
