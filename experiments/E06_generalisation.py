@@ -41,8 +41,10 @@ NOTE = ("Half reproduced, and left failing: 15 and 30 mg/kg lower the index by m
 
 DOSES = (0.0, 7.5, 15.0, 30.0)
 QUICK_DOSES = (0.0, 7.5, 30.0)
+# Cues are tested in a novel context B (conditioning is in A), as cued studies do: the context fear
+# conditioning leaves in A would add to the cue's (issue 17).
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
-            {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8}]
+            {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8, "context": "B"}]
 MIN_DROP = 0.1  # lower generalisation index by at least 0.1 (of 0-1)
 
 

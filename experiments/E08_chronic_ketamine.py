@@ -43,10 +43,12 @@ DAYS = 28
 
 
 def _chronic(drug, dose, seed):
+    # The CS is tested in a novel context B (conditioning is in A), as cued studies do: the context fear
+    # conditioning leaves in A would add to the cue's (issue 17).
     return scenario({"species": "mouse", "duration": f"{DAYS + 3} d"}, seed=seed,
                     dosing=[{"drug": drug, "dose": dose, "route": "ip", "at": "0 h", "repeat": DAYS, "every": "24 h"}],
                     protocol=[{"event": "conditioning", "at": f"{DAYS + 1} d", "trials": 5},
-                              {"event": "test", "at": f"{DAYS + 2} d", "cues": ["plus", "context"]}])
+                              {"event": "test", "at": f"{DAYS + 2} d", "cues": ["plus"], "context": "B"}])
 
 
 def run(profile):

@@ -48,10 +48,12 @@ DOSES = (10.0, 30.0, 100.0, 200.0)
 QUICK_DOSES = (10.0, 100.0)
 TIMES_H = (0.25, 24.0, 144.0)
 QUICK_TIMES_H = (0.25, 144.0)
+# Cues are tested in a novel context B (conditioning is in A), as cued studies do: the context fear
+# conditioning leaves in A would add to the cue's (issue 17).
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
-            {"event": "test", "at": "6 d", "cues": ["plus", "minus"]},
-            {"event": "extinction", "at": "7 d", "trials": 16},
-            {"event": "test", "at": "21 d", "cues": ["plus"]}]
+            {"event": "test", "at": "6 d", "cues": ["plus", "minus"], "context": "B"},
+            {"event": "extinction", "at": "7 d", "trials": 16, "context": "B"},
+            {"event": "test", "at": "21 d", "cues": ["plus"], "context": "B"}]
 HARM = 0.05  # freezing (fraction) above saline that counts as harm; also the non-inferiority margin
 
 

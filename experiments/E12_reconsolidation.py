@@ -39,9 +39,11 @@ NOTE = ("The window is not reproduced for ketamine, and left failing: inside the
         "freezing numbers read).")
 
 REACTIVATION_H = 24.0
+# Cues are tested in a novel context B (conditioning is in A), as cued studies do: the context fear
+# conditioning leaves in A would add to the cue's (issue 17).
 PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
-            {"event": "reactivation", "at": f"{REACTIVATION_H} h"},
-            {"event": "test", "at": "72 h", "cues": ["plus"], "trials": 4}]
+            {"event": "reactivation", "at": f"{REACTIVATION_H} h", "context": "B"},
+            {"event": "test", "at": "72 h", "cues": ["plus"], "trials": 4, "context": "B"}]
 ARMS = (("saline", "saline", "0 mg/kg", 0.25), ("ketamine inside (+15 min)", "ketamine", "30 mg/kg", 0.25),
         ("ketamine outside (+6 h)", "ketamine", "30 mg/kg", 6.0),
         ("anisomycin inside (+15 min)", "anisomycin", "150 mg/kg", 0.25))

@@ -222,7 +222,7 @@ class FearSettings(_Strict):
     ``principal_cells`` its fear plus extinction neurons (at least 120; by default the profile's: 120 with
     ``--quick``, 240 otherwise). Every size is the same model: in-degrees stay fixed (docs/bla-size.md)."""
 
-    cs_overlap: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.35
+    cs_overlap: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.55
     principal_cells: Annotated[int, Field(ge=120, le=20_000, strict=True)] | None = None
 
 

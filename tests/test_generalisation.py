@@ -18,7 +18,7 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 def generalisation_scenario(cs_overlap: float, seed: int = 0) -> dict:
     return {"species": "mouse", "seed": seed, "fear": {"cs_overlap": cs_overlap}, "protocol": [
         {"event": "conditioning", "at": "0 h", "trials": 5},
-        {"event": "test", "at": "24 h", "cues": ["plus", "minus"], "trials": 6},
+        {"event": "test", "at": "24 h", "cues": ["plus", "minus"], "trials": 6, "context": "B"},
     ]}
 
 
@@ -59,8 +59,9 @@ def test_stronger_infralimbic_input_suppresses_the_weak_cs_more_than_the_strong_
         gi = {}
         for il in (1.0, 2.0):
             net.set_weights(learned)
-            readouts = net.run_trials([Trial("plus")] * 6 + [Trial("minus")] * 6, Modulators(il_strength=il),
-                                      learn=False)
+            # Probed in a novel context B, as cued studies test, without context A's fear underneath.
+            readouts = net.run_trials([Trial("plus", 0.0, "B")] * 6 + [Trial("minus", 0.0, "B")] * 6,
+                                      Modulators(il_strength=il), learn=False)
             plus = np.mean([r.freezing for r in readouts[:6]])
             minus = np.mean([r.freezing for r in readouts[6:]])
             gi[il] = minus / plus
@@ -70,7 +71,7 @@ def test_stronger_infralimbic_input_suppresses_the_weak_cs_more_than_the_strong_
 
 def test_fear_generalisation_config_runs_end_to_end():
     config = load_scenario(CONFIGS / "fear_generalisation.yaml", ["dosing.0.dose=15 mg/kg"])
-    assert config.dosing[0].at == pytest.approx(22.0) and config.fear.cs_overlap == pytest.approx(0.35)
+    assert config.dosing[0].at == pytest.approx(22.0) and config.fear.cs_overlap == pytest.approx(0.55)
     metrics = simulate(config, quick=True).metrics
     assert 0.2 < metrics["freezing_cs_plus"] <= 1.0
     assert 0.0 < metrics["generalization_index"] < 1.0

@@ -31,17 +31,20 @@ def test_freezing_half_rate_override_follows_the_hill_formula():
 
 
 def test_cs_overlap_default_is_read_from_the_active_set():
-    assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == 0.35
+    assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == 0.55
     with using(ParameterSet({"circuit.bla.cs_overlap": 0.8})):
         assert BLAConfig().cs_overlap == BLAConfig.quick().cs_overlap == 0.8
         assert BLAConfig(cs_overlap=0.2).cs_overlap == 0.2  # an explicit value wins
-    assert BLAConfig().cs_overlap == 0.35
+    assert BLAConfig().cs_overlap == 0.55
 
 
 def test_bla_network_scores_freezing_with_the_active_half_rate():
     # The half-rate enters only the readout: the network's trial is scored with the overridden formula.
     with using(ParameterSet({"circuit.bla.freezing_half_rate": 3.5})):
         network = BLANetwork(BLAConfig.quick(), learning_rule(), seed=0)
+        weights = network.weights()
+        weights["cs_fear"][:] = 1.0  # a conditioned CS: a naive one does not raise the fear cells' rate
+        network.set_weights(weights)
         (readout,) = network.run_trials([Trial("plus")], Modulators(), learn=False)
     delta = readout.fear_rate_cs - readout.fear_rate_pre
     assert delta > 0
@@ -93,3 +96,21 @@ def test_removing_the_lhb_t_conductance_equals_blocking_t_channels(lhb_default):
         (no_g_t,) = simulate_lhb([LHbCondition()], LHbConfig(n_cells=20, duration_s=1.5), seed=0)
     assert same_firing(no_g_t, no_t_channels)
     assert intact.burst_fraction > 0.1 and no_g_t.burst_fraction < 0.1 * intact.burst_fraction
+
+
+def test_an_unsignalled_shock_fills_the_stimulus_window_and_a_context_alone_carries_the_omission():
+    from ketasim.circuit.bla import BIN_S, FIBRE_CLASSES, session_schedule
+
+    config = BLAConfig.quick()
+    trials = [Trial("plus", 1.0), Trial(None, 1.0), Trial(None, 0.0), Trial("plus", 0.0, "B")]
+    s = session_schedule(trials, config, Modulators(context_strength=1.5), bins=4096)
+    per_trial = int(round((config.iti_s + config.cs_duration_s) / BIN_S))
+    us = [(s["us_rate"][k * per_trial:(k + 1) * per_trial] > 0).sum() * BIN_S for k in range(4)]
+    assert us == pytest.approx([config.us_duration_s, config.unsignalled_us_s, 0.0, 0.0])
+    assert np.array_equal(s["ne"] > 0, s["us_rate"] > 0)
+    omitted = [s["omission"][k * per_trial:(k + 1) * per_trial].sum() * BIN_S for k in range(4)]
+    assert omitted == pytest.approx([0.0, 0.0, 0.05 * config.cs_duration_s, 0.05 * config.cs_duration_s])
+    # The context's fibres fire at circuit.bla.context_rate scaled by hippocampal strength, the other context's at base.
+    a, b = FIBRE_CLASSES.index("context_A"), FIBRE_CLASSES.index("context_B")
+    assert s["aff_profile"][0, a] == pytest.approx(10.0 * 1.5) and s["aff_profile"][0, b] == pytest.approx(1.0)
+    assert s["aff_profile"][3 * per_trial, b] == pytest.approx(10.0 * 1.5)

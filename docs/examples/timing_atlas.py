@@ -25,11 +25,14 @@ The protocols are modelling choices, the same for every entry of a kind
 - extinction: pairings at C, 16 CS+ trials in context B at C + 48 h, a
   retention test at C + 72 h [CS+ freezing at retention];
 - generalisation (Asim et al. 2020, E06's protocol): 5 pairings at C, a test
-  of 8 CS+ and 8 CS− trials at C + 46 h [generalisation index];
+  of 8 CS+ and 8 CS− trials in context B at C + 46 h [generalisation index];
 - contextual fear: 3 unsignalled footshocks in context A at C, a context test
   24 h later [context freezing];
-- reconsolidation: 5 pairings at 0 h, a reactivation at 24 h, a CS+ test at
-  48 h [CS+ freezing].
+- reconsolidation: 5 pairings at 0 h, a reactivation at 24 h and a CS+ test
+  at 48 h, both in context B [CS+ freezing].
+
+Conditioning is in context A; cues are tested in a novel context B, as cued
+studies do, so that context fear does not add to the cue's.
 
 The dose is given at C + ``timing_h`` (C is shifted so that no event falls
 before 0 h), by the entry's route (an i.v. infusion over
@@ -87,8 +90,9 @@ def protocol(entry: dict) -> tuple[list[dict], float, str]:
     kind, timing = kind_of(entry), float(entry["timing_h"])
     pairings = int(entry.get("pairings") or 5)
     if kind == "reconsolidation":
-        return ([{"event": "conditioning", "at": "0 h", "trials": 5}, {"event": "reactivation", "at": "24 h"},
-                 {"event": "test", "at": "48 h", "cues": ["plus"]}], 24.0 + timing, "freezing_cs_plus")
+        return ([{"event": "conditioning", "at": "0 h", "trials": 5},
+                 {"event": "reactivation", "at": "24 h", "context": "B"},
+                 {"event": "test", "at": "48 h", "cues": ["plus"], "context": "B"}], 24.0 + timing, "freezing_cs_plus")
     c = max(0.0, -timing)
     if kind == "cued":
         delay = float(entry.get("test_delay_h") or 24.0)
@@ -102,7 +106,7 @@ def protocol(entry: dict) -> tuple[list[dict], float, str]:
         return events, c + timing, "freezing_cs_plus"
     if kind == "generalisation":
         events = [{"event": "conditioning", "at": f"{c} h", "trials": 5},
-                  {"event": "test", "at": f"{c + 46} h", "cues": ["plus", "minus"], "trials": 8}]
+                  {"event": "test", "at": f"{c + 46} h", "cues": ["plus", "minus"], "trials": 8, "context": "B"}]
         return events, c + timing, "generalization_index"
     events = [{"event": "conditioning", "at": f"{c} h", "cs": "context", "trials": 3},
               {"event": "test", "at": f"{c + 24} h", "cues": ["context"]}]

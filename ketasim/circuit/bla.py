@@ -81,7 +81,14 @@ TAU_GABA = param(_P, "bla.tau_GABA", 10.0, "ms", "Brunel & Wang 2001, Table 1")
 RATE_CS_ON = param(_P, "bla.cs_rate_on", 20.0, "Hz",
                    "Quirk, Repa & LeDoux 1995 Neuron 15:1029 (tone-evoked lateral amygdala input 10-40 Hz)")
 RATE_BASE = param(_P, "bla.afferent_rate_base", 1.0, "Hz", "Quirk et al. 1995 (spontaneous 1-3 Hz)")
-RATE_CONTEXT = param(_P, "bla.context_rate", 4.0, "Hz", "fitted: context input weaker than CS input, as in " + _V11)
+RATE_CONTEXT = param(
+    _P, "bla.context_rate", 10.0, "Hz",
+    "fitted within the CA1 rate during activity, 5-20 Hz (about 1 Hz at rest; BioNumbers 112031): three "
+    "unsignalled footshocks give context freezing of 0.3-0.6 a day later, the range of mouse controls (recalled, "
+    "not read: docs/literature/2026-12-02-context-fear.md); a context's fibres are the BLA-projecting ventral CA1 "
+    "cells active in it (Xu et al. 2016 Cell 167:961)",
+    "Rate of a context's afferent fibres while the animal is in that context (scaled by hippocampal strength).",
+    low=5.0, high=20.0, range_reason="sourced: CA1 pyramidal rates during activity, 5-20 Hz (BioNumbers 112031)")
 RATE_US = param(_P, "bla.us_rate", 60.0, "Hz", "fitted: footshock drives fear neurons to 30-50 Hz (" + _V11 + ")")
 RATE_IL = param(_P, "bla.il_rate", 8.0, "Hz", "fitted: infralimbic output rate; its synapses scale with PFC strength")
 G_AFF_NS = param(_P, "bla.g_AMPA_afferent", 10.0, "nS",
@@ -141,9 +148,9 @@ LTP_RATE_BLA = param(_P, "bla.ltp_rate", 1.0, "1/s", _FIT_COND,
 FREEZE_R50 = param(_P, "bla.freezing_half_rate", 4.25, "Hz",
                    "fitted: fear-neuron CS response (Hz above context baseline) giving 50 % freezing; " + _FIT_COND
                    + "; refitted when sessions began to start from rest (docs/bla-size.md#refit)")
-CS_OVERLAP = param(_P, "bla.cs_overlap", 0.35, "1",
-                   "fitted: CS- freezing about half of CS+ freezing a day after five pairings (default config "
-                   "fear.cs_overlap); discriminative tone conditioning in mice spans CS-/CS+ from about 0.3 in "
+CS_OVERLAP = param(_P, "bla.cs_overlap", 0.55, "1",
+                   "fitted: CS- freezing about half of CS+ freezing a day after five pairings, tested in a novel "
+                   "context (0.50, quick profile, seeds 0-7; 0.35 before context fear, issue 17); discriminative tone conditioning in mice spans CS-/CS+ from about 0.3 in "
                    "discriminators to about 1 in generalisers (Likhtik et al. 2014 Nat Neurosci 17:106, Fig. 1)",
                    "Fraction of CS afferent fibres shared by CS+ and CS-; set per scenario by fear.cs_overlap.",
                    low=0.0, high=1.0, range_reason="physical bound: a fraction of fibres (as fear.cs_overlap)")
@@ -204,6 +211,12 @@ class BLAConfig:
         ``circuit.bla.cs_overlap`` of the active parameter set.
     cs_duration_s, iti_s, us_duration_s : float
         Trial timing (s): the US ends with the CS.
+    unsignalled_us_s : float
+        Duration (s) of a footshock no CS signals (contextual conditioning),
+        at most ``cs_duration_s``: contextual protocols give 2-s shocks
+        where cued ones give 0.5-1 s (docs/literature/2026-12-02-context-fear.md,
+        Q4), so an unsignalled shock fills the trial's stimulus window, about
+        three times the cued US.
     dt_ms : float
         Integration step of neurons and spikes (ms).
     plasticity_dt_ms : float
@@ -220,6 +233,7 @@ class BLAConfig:
     cs_duration_s: float = 1.0
     iti_s: float = 0.5
     us_duration_s: float = 0.3
+    unsignalled_us_s: float = 1.0
     dt_ms: float = 0.25
     plasticity_dt_ms: float = 1.0
 
@@ -401,7 +415,8 @@ g_bg : siemens (constant)
 # The omission signal is a prediction error: it scales with the US the
 # fear population still predicts and fades as extinction proceeds
 # (Salinas-Hernandez et al. 2018 eLife 7:e38818), so extinction learning
-# stops once fear is suppressed in the extinction context.
+# stops once fear is suppressed in the extinction context. A context presented
+# alone predicts the US as a CS does, so its omission extinguishes context fear.
 _PERMISSIVE = "is_fear * ne(t) + (1 - is_fear) * omission(t) * clip(expectation, 0, 1)"
 
 # The background's synaptic events arrive where Brian2's PoissonInput puts them ("synapses" slot).
@@ -431,6 +446,13 @@ def _trial_bins(config: BLAConfig) -> tuple[int, int, int]:
     """Bins of a trial's inter-trial interval, CS and US (:data:`BIN_S` each)."""
     n_iti, n_cs, n_us = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s, config.us_duration_s))
     return n_iti, n_cs, n_us
+
+
+def _us_s(trial: Trial, config: BLAConfig) -> float:
+    """How long (s) the trial's US lasts: 0 without one, longer when no CS signals it."""
+    if not trial.us:
+        return 0.0
+    return config.us_duration_s if trial.cs is not None else min(config.unsignalled_us_s, config.cs_duration_s)
 
 
 def schedule_bins(trials: int, config: BLAConfig) -> tuple[int, int]:
@@ -858,13 +880,16 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
 
     Each trial is an inter-trial interval in its context (the pre-CS
     baseline) followed by the CS; a US, if any, fills the CS's last
-    ``us_duration_s``. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
+    ``us_duration_s`` (an unsignalled one, the context's last
+    ``unsignalled_us_s``). A trial without a US carries the omission signal
+    where the CS stood, also when only the context was presented: it is
+    what extinguishes context fear. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
     the spontaneous rate, the context's rate (scaled by hippocampal strength)
     on the current context's fibres, the CS rate on the fibres of the CS.
     """
     rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
     rate_us, omission_gain = RATE_US(), OMISSION_GAIN()
-    n_iti, n_cs, n_us = _trial_bins(config)
+    n_iti, n_cs, _ = _trial_bins(config)
     per_trial = n_iti + n_cs
     aff = np.full((bins, len(FIBRE_CLASSES)), rate_base)
     us_rate, ne, omission = np.zeros(bins), np.zeros(bins), np.zeros(bins)
@@ -875,9 +900,10 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
         if trial.cs is not None:
             aff[start + n_iti:start + per_trial, columns[trial.cs]] = rate_cs_on
         if trial.us:
+            n_us = int(round(_us_s(trial, config) / BIN_S))
             us_rate[start + per_trial - n_us:start + per_trial] = rate_us * trial.us
             ne[start + per_trial - n_us:start + per_trial] = 1.0
-        elif trial.cs is not None:
+        else:  # the US a CS, or the context alone, predicts is omitted
             omission[start + n_iti:start + per_trial] = omission_gain
     return {"aff_profile": aff, "us_rate": us_rate, "ne": ne, "omission": omission}
 
@@ -1023,12 +1049,14 @@ def trial_readouts(trials: Sequence[Trial], config: BLAConfig, record: SessionRe
     for k, trial in enumerate(trials):
         t0 = k * per_trial
         t1 = t0 + c.iti_s
-        lead = c.cs_duration_s - (c.us_duration_s if trial.us else 0.0)  # score before any US
+        lead = c.cs_duration_s - _us_s(trial, c)  # score before any US
         pre = (t >= t0) & (t < t1)
-        during = (t >= t1) & (t < t1 + lead)
         f_pre = (fear & pre).sum() / (layout.n_fear * c.iti_s)
+        if trial.cs is None:  # the context alone: scored over the whole time in it before any US
+            t1, lead = t0, c.iti_s + lead
+        during = (t >= t1) & (t < t1 + lead)
         f_cs = (fear & during).sum() / (layout.n_fear * lead)
         x_cs = (ext & during).sum() / (layout.n_ext * lead)
-        delta = f_cs - f_pre if trial.cs is not None else f_pre
+        delta = f_cs - f_pre if trial.cs is not None else f_cs
         readouts.append(TrialReadout(trial, float(f_cs), float(f_pre), float(x_cs), float(freezing_from_rate(delta))))
     return readouts
