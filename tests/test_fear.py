@@ -185,6 +185,18 @@ def test_context_fear_extinguishes_over_context_alone_sessions(contextual):
     assert twice <= once
 
 
+def test_fear_extinguished_in_a_novel_context_renews_in_the_conditioning_context(run_quick):
+    # ABA renewal (Bouton & Bolles 1979; Corcoran & Maren 2001 J Neurosci 21:1720; recalled), a prediction nothing
+    # was fitted to: the extinction neurons learn from context B's fibres too. Quick, seeds 0-2: 0.04-0.26 in B,
+    # 0.50-0.62 in A.
+    def after_extinction(context):
+        return run_quick(fear_scenario({"event": "extinction", "at": "25 h", "trials": 16, **NOVEL},
+                                       {"event": "test", "at": "48 h", "cues": ["plus"], "trials": 4,
+                                        "context": context})).metrics["freezing_cs_plus"]
+
+    assert after_extinction("A") > after_extinction("B") + 0.2
+
+
 def test_nmdar_block_during_acquisition_weakens_the_memory(consolidation):
     control, during, late = (consolidation[k] for k in ("control", "ketamine_acquisition", "ketamine_late"))
     assert during["freezing"] < 0.6 * control["freezing"]
