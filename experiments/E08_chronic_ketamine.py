@@ -25,7 +25,7 @@ FITTED = ("signalling receptors.exposure_threshold, receptors.downregulation_rat
           "(fitted to the size of these chronic changes: no primary source with numbers was located)")
 NOTE = ("Reproduced in both profiles. The new memory is weaker mainly because the BLA has about 20 % fewer "
         "NMDARs at conditioning: less NMDA current and less of the Ca2+ that releases CCK, which LTP needs (E10), "
-        "so conditioning writes less (full profile: CS+ freezing 0.71 -> 0.35). The size follows from the LTP's "
+        "so conditioning writes less (full profile, CS+ tested in a novel context B: freezing 0.72 -> 0.36). The size follows from the LTP's "
         "steep dependence on NMDAR current, calibrated drug-free (in E10's slice a 16 % block at 1 uM halves LTP); "
         "no constant was changed for this check. Until receptor expression was wired into the BLA circuit it fed "
         "nothing downstream, and the only route was synaptic strength (hippocampal context input, BLA "
