@@ -24,7 +24,7 @@ NOTE = ("Half reproduced, and left failing, now for a different reason. Full pro
         "the context change (context fibres at 4 Hz, tests in A, cs_overlap 0.35) 15 and 30 mg/kg passed (-0.17, "
         "-0.28) and the 7.5 mg/kg null failed (-0.089 [-0.120, -0.057]): the saline index rose from 0.39 to "
         "0.61, because cs_overlap was refitted (0.35 -> 0.55) to keep its target, CS- freezing about half of CS+ "
-        "a day after five pairings, which context B's stronger baseline had lowered to 0.27; the model's "
+        "a day after five pairings, which the 10-Hz context input had lowered to 0.27 (quick); the model's "
         "dose-response stays too shallow to put 7.5 and 15 mg/kg on either side of a 0.1 step as Asim et al. "
         "report. The effects grew with network size before the change (15 mg/kg: -0.10, -0.19, -0.22, -0.27 at "
         "120-960 cells, seeds 0-4, docs/bla-size.md). A dose 22 h before the test acts on it only through "
