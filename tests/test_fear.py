@@ -172,7 +172,7 @@ def test_contextual_conditioning_produces_context_fear_specific_to_the_context(c
     m = contextual.metrics
     before, in_a, in_b = (m[f"freezing_context_test{k}"] for k in (1, 2, 3))
     assert before < 0.15
-    assert 0.25 <= in_a <= 0.65
+    assert 0.25 <= in_a <= 0.65 and in_a > before + 0.2
     assert in_b < in_a - 0.15
 
 

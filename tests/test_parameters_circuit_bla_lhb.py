@@ -110,6 +110,10 @@ def test_an_unsignalled_shock_fills_the_stimulus_window_and_a_context_alone_carr
     assert np.array_equal(s["ne"] > 0, s["us_rate"] > 0)
     omitted = [s["omission"][k * per_trial:(k + 1) * per_trial].sum() * BIN_S for k in range(4)]
     assert omitted == pytest.approx([0.0, 0.0, 0.05 * config.cs_duration_s, 0.05 * config.cs_duration_s])
+    n_iti = int(round(config.iti_s / BIN_S))
+    context_alone = s["omission"][2 * per_trial:3 * per_trial]
+    assert not context_alone[:n_iti].any() and context_alone[n_iti:].all()  # where a shock would fall
+    assert np.array_equal(s["ne"][per_trial + n_iti:2 * per_trial] > 0, np.ones(per_trial - n_iti, bool))
     # The context's fibres fire at circuit.bla.context_rate scaled by hippocampal strength, the other context's at base.
     a, b = FIBRE_CLASSES.index("context_A"), FIBRE_CLASSES.index("context_B")
     assert s["aff_profile"][0, a] == pytest.approx(10.0 * 1.5) and s["aff_profile"][0, b] == pytest.approx(1.0)

@@ -1,6 +1,8 @@
-"""Why the BLA learns no context fear: learning and expression measured apart.
+"""Context fear in the BLA: learning and expression measured apart.
 
-Issue 17 needs contextual fear conditioning to produce context freezing. The
+Written when the BLA learned no context fear (issue 17; its numbers then, with
+4-Hz context fibres and a 0.3-s unsignalled shock, are in
+``docs/timing-atlas.md``); it runs with the active parameter set. The
 quick BLA network (120 principal cells, seed 0, registry values) is probed in
 two ways:
 
@@ -46,7 +48,7 @@ def expressed(weight: float, strength: float) -> tuple[float, float]:
     w["ctx_fear"][:] = weight
     net.set_weights(w)
     readouts = net.run_trials([Trial(None, 0.0, "A")] * 4, Modulators(context_strength=strength), learn=False)
-    return float(np.mean([r.freezing for r in readouts])), float(np.mean([r.fear_rate_pre for r in readouts]))
+    return float(np.mean([r.freezing for r in readouts])), float(np.mean([r.fear_rate_cs for r in readouts]))
 
 
 def main() -> None:

@@ -114,7 +114,8 @@ _K_REF = ("fitted: connection probability 0.5 in the reference network of 120 pr
           "kept as a fixed in-degree so that every network size gives each cell the same inputs "
           "(van Albada, Helias & Diesmann 2015 PLoS Comput Biol 11:e1004490)")
 IN_DEGREE = {
-    "plastic": param(_P, "bla.in_degree.afferent", 73, "1", _K_REF.format("146 CS and context fibres"),
+    "plastic": param(_P, "bla.in_degree.afferent", 73, "1",
+                     _K_REF.format("146 CS and context fibres at the CS overlap of 0.35 it was fitted with"),
                      "CS and context fibres onto each fear and extinction neuron (the plastic synapses).",
                      low=20, high=110, range_reason="a count: below the 120 fibres the reference network keeps at full CS overlap"),
     "us_fear": param(_P, "bla.in_degree.footshock", 20, "1", _K_REF.format("40 footshock fibres"),
@@ -213,10 +214,12 @@ class BLAConfig:
         Trial timing (s): the US ends with the CS.
     unsignalled_us_s : float
         Duration (s) of a footshock no CS signals (contextual conditioning),
-        at most ``cs_duration_s``: contextual protocols give 2-s shocks
-        where cued ones give 0.5-1 s (docs/literature/2026-12-02-context-fear.md,
-        Q4), so an unsignalled shock fills the trial's stimulus window, about
-        three times the cued US.
+        at most ``cs_duration_s``. A modelling choice that lets context fear
+        be learned: contextual protocols give 2-3-s shocks, cued ones 0.5-2 s
+        (docs/literature/2026-12-02-context-fear.md, Q4); the cued US, 0.3 s at
+        the end of a 1-s CS, is already shorter than any of them and was left
+        alone (lengthening it would move every cued experiment), so an
+        unsignalled shock fills the trial's stimulus window.
     dt_ms : float
         Integration step of neurons and spikes (ms).
     plasticity_dt_ms : float
@@ -240,6 +243,12 @@ class BLAConfig:
     def __post_init__(self) -> None:
         if self.cs_overlap is None:
             object.__setattr__(self, "cs_overlap", CS_OVERLAP())
+        if not (self.iti_s >= BIN_S and BIN_S <= self.us_duration_s < self.cs_duration_s
+                and BIN_S <= self.unsignalled_us_s <= self.cs_duration_s):
+            raise ValueError(f"trial timing iti_s={self.iti_s!r}, cs_duration_s={self.cs_duration_s!r}, "
+                             f"us_duration_s={self.us_duration_s!r}, unsignalled_us_s={self.unsignalled_us_s!r}: "
+                             f"allowed: iti_s >= {BIN_S} s, {BIN_S} s <= us_duration_s < cs_duration_s, "
+                             f"{BIN_S} s <= unsignalled_us_s <= cs_duration_s")
         if int(self.principal_cells) != self.principal_cells or self.principal_cells < REFERENCE_CELLS:
             raise ValueError(f"principal_cells={self.principal_cells!r}: allowed: a whole number >= {REFERENCE_CELLS}")
 
@@ -327,7 +336,14 @@ class Modulators:
 
 @dataclass
 class TrialReadout:
-    """Population rates (Hz) in one trial and the freezing they map to."""
+    """Population rates (Hz) in one trial and the freezing they map to.
+
+    With a CS: ``fear_rate_pre`` over the inter-trial interval, ``fear_rate_cs``
+    and ``ext_rate_cs`` over the CS before any US; freezing maps the
+    difference. With the context alone: ``fear_rate_cs`` and ``ext_rate_cs``
+    over the whole time in the context before any US (interval included),
+    freezing maps ``fear_rate_cs`` itself.
+    """
 
     trial: Trial
     fear_rate_cs: float
@@ -452,7 +468,7 @@ def _us_s(trial: Trial, config: BLAConfig) -> float:
     """How long (s) the trial's US lasts: 0 without one, longer when no CS signals it."""
     if not trial.us:
         return 0.0
-    return config.us_duration_s if trial.cs is not None else min(config.unsignalled_us_s, config.cs_duration_s)
+    return config.us_duration_s if trial.cs is not None else config.unsignalled_us_s
 
 
 def schedule_bins(trials: int, config: BLAConfig) -> tuple[int, int]:
@@ -882,8 +898,8 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
     baseline) followed by the CS; a US, if any, fills the CS's last
     ``us_duration_s`` (an unsignalled one, the context's last
     ``unsignalled_us_s``). A trial without a US carries the omission signal
-    where the CS stood, also when only the context was presented: it is
-    what extinguishes context fear. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
+    where the CS stood (where an unsignalled shock would fall), also when only
+    the context was presented: it is what extinguishes context fear. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
     the spontaneous rate, the context's rate (scaled by hippocampal strength)
     on the current context's fibres, the CS rate on the fibres of the CS.
     """
