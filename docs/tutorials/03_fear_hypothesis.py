@@ -24,9 +24,9 @@
 # We run the 2 × 2 design (saline or ketamine × mTORC1 on or off) over seeds,
 # pair the arms by seed (a seed is one simulated animal: same network, same
 # noise), and test. The quick profile keeps the page fast; its small network
-# generalises more and shows smaller effects than the full profile (see E06
-# in the reproduction report), so read the numbers below as a worked method,
-# not as the model's answer.
+# gives other generalisation levels and effect sizes than the full profile (see
+# E06 in the reproduction report), so read the numbers below as a worked
+# method, not as the model's answer.
 
 # %%
 import tempfile
