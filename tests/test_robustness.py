@@ -173,3 +173,30 @@ def test_every_experiment_sees_the_same_draws_through_the_parameters_it_reads(ex
     assert rows["E02"]["robustness"]["holds"] == 4  # its check does not read the drawn gain
     record = json.loads((out / "robustness.json").read_text())
     assert record["parameters"] == sorted([GAIN, OTHER]) and record["experiments"]["E02"]["parameters"] == [OTHER]
+
+
+def test_a_subset_rerun_keeps_the_other_experiments_draws_and_a_rerun_without_draws_drops_its_own(experiments,
+                                                                                                   tmp_path):
+    source = (experiments / "E01_synthetic.py").read_text().replace('ID = "E01"', 'ID = "E02"')
+    (experiments / "E02_synthetic.py").write_text(source.replace(f'p.value("{GAIN}")', "4.0"))
+    out = tmp_path / "out"
+    common = ["reproduce", "--experiments", str(experiments), "--out", str(out), "--workers", "1"]
+    assert main([*common, "--robustness", "4"]) == 0
+    first = json.loads((out / "robustness.json").read_text())
+    assert first["experiments"]["E01"]["values"] == [[draw[first["parameters"].index(p)] for p in
+                                                       first["experiments"]["E01"]["parameters"]]
+                                                      for draw in first["values"]]
+    # E01 alone, with the same draws: E02's record stays, and the count per draw spans both.
+    assert main([*common, "--robustness", "4", "--only", "E01"]) == 0
+    second = json.loads((out / "robustness.json").read_text())
+    assert second["experiments"]["E02"] == first["experiments"]["E02"]
+    assert second["passing_per_draw"] == first["passing_per_draw"]
+    assert "robustness" in json.loads((out / "report.json").read_text())["rows"]["E02"]
+    # E01 again without draws: its report row has none, so neither has the record.
+    assert main([*common, "--only", "E01"]) == 0
+    third = json.loads((out / "robustness.json").read_text())
+    assert set(third["experiments"]) == {"E02"}
+    assert third["passing_per_draw"] == [int(p) for p in first["experiments"]["E02"]["passed"]]
+    # Other draws (another hypercube seed) do not describe the kept rows' numbers: their records are not kept.
+    assert main([*common, "--robustness", "4", "--robustness-seed", "5", "--only", "E01"]) == 0
+    assert set(json.loads((out / "robustness.json").read_text())["experiments"]) == {"E01"}

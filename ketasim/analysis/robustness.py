@@ -25,14 +25,14 @@ checks' values most (largest |Spearman ρ| over the draws), with a
 Bonferroni-corrected mark and, for each, a partner where one exists: a
 varied parameter whose draws correlate with its own and which the check
 moves with too (both |ρ| ≥ 0.5), an explanation as good. ``robustness.json`` in the output directory keeps
-every draw: its values, and per experiment each check's value and verdict.
+every draw: its values, and per experiment the values of the parameters it read and each check's value
+and verdict. A run of some experiments (``--only``) keeps the other experiments' records when it draws the
+same hypercube (:func:`ketasim.reproduce.runner.update_draw_record`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -48,7 +48,7 @@ from ketasim.circuit.engine import compiled_in
 from ketasim.config import ConfigError
 from ketasim.parameters import Parameter
 from ketasim.plasticity.equations import learning_rule
-from ketasim.reproduce.runner import ReproductionRun, execute_experiment
+from ketasim.reproduce.runner import ReproductionRun, execute_experiment, update_draw_record
 
 __all__ = ["DrawPlan", "plan_draws", "reproduce_with_robustness", "summarise"]
 
@@ -257,9 +257,8 @@ def reproduce_with_robustness(
         mine = [drawn[position[eid]] for drawn in outcomes]
         rows[eid]["robustness"] = summarise(own, mine, sum(r["wall_s"] for r in mine))
         record["experiments"][eid] = {
-            "parameters": own.varied, "passed": [bool(r["passed"]) for r in mine], "errors": [r["error"] for r in mine],
+            "parameters": own.varied, "values": own.values.tolist(), "passed": [bool(r["passed"]) for r in mine],
+            "errors": [r["error"] for r in mine],
             "checks": [[{"passed": c["passed"], "value": c.get("value")} for c in r["checks"]] for r in mine]}
-    tmp = run.out / ".robustness.json.tmp"
-    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    os.replace(tmp, run.out / "robustness.json")
+    update_draw_record(run.out, rows, record, keep=set(run.scripts) - set(rows))
     return rows, run.report(rows, workers)

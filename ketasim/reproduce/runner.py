@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
@@ -188,6 +188,42 @@ def _provenance(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         return line + "."
     return (line + f" for {', '.join(ran)}; the other rows are kept from earlier runs (each row says which), so "
             "this header's wall time is not the whole reproduction's.")
+
+
+def update_draw_record(out: Path, rows: Mapping[str, Any], record: dict[str, Any] | None = None,
+                       keep: Iterable[str] = ()) -> None:
+    """Write ``robustness.json`` for this run's rows, keeping the draws of the experiments the report keeps.
+
+    ``record``: this run's draws (:func:`ketasim.analysis.robustness.reproduce_with_robustness`), or None for a
+    run without draws, which removes the rerun experiments' earlier draws. The records of ``keep`` (rows
+    kept from an earlier run) stay when the earlier file drew the same hypercube (draws, seed, profile);
+    each experiment's record carries its own draw values, so a parameter's range may have changed
+    in between. ``passing_per_draw`` counts over every record the file then holds.
+    """
+    path = out / "robustness.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    if record is None:
+        if previous is None:
+            return
+        record = {k: v for k, v in previous.items() if k != "experiments"} | {"experiments": {}}
+        keep = previous["experiments"].keys() - rows.keys()
+    if previous is not None and all(previous.get(k) == record[k] for k in ("draws", "seed", "quick")):
+        for eid in sorted(set(keep) - set(record["experiments"])):
+            old = previous.get("experiments", {}).get(eid)
+            if old is None:
+                continue
+            if "values" not in old:  # written before each record carried its own values
+                columns = [previous["parameters"].index(p) for p in old["parameters"]]
+                old = {**old, "values": [[draw[c] for c in columns] for draw in previous["values"]]}
+            record["experiments"][eid] = old
+    record["passing_per_draw"] = [sum(bool(e["passed"][d]) for e in record["experiments"].values())
+                                  for d in range(record["draws"])]
+    tmp = out / ".robustness.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any]) -> Path:
@@ -389,4 +425,6 @@ class ReproductionRun:
         for row in rows.values():
             row["run"] = {"date": meta["date"], "version": meta["version"]}
         merged = {k: v for k, v in previous.items() if k in self.scripts and k not in rows} | rows
+        if not any("robustness" in row for row in rows.values()):
+            update_draw_record(self.out, rows)  # rerun without draws: their earlier draws describe them no more
         return write_report(merged, self.out, meta)
