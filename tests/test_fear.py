@@ -121,12 +121,12 @@ def test_blocking_consolidation_weakens_the_memory_only_while_it_is_labile(conso
     assert late["freezing"] == pytest.approx(control["freezing"], abs=0.05)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: anisomycin 0.3 h after training leaves about 60 % of the learned weight change (the memory layer "
-    "consolidates from the first minutes, before the drug acts), which the calibrated freezing readout turns into "
-    "about a quarter less freezing; Schafe & LeDoux 2000 J Neurosci 20:RC96 report well over a third less "
-    "(intra-LA; recalled). Rapamycin's longer action does reach that size."))
 def test_anisomycin_after_training_cuts_freezing_as_much_as_in_rats(consolidation):
+    # Schafe & LeDoux 2000 J Neurosci 20:RC96 report well over a third less freezing (intra-LA; recalled).
+    # Anisomycin 0.3 h after training leaves about 60 % of the learned weight change (the memory layer
+    # consolidates from the first minutes, before the drug acts). With the cue tested in context A that gave about
+    # a quarter less freezing (a strict expected failure); tested in a novel context B, as since the model learns
+    # context fear (issue 17), it gives half: 0.72 -> 0.34 (quick, seed 0).
     assert consolidation["anisomycin_early"]["freezing"] < 0.6 * consolidation["control"]["freezing"]
 
 
