@@ -458,10 +458,10 @@ _WIRING = (
 )
 
 
-def _trial_bins(config: BLAConfig) -> tuple[int, int, int]:
-    """Bins of a trial's inter-trial interval, CS and US (:data:`BIN_S` each)."""
-    n_iti, n_cs, n_us = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s, config.us_duration_s))
-    return n_iti, n_cs, n_us
+def _trial_bins(config: BLAConfig) -> tuple[int, int]:
+    """Bins of a trial's inter-trial interval and CS (:data:`BIN_S` each); the US's depend on the trial (:func:`_us_s`)."""
+    n_iti, n_cs = (int(round(x / BIN_S)) for x in (config.iti_s, config.cs_duration_s))
+    return n_iti, n_cs
 
 
 def _us_s(trial: Trial, config: BLAConfig) -> float:
@@ -473,7 +473,7 @@ def _us_s(trial: Trial, config: BLAConfig) -> float:
 
 def schedule_bins(trials: int, config: BLAConfig) -> tuple[int, int]:
     """(bins a session of ``trials`` trials takes, bins its schedule is padded to: a power of two)."""
-    n_iti, n_cs, _ = _trial_bins(config)
+    n_iti, n_cs = _trial_bins(config)
     total = (n_iti + n_cs) * trials
     return total, max(MIN_BINS, 1 << int(np.ceil(np.log2(max(total, 1)))))
 
@@ -905,7 +905,7 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
     """
     rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
     rate_us, omission_gain = RATE_US(), OMISSION_GAIN()
-    n_iti, n_cs, _ = _trial_bins(config)
+    n_iti, n_cs = _trial_bins(config)
     per_trial = n_iti + n_cs
     aff = np.full((bins, len(FIBRE_CLASSES)), rate_base)
     us_rate, ne, omission = np.zeros(bins), np.zeros(bins), np.zeros(bins)
@@ -1059,7 +1059,7 @@ def trial_readouts(trials: Sequence[Trial], config: BLAConfig, record: SessionRe
     c = config
     i, t = record.spike_i, record.spike_t
     fear, ext = i < layout.n_fear, i >= layout.n_fear
-    n_iti, n_cs, _ = _trial_bins(c)
+    n_iti, n_cs = _trial_bins(c)
     per_trial = (n_iti + n_cs) * BIN_S
     readouts = []
     for k, trial in enumerate(trials):

@@ -221,8 +221,13 @@ def update_draw_record(out: Path, rows: Mapping[str, Any], record: dict[str, Any
             record["experiments"][eid] = old
     record["passing_per_draw"] = [sum(bool(e["passed"][d]) for e in record["experiments"].values())
                                   for d in range(record["draws"])]
-    tmp = out / ".robustness.json.tmp"
-    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    _write_atomically(path, json.dumps(record, indent=1))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -273,9 +278,7 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         lines += [_robustness_line(rows[key]) for key in sorted(rows) if "robustness" in rows[key]]
     for name, text in (("report.json", json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True)),
                        ("REPORT.md", "\n".join(lines) + "\n")):
-        tmp = out / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out / name)
+        _write_atomically(out / name, text)
     return out / "REPORT.md"
 
 
