@@ -19,9 +19,24 @@ import yaml
 
 from ketasim.scenario import ScenarioResult
 
-__all__ = ["write_outputs", "OUTPUT_FILES"]
+__all__ = ["write_outputs", "atomic_write", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png", "signalling.png")
+
+
+def atomic_write(path: Path, writer) -> None:
+    """Write via a temporary file in the same directory, then rename over ``path``.
+
+    ``writer`` receives the temporary path; a failure leaves ``path`` as it was.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        writer(Path(temporary))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def _write_metrics(path: Path, metrics: dict[str, float]) -> None:

@@ -36,7 +36,8 @@ import numpy as np
 
 from ketasim.analysis.figure import plain, window_figure
 from ketasim.config import ConfigError
-from ketasim.sweep.export import NOT_METRICS, atomic_write
+from ketasim.outputs import atomic_write
+from ketasim.sweep.export import NOT_METRICS
 from ketasim.sweep.spec import CANONICAL_UNITS, POINT_DIM
 from ketasim.sweep.store import SweepStore
 from ketasim.units import UnitError, parse_quantity

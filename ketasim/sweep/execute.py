@@ -22,8 +22,9 @@ from typing import Any
 import yaml
 
 from ketasim.config import ConfigError
+from ketasim.outputs import atomic_write
 from ketasim.sweep.batch import batched, chunk_tasks, run_batch
-from ketasim.sweep.export import atomic_write, code_version, write_exports
+from ketasim.sweep.export import code_version, write_exports
 from ketasim.sweep.runner import identity_mismatch, run_point, worker_identity
 from ketasim.sweep.spec import SweepSpec
 from ketasim.sweep.store import SweepStore

@@ -15,17 +15,16 @@ sweep always exports to the same data.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ketasim.outputs import atomic_write
 from ketasim.sweep.spec import POINT_DIM, SweepSpec, resolved_value
 from ketasim.version import __version__
 
-__all__ = ["NOT_METRICS", "STATUS_CODES", "atomic_write", "build_dataset", "code_version", "write_exports"]
+__all__ = ["NOT_METRICS", "STATUS_CODES", "build_dataset", "code_version", "write_exports"]
 
 STATUS_CODES = {"pending": 0, "done": 1, "failed": 2}
 NOT_METRICS = ("status", "code_version")  # data variables of results.nc that are not metrics
@@ -36,17 +35,6 @@ def code_version(record: dict[str, Any]) -> str:
     """The short code fingerprint a stored point was computed with ('' if none)."""
     return (record.get("code_hash") or "")[:CODE_VERSION_DIGITS]
 
-
-def atomic_write(path: Path, writer) -> None:
-    """Write via a temporary file in the same directory, then rename over ``path``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        writer(Path(temporary))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _coordinate(spec: SweepSpec, axis_index: int) -> tuple[str, np.ndarray, dict[str, str]]:
