@@ -31,7 +31,7 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
     dN/dt   = (s - N) / tau_nascent                           nascent synaptic proteins
               s = ((1 - phi) + phi M^n (1 + K^n) / (M^n + K^n)) ((1 - w5) + w5 mglur5 H)
     dP/dt   = (N - P) / tau_proteins                          synaptic proteins (GluA1, PSD-95, synapsin)
-    dS/dt   = (P^q R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (formation ∝ P^q R_A, retraction)
+    dS/dt   = (min(P^q, S_max) R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (formation ∝ P^q R_A capped, retraction)
     dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
     dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
     dX/dt   = (block - X) / tau_exposure                      recent mean NMDAR block (exposure)
@@ -52,7 +52,7 @@ import numpy as np
 
 from ketasim.signalling.parameters import SignallingParams, genotype_secretion
 
-__all__ = ["STATES", "N_STATES", "Switches", "rhs", "steady_state", "effective_glutamate"]
+__all__ = ["STATES", "N_STATES", "Switches", "rhs", "spine_formation_cap", "steady_state", "effective_glutamate"]
 
 # The element-wise relations below take an array or one number and return the same kind.
 _Values = TypeVar("_Values", np.ndarray, float)
@@ -128,6 +128,7 @@ def rhs(
     mech: Switches,
     stress: np.ndarray | None = None,
     stress_sensitivity: np.ndarray | None = None,
+    spine_cap: float | None = None,
 ) -> np.ndarray:
     """Time derivatives (1/h) of the cascade.
 
@@ -149,6 +150,8 @@ def rhs(
         Stress load (0 = none, the default).
     stress_sensitivity : array, shape (n_regions,), optional
         Each region's log-change of the spine-formation target per unit load.
+    spine_cap : float, optional
+        The formation target's cap (:func:`spine_cap`); computed from ``p`` and ``mech`` when not given.
 
     Returns
     -------
@@ -179,7 +182,8 @@ def rhs(
     d[P] = (y[N] - y[P]) / p.tau_proteins
     theta = p.exposure_threshold
     drive = np.maximum(y[X] - theta, 0.0) / theta
-    formation = np.maximum(y[P], 0.0) ** p.spine_formation_gain * y[RA]
+    cap = spine_formation_cap(p, mech) if spine_cap is None else spine_cap
+    formation = np.minimum(np.maximum(y[P], 0.0) ** p.spine_formation_gain, cap) * y[RA]
     if stress is not None and stress_sensitivity is not None:
         # Stress shifts the formation target multiplicatively, so spine density stays positive.
         load = np.asarray(stress)[None, :] * np.asarray(stress_sensitivity)[:, None]
@@ -216,3 +220,13 @@ def steady_state(p: SignallingParams | None, mech: Switches) -> np.ndarray:
     y[P] = y[N]
     y[S] = y[P] ** p.spine_formation_gain
     return y
+
+
+def spine_formation_cap(p: SignallingParams, mech: Switches) -> float:
+    """Cap on the spine-formation target ``P^q``: ``spines.formation_ceiling`` times the subject's drug-free target.
+
+    Relative to the subject's own drug-free state, so a switch or genotype that moves the baseline (an
+    mGluR2 knockout, a met allele) moves the cap with it. Without a cap, a long, strong protein rise (the
+    rat's hours of exposure) multiplied spine density many-fold.
+    """
+    return p.spine_formation_ceiling * float(steady_state(p, mech)[S])

@@ -19,7 +19,14 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.sparse import csr_matrix, kron
 
-from ketasim.signalling.equations import N_STATES, STATES, Switches, rhs, steady_state
+from ketasim.signalling.equations import (
+    N_STATES,
+    STATES,
+    Switches,
+    rhs,
+    spine_formation_cap,
+    steady_state,
+)
 from ketasim.signalling.parameters import REGIONS, SignallingParams, region_params
 
 __all__ = ["CascadeResult", "simulate_cascade"]
@@ -134,11 +141,13 @@ def simulate_cascade(
     inputs_at = _interpolator(t, glu, blk, load)
     stressed = bool(np.any(load))
 
+    cap = spine_formation_cap(params, switches)  # once per run: it depends on the constants and switches only
+
     def fun(time: float, y: np.ndarray) -> np.ndarray:
         states = y.reshape(shape + (-1,))
         glu_now, blk_now, load_now = inputs_at(time)
         extra = (load_now, sensitivity) if stressed else (None, None)
-        return rhs(states, glu_now, blk_now, gains, params, switches, *extra).reshape(y.shape)
+        return rhs(states, glu_now, blk_now, gains, params, switches, *extra, spine_cap=cap).reshape(y.shape)
 
     # Only states of the same region and batch item interact.
     sparsity = csr_matrix(kron(np.ones((N_STATES, N_STATES)), np.eye(n_regions * n_batch)))
