@@ -31,7 +31,7 @@ Equations (time in h; ``p`` the :class:`SignallingParams`; switches in
     dN/dt   = (s - N) / tau_nascent                           nascent synaptic proteins
               s = ((1 - phi) + phi M^n (1 + K^n) / (M^n + K^n)) ((1 - w5) + w5 mglur5 H)
     dP/dt   = (N - P) / tau_proteins                          synaptic proteins (GluA1, PSD-95, synapsin)
-    dS/dt   = (min(P^q, S_max) R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (formation ∝ P^q R_A capped, retraction)
+    dS/dt   = (min(P^q, c P0^q) R_A e^(s L) - S) / tau_spines - k_ret D S  spine density (P0: drug-free proteins)
     dR_N/dt = (1 - R_N) / tau_rec - k_N D R_N                 NMDAR expression
     dR_A/dt = (1 - R_A) / tau_rec - k_A D R_A                 AMPAR expression
     dX/dt   = (block - X) / tau_exposure                      recent mean NMDAR block (exposure)
@@ -151,7 +151,7 @@ def rhs(
     stress_sensitivity : array, shape (n_regions,), optional
         Each region's log-change of the spine-formation target per unit load.
     spine_cap : float, optional
-        The formation target's cap (:func:`spine_cap`); computed from ``p`` and ``mech`` when not given.
+        The formation target's cap (:func:`spine_formation_cap`); computed from ``p`` and ``mech`` when not given.
 
     Returns
     -------
