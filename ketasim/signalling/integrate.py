@@ -146,8 +146,9 @@ def simulate_cascade(
     def fun(time: float, y: np.ndarray) -> np.ndarray:
         states = y.reshape(shape + (-1,))
         glu_now, blk_now, load_now = inputs_at(time)
-        extra = (load_now, sensitivity) if stressed else (None, None)
-        return rhs(states, glu_now, blk_now, gains, params, switches, *extra, spine_cap=cap).reshape(y.shape)
+        load_arg, sensitivity_arg = (load_now, sensitivity) if stressed else (None, None)
+        return rhs(states, glu_now, blk_now, gains, params, switches, load_arg, sensitivity_arg,
+                   spine_cap=cap).reshape(y.shape)
 
     # Only states of the same region and batch item interact.
     sparsity = csr_matrix(kron(np.ones((N_STATES, N_STATES)), np.eye(n_regions * n_batch)))
