@@ -19,7 +19,7 @@ import yaml
 
 from ketasim.scenario import ScenarioResult
 
-__all__ = ["write_outputs", "atomic_write", "OUTPUT_FILES"]
+__all__ = ["write_outputs", "atomic_write", "atomic_write_text", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("metrics.json", "timeseries.csv", "config.resolved.yaml", "scenario.png", "signalling.png")
 
@@ -37,6 +37,11 @@ def atomic_write(path: Path, writer) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_write`."""
+    atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
 def _write_metrics(path: Path, metrics: dict[str, float]) -> None:

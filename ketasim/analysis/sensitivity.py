@@ -39,8 +39,9 @@ import numpy as np
 import xarray as xr
 
 from ketasim.config import CONFIG_KEY_PARAMETERS, ConfigError
+from ketasim.outputs import atomic_write, atomic_write_text
 from ketasim.parameters import Parameter, registry
-from ketasim.sweep.export import NOT_METRICS, atomic_write
+from ketasim.sweep.export import NOT_METRICS
 
 __all__ = ["METHODS", "SensitivityProblem", "analyse", "plan", "run_sensitivity", "select_parameters"]
 
@@ -266,7 +267,7 @@ def _write(indices: xr.Dataset, out: Path) -> None:
              "parameters": [{"parameter": str(name), **{k: plain(indices[k].values[i]) for k in indices.data_vars}}
                             for i, name in enumerate(indices["parameter"].values)]}
     text = json.dumps(table, indent=2, allow_nan=False)
-    atomic_write(out / "sensitivity.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    atomic_write_text(out / "sensitivity.json", text + "\n")
     figure = sensitivity_figure(indices)
     atomic_write(out / "sensitivity.png", lambda p: figure.savefig(p, dpi=120, format="png"))
     import matplotlib.pyplot as plt

@@ -36,7 +36,7 @@ import numpy as np
 
 from ketasim.analysis.figure import plain, window_figure
 from ketasim.config import ConfigError
-from ketasim.outputs import atomic_write
+from ketasim.outputs import atomic_write, atomic_write_text
 from ketasim.sweep.export import NOT_METRICS
 from ketasim.sweep.spec import CANONICAL_UNITS, POINT_DIM
 from ketasim.sweep.store import SweepStore
@@ -362,8 +362,8 @@ def run_window(sweep_dir: str | Path, metric: str, control: str, alpha: float = 
     }
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_finite(report), indent=2, allow_nan=False)
-    atomic_write(out / "window.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    atomic_write(out / "window.md", lambda p: p.write_text(_markdown(report, effects), encoding="utf-8"))
+    atomic_write_text(out / "window.json", text + "\n")
+    atomic_write_text(out / "window.md", _markdown(report, effects))
     figure = window_figure(dataset, effects, report, plot_axes)
     atomic_write(out / "window.png", lambda p: figure.savefig(p, dpi=120, format="png"))
     import matplotlib.pyplot as plt

@@ -29,7 +29,7 @@ from typing import Any
 
 from ketasim.bundled import bundled_dir
 from ketasim.config import ConfigError
-from ketasim.outputs import atomic_write
+from ketasim.outputs import atomic_write_text
 from ketasim.settings import claim_build_dir, default_output_dir
 from ketasim.version import __version__
 
@@ -222,11 +222,7 @@ def update_draw_record(out: Path, rows: Mapping[str, Any], record: dict[str, Any
             record["experiments"][eid] = old
     record["passing_per_draw"] = [sum(bool(e["passed"][d]) for e in record["experiments"].values())
                                   for d in range(record["draws"])]
-    _write_text(path, json.dumps(record, indent=1))
-
-
-def _write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    atomic_write_text(path, json.dumps(record, indent=1))
 
 
 def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any]) -> Path:
@@ -276,7 +272,7 @@ def write_report(rows: dict[str, dict[str, Any]], out: Path, meta: dict[str, Any
         lines += [_robustness_line(rows[key]) for key in sorted(rows) if "robustness" in rows[key]]
     for name, text in (("report.json", json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True)),
                        ("REPORT.md", "\n".join(lines) + "\n")):
-        _write_text(out / name, text)
+        atomic_write_text(out / name, text)
     return out / "REPORT.md"
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ketasim.config import ConfigError
-from ketasim.outputs import atomic_write
+from ketasim.outputs import atomic_write_text
 from ketasim.sweep.batch import batched, chunk_tasks, run_batch
 from ketasim.sweep.export import code_version, write_exports
 from ketasim.sweep.runner import identity_mismatch, run_point, worker_identity
@@ -169,7 +169,7 @@ def _write_sweep_yaml(spec: SweepSpec, directory: Path) -> None:
     data = dict(spec.raw)
     data["base"] = spec.base  # inline, so the directory documents itself
     text = f"# Sweep as last run from {spec.source}\n" + yaml.safe_dump(data, sort_keys=False)
-    atomic_write(directory / "sweep.yaml", lambda path: path.write_text(text, encoding="utf-8"))
+    atomic_write_text(directory / "sweep.yaml", text)
 
 
 def run_sweep(

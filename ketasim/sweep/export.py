@@ -36,7 +36,6 @@ def code_version(record: dict[str, Any]) -> str:
     return (record.get("code_hash") or "")[:CODE_VERSION_DIGITS]
 
 
-
 def _coordinate(spec: SweepSpec, axis_index: int) -> tuple[str, np.ndarray, dict[str, str]]:
     axis = spec.axes[axis_index]
     position = spec.dims.index(axis.dim)
