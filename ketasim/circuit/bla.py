@@ -155,6 +155,34 @@ CS_OVERLAP = param(_P, "bla.cs_overlap", 0.55, "1",
                    "discriminators to about 1 in generalisers (Likhtik et al. 2014 Nat Neurosci 17:106, Fig. 1)",
                    "Fraction of CS afferent fibres shared by CS+ and CS-; set per scenario by fear.cs_overlap.",
                    low=0.0, high=1.0, range_reason="physical bound: a fraction of fibres (as fear.cs_overlap)")
+# Trial timing. The network's rates settle within about 100 ms of a change of input, so a trial is
+# time-compressed: 1 s of CS stands for the 10-30-s tones of cued protocols.
+_COMPRESSED = ("modelling choice, not a measurement: a time-compressed trial (the network's population rates settle "
+               "within about 100 ms, so a 1-s stimulus window stands for the 10-30-s tones of cued protocols, "
+               "docs/literature/2026-12-02-context-fear.md Q4)")
+CS_DURATION_S = param(_P, "bla.trial.cs_duration", 1.0, "s", _COMPRESSED,
+                      "Stimulus window of a trial: the CS, or the context alone in an unsignalled trial.",
+                      low=0.5, high=2.0, range_reason="modelling choice: long enough for rates to settle (> 0.1 s) "
+                      "and for the 0.3-s US to end with the CS; 2 s doubles every session's run time")
+ITI_S = param(_P, "bla.trial.iti", 0.5, "s",
+              "modelling choice: the gap between trials lets rates and the fast synaptic states return to rest "
+              "(tau_GABA 10 ms, expectation 100 ms); protocols use 1-3-min intervals",
+              "Inter-trial interval.",
+              low=0.2, high=2.0, range_reason="modelling choice: several times the slowest fast state (0.1 s) "
+              "up to four times the value")
+US_DURATION_S = param(_P, "bla.trial.us_duration", 0.3, "s",
+                      "modelling choice: a cued footshock co-terminating with the CS and shorter than the 0.5-2-s "
+                      "shocks of cued protocols (docs/literature/2026-12-02-context-fear.md Q4); lengthening it "
+                      "would refit every cued experiment (docs/mechanisms.md, context fear)",
+                      "Duration of a CS-signalled footshock; it ends with the CS.",
+                      low=0.1, high=0.9, range_reason="modelling choice: at least 0.1 s and shorter than the 1-s CS")
+UNSIGNALLED_US_S = param(_P, "bla.trial.unsignalled_us_duration", 1.0, "s",
+                         "modelling choice: contextual protocols give 2-3-s shocks, cued ones 0.5-2 s "
+                         "(docs/literature/2026-12-02-context-fear.md Q4); an unsignalled shock fills the trial's "
+                         "stimulus window so that context fear can be learned (docs/mechanisms.md, context fear)",
+                         "Duration of a footshock no CS signals (contextual conditioning), at most the CS window.",
+                         low=0.3, high=1.0, range_reason="modelling choice: from the cued shock's 0.3 s to the "
+                         "whole 1-s stimulus window")
 FREEZE_HILL = param(_P, "bla.freezing_hill", 2.0, "1", "fitted: sigmoid mapping of fear-neuron rate to freezing")
 
 PLASTIC_PATHWAYS = ("cs_fear", "cs_ext", "ctx_fear", "ctx_ext")
@@ -211,10 +239,14 @@ class BLAConfig:
         Fraction of CS fibres shared by CS+ and CS− (0–1); by default
         ``circuit.bla.cs_overlap`` of the active parameter set.
     cs_duration_s, iti_s, us_duration_s : float
-        Trial timing (s): the US ends with the CS.
+        Trial timing (s): the US ends with the CS. By default
+        ``circuit.bla.trial.*`` of the active parameter set (modelling
+        choices of a time-compressed trial; their reasons are in the
+        parameter table).
     unsignalled_us_s : float
         Duration (s) of a footshock no CS signals (contextual conditioning),
-        at most ``cs_duration_s``. A modelling choice that lets context fear
+        at most ``cs_duration_s``; by default
+        ``circuit.bla.trial.unsignalled_us_duration``. A modelling choice that lets context fear
         be learned: contextual protocols give 2-3-s shocks, cued ones 0.5-2 s
         (docs/literature/2026-12-02-context-fear.md, Q4); the cued US, 0.3 s at
         the end of a 1-s CS, is already shorter than any of them and was left
@@ -233,10 +265,10 @@ class BLAConfig:
 
     principal_cells: int = FULL_CELLS
     cs_overlap: float | None = None
-    cs_duration_s: float = 1.0
-    iti_s: float = 0.5
-    us_duration_s: float = 0.3
-    unsignalled_us_s: float = 1.0
+    cs_duration_s: float = field(default_factory=lambda: CS_DURATION_S())
+    iti_s: float = field(default_factory=lambda: ITI_S())
+    us_duration_s: float = field(default_factory=lambda: US_DURATION_S())
+    unsignalled_us_s: float = field(default_factory=lambda: UNSIGNALLED_US_S())
     dt_ms: float = 0.25
     plasticity_dt_ms: float = 1.0
 
