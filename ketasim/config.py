@@ -141,6 +141,7 @@ class Mechanisms(_Strict):
     cck: MechanismScale = 1.0
     mglur2: MechanismScale = 1.0
     mglur5: MechanismScale = 1.0
+    il_trkb: MechanismScale = 1.0
 
 
 class DoseConfig(_Strict):

@@ -13,7 +13,9 @@ excludes 0 (:func:`ketasim.reproduce.compare`), ``none`` when the 90 %
 interval lies inside ±0.05 (:func:`ketasim.reproduce.equivalent`), else
 ``unclear``; it matches when it equals the published direction for that dose
 (a dose the entry lists as effective takes the entry's direction, one it lists
-as ineffective ``none``). Entries the model cannot run are listed with the
+as ineffective ``none``). An entry's ``use`` (``held_out``, or ``fitted`` when a
+model constant was fitted to it) is carried into the table, and the held-out
+arms are counted apart. Entries the model cannot run are listed with the
 reason. Writes ``timing_atlas.json`` to ``--out``, prints the table (markdown)
 and, with ``--table``, writes it to that file too.
 
@@ -203,23 +205,26 @@ def main() -> None:
                      "timing_h": entry["timing_h"], "anchor": entry["timing_anchor"], "readout": metric,
                      "saline": float(c.mean()), "ketamine": float(t.mean()), "effect": float(d.mean()),
                      "effect_sd": float(np.std(d, ddof=1)), "published": published(entry, dose), "model": model,
-                     "match": model == published(entry, dose)})
+                     "match": model == published(entry, dose), "use": entry.get("use", "held_out")})
     matched = sum(r["match"] for r in rows)
-    summary = {"arms": len(rows), "matched": matched, "entries_run": len(runnable), "entries_skipped": len(skipped),
-               "seeds": args.seeds, "profile": "quick" if args.quick else "full"}
+    held_out = [r for r in rows if r["use"] == "held_out"]
+    summary = {"arms": len(rows), "matched": matched, "held_out_arms": len(held_out),
+               "held_out_matched": sum(r["match"] for r in held_out), "entries_run": len(runnable),
+               "entries_skipped": len(skipped), "seeds": args.seeds, "profile": "quick" if args.quick else "full"}
     out = Path(args.out)
     (out / "timing_atlas.json").write_text(json.dumps({"summary": summary, "rows": rows, "skipped": skipped},
                                                       indent=1), encoding="utf-8")
     lines = ["| entry | study | species | dose (mg/kg), route | dose at | readout | saline → ketamine | effect ± SD "
-             "| published | model | match |", "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- | --- |"]
+             "| published | model | match | use |",
+             "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |"]
     for r in rows:
         lines.append(f"| {r['id']} | {r['study']} | {r['species']} | {r['dose_mg_kg']:g} {r['route']} | "
                      f"{r['timing_h']:+g} h ({r['anchor']}) | {r['readout']} | {r['saline']:.3f} → {r['ketamine']:.3f} "
                      f"| {r['effect']:+.3f} ± {r['effect_sd']:.3f} | {r['published']} | {r['model']} | "
-                     f"{'✓' if r['match'] else '✗'} |")
+                     f"{'✓' if r['match'] else '✗'} | {r['use'].replace('_', ' ')} |")
     lines.append("")
-    lines.append(f"{matched} of {len(rows)} arms match the published direction ({len(runnable)} entries run, "
-                 f"{args.seeds} seeds, {summary['profile']} profile).")
+    lines.append(f"{matched} of {len(rows)} arms match the published direction, {summary['held_out_matched']} of the "
+                 f"{len(held_out)} held out ({len(runnable)} entries run, {args.seeds} seeds, {summary['profile']} profile).")
     lines.append("")
     lines.append("Not run: " + "; ".join(f"{i} ({why})" for i, why in skipped) + ".")
     if args.table:

@@ -355,6 +355,11 @@ class Modulators:
         afferents' rate, since the BLA's context representation arrives from the
         hippocampus (Phillips & LeDoux 1992 Behav Neurosci 106:274; Maren &
         Fanselow 1995 J Neurosci 15:7548).
+    safety : float
+        Infralimbic safety signal: the relative rise of the infralimbic
+        fibres' rate during a CS− (0 = none), which discriminating animals
+        show and generalising ones lack (Likhtik et al. 2014 Nat Neurosci
+        17:106; :mod:`ketasim.protocols.generalisation`).
     """
 
     nmda_gain: float = 1.0
@@ -362,6 +367,7 @@ class Modulators:
     il_strength: float = 1.0
     bla_strength: float = 1.0
     context_strength: float = 1.0
+    safety: float = 0.0
     cck: float = 1.0
     cckbr: float = 1.0
 
@@ -662,6 +668,7 @@ class BLADeclaration:
             "us_rate": b2.TimedArray(np.zeros(self.bins) * b2.Hz, dt=bin_dt, name="us_rate"),
             "ne": b2.TimedArray(np.zeros(self.bins), dt=bin_dt, name="ne"),
             "omission": b2.TimedArray(np.zeros(self.bins), dt=bin_dt, name="omission"),
+            "il_profile": b2.TimedArray(np.zeros(self.bins) * b2.Hz, dt=bin_dt, name="il_profile"),
         }
         ns.update(self.timed)
         self.namespace = ns
@@ -687,8 +694,8 @@ class BLADeclaration:
         afferents.fibre_class = layout.fibre_classes()
         us = b2.NeuronGroup(layout.n_us, "key : 1 (constant)", threshold="hashed_uniform(key, t_in_timesteps) < us_rate(t) * dt",
                             reset="", name="us")
-        il = b2.NeuronGroup(layout.n_il, "key : 1 (constant)\nil_rate : Hz (shared)",
-                            threshold="hashed_uniform(key, t_in_timesteps) < il_rate * dt", reset="", name="il")
+        il = b2.NeuronGroup(layout.n_il, "key : 1 (constant)",
+                            threshold="hashed_uniform(key, t_in_timesteps) < il_profile(t) * dt", reset="", name="il")
         groups = {"afferents": afferents, "principal": principal, "fear": principal[:n_f], "ext": principal[n_f:],
                   "inh": inh, "itc": itc, "us": us, "il": il}
 
@@ -841,7 +848,8 @@ class SessionInputs:
     Attributes
     ----------
     schedule : dict of ndarray
-        ``aff_profile`` (bins × fibre classes, Hz), ``us_rate`` (Hz), ``ne``, ``omission``.
+        ``aff_profile`` (bins × fibre classes, Hz), ``us_rate`` (Hz), ``ne``, ``omission``,
+        ``il_profile`` (Hz).
     steps : int
         Time steps the session lasts.
     weights, release : ndarray
@@ -867,7 +875,7 @@ class SessionInputs:
     def blank(cls, layout: Layout, bins: int) -> SessionInputs:
         """Placeholder inputs of the right kinds (what a compiled build needs to name its variables)."""
         schedule = {"aff_profile": np.zeros((bins, len(FIBRE_CLASSES))), "us_rate": np.zeros(bins),
-                    "ne": np.zeros(bins), "omission": np.zeros(bins)}
+                    "ne": np.zeros(bins), "omission": np.zeros(bins), "il_profile": np.zeros(bins)}
         sizes = layout.sizes()
         return cls(schedule, 0, np.zeros(0), np.zeros(0), Modulators(), False,
                    {g: np.zeros(sizes[g]) for g in ("principal", "inh", "itc")},
@@ -898,7 +906,6 @@ def session_values(layout: Layout, values: SessionInputs, stoppable: bool = Fals
         "principal.nmda_avail": np.full(layout.n_principal, m.nmda_gain),
         "principal.cck_scale": np.full(layout.n_principal, m.cck),
         "principal.cckbr": np.full(layout.n_principal, gate),
-        "il.il_rate": RATE_IL() * b2.Hz,
         "plastic.w": values.weights, "plastic.U": values.release,
         "plastic.g_ampa_unit": G_AFF_NS() * m.bla_strength * b2.nS,
         **{f"{name}.g": G_IL_NS() * m.il_strength * b2.nS for name in ("il_ext", "il_inh", "il_itc")},
@@ -920,7 +927,7 @@ def timed_values(values: SessionInputs) -> dict[str, object]:
 
     s = values.schedule
     return {"aff_profile": s["aff_profile"] * b2.Hz, "us_rate": s["us_rate"] * b2.Hz, "ne": s["ne"],
-            "omission": s["omission"]}
+            "omission": s["omission"], "il_profile": s["il_profile"] * b2.Hz}
 
 
 def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Modulators, bins: int) -> dict[str, np.ndarray]:
@@ -934,6 +941,8 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
     the context was presented: it is what extinguishes context fear. Afferent rates per fibre class (:data:`FIBRE_CLASSES`):
     the spontaneous rate, the context's rate (scaled by hippocampal strength)
     on the current context's fibres, the CS rate on the fibres of the CS.
+    Infralimbic fibres fire at ``circuit.bla.il_rate``, raised during a CS−
+    by the safety signal of :class:`Modulators` (``safety``).
     """
     rate_base, rate_context, rate_cs_on = RATE_BASE(), RATE_CONTEXT(), RATE_CS_ON()
     rate_us, omission_gain = RATE_US(), OMISSION_GAIN()
@@ -941,19 +950,22 @@ def session_schedule(trials: Sequence[Trial], config: BLAConfig, modulators: Mod
     per_trial = n_iti + n_cs
     aff = np.full((bins, len(FIBRE_CLASSES)), rate_base)
     us_rate, ne, omission = np.zeros(bins), np.zeros(bins), np.zeros(bins)
+    il = np.full(bins, RATE_IL())
     columns = {"plus": [0, 2], "minus": [1, 2]}
     for k, trial in enumerate(trials):
         start = k * per_trial
         aff[start:start + per_trial, 3 if trial.context == "A" else 4] = rate_context * modulators.context_strength
         if trial.cs is not None:
             aff[start + n_iti:start + per_trial, columns[trial.cs]] = rate_cs_on
+            if trial.cs == "minus" and modulators.safety:
+                il[start + n_iti:start + per_trial] *= 1.0 + modulators.safety
         if trial.us:
             n_us = int(round(_us_s(trial, config) / BIN_S))
             us_rate[start + per_trial - n_us:start + per_trial] = rate_us * trial.us
             ne[start + per_trial - n_us:start + per_trial] = 1.0
         else:  # the US a CS, or the context alone, predicts is omitted
             omission[start + n_iti:start + per_trial] = omission_gain
-    return {"aff_profile": aff, "us_rate": us_rate, "ne": ne, "omission": omission}
+    return {"aff_profile": aff, "us_rate": us_rate, "ne": ne, "omission": omission, "il_profile": il}
 
 
 def session_draws(seed: int, session: int, layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -60,7 +60,7 @@ from ketasim.settings import settings
 
 __all__ = ["CompiledBLA", "bla_key", "compiled_bla"]
 
-VERSION = 7  # bump when the declaration or the manifest changes
+VERSION = 8  # bump when the declaration or the manifest changes
 
 
 class CompiledBLA(PerRunConstants):

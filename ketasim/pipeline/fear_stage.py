@@ -51,6 +51,7 @@ def fear(inputs: StageInputs) -> Product:
         il_strength=inputs.signal("pfc_synaptic_strength"),
         bla_strength=inputs.signal("bla_synaptic_strength"),
         context_strength=inputs.signal("hpc_synaptic_strength"),
+        il_bdnf=inputs.signal("pfc_bdnf"),
         protein_synthesis_block=tuple(blockers),
     )
     outcome = run_sessions(fear_sessions(inputs), signals, time, config.mechanisms.model_dump(),

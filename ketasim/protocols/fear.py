@@ -40,6 +40,7 @@ from ketasim.circuit.bla import (
 )
 from ketasim.plasticity.equations import learning_rule
 from ketasim.protocols import fear_events
+from ketasim.protocols.generalisation import generalised_state, safety_signal
 from ketasim.protocols.memory import NMDAR_DEPENDENCE, MemoryTrace, consolidate_course, destabilise
 
 __all__ = ["FEAR_EVENTS", "FearInputs", "FearOutcome", "available_nmdar", "fear_figure", "run_sessions"]
@@ -76,6 +77,9 @@ class FearInputs:
         BLA mTORC1 activity relative to drug-free.
     il_strength, bla_strength, context_strength : Signal
         Excitatory synaptic strength of infralimbic PFC, BLA and hippocampus, relative to drug-free.
+    il_bdnf : Signal
+        Released PFC (infralimbic) BDNF relative to drug-free: its TrkB signalling reverses the
+        generalised state (:mod:`ketasim.protocols.generalisation`).
     protein_synthesis_block : list of Signal
         Fractional inhibition of protein synthesis by each inhibitor given (anisomycin, rapamycin).
     """
@@ -86,6 +90,7 @@ class FearInputs:
     il_strength: Signal
     bla_strength: Signal
     context_strength: Signal
+    il_bdnf: Signal
     protein_synthesis_block: tuple[Signal, ...] = ()
 
 
@@ -128,7 +133,7 @@ def run_sessions(
     time_h : ndarray
         The scenario's time grid (h); the memory traces are recorded on it.
     mechanisms : mapping
-        Mechanism switches (``mtor``, ``cck``, ``cckbr`` are read).
+        Mechanism switches (``mtor``, ``cck``, ``cckbr``, ``il_trkb``, ``glun2b`` are read).
     cs_overlap : float
         Fraction of CS afferents that CS+ and CS− share.
     seed : int
@@ -151,6 +156,9 @@ def run_sessions(
         return lambda t: (1.0 - dependence * (1.0 - nmdar(t))) * cck * cckbr
 
     gate = {kind: gate_of(NMDAR_DEPENDENCE[kind]()) for kind in NMDAR_DEPENDENCE}
+    conditioned = [at for at, session in sessions if session.kind == "conditioning"]
+    state = generalised_state(time_h, conditioned[0] if conditioned else None, inputs.il_bdnf,
+                              mechanisms["il_trkb"])
 
     config = BLAConfig(principal_cells=principal_cells or profile_cells(quick), cs_overlap=cs_overlap)
     network = BLANetwork(config, learning_rule(), seed=seed)
@@ -175,6 +183,7 @@ def run_sessions(
             il_strength=float(inputs.il_strength(np.array(at))),
             bla_strength=float(inputs.bla_strength(np.array(at))),
             context_strength=float(inputs.context_strength(np.array(at))),
+            safety=safety_signal(state.at(at), mechanisms["glun2b"]),
             cck=cck,
             cckbr=cckbr,
         )
@@ -192,7 +201,8 @@ def run_sessions(
     # The rest of the timeline after the last session.
     _consolidate(traces, memory, recorded, np.concatenate([[now], time[recorded:]]), time.size - recorded,
                  synthesis, gate)
-    columns = {"bla_fear_memory": memory["cs_fear"], "bla_extinction_memory": memory["cs_ext"]}
+    columns = {"bla_fear_memory": memory["cs_fear"], "bla_extinction_memory": memory["cs_ext"],
+               "il_generalised_state": state.state}
     return FearOutcome(columns, _test_metrics(tests), log)
 
 
