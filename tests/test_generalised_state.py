@@ -23,6 +23,9 @@ from ketasim.protocols.generalisation import (
 )
 
 TIME = np.linspace(0.0, 96.0, 97)
+# E06's protocol: five pairings in A, CS+ and CS- tested in a novel context B 46 h later.
+PROTOCOL = [{"event": "conditioning", "at": "0 h", "trials": 5},
+            {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8, "context": "B"}]
 
 
 def saline(t: np.ndarray) -> np.ndarray:
@@ -108,12 +111,10 @@ def test_the_safety_signal_raises_the_infralimbic_rate_during_the_cs_minus_only(
 def test_ketamine_a_day_after_conditioning_lowers_generalisation_through_il_trkb(run_quick):
     """Direction, on paired seeds: 30 mg/kg 22 h after conditioning lowers CS- freezing relative to CS+,
     and blocking IL TrkB removes the route's part of it (CS+ freezing is the same either way)."""
-    protocol = [{"event": "conditioning", "at": "0 h", "trials": 5},
-                {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8, "context": "B"}]
     dose = [{"drug": "ketamine", "dose": "30 mg/kg", "route": "ip", "at": "22 h"}]
     intact, blocked = [], []
     for seed in (0, 1):
-        base = {"species": "mouse", "seed": seed, "protocol": protocol, "dosing": dose}
+        base = {"species": "mouse", "seed": seed, "protocol": PROTOCOL, "dosing": dose}
         intact.append(run_quick(base).metrics)
         blocked.append(run_quick({**base, "mechanisms": {"il_trkb": 0.0}}).metrics)
     for a, b in zip(intact, blocked, strict=True):
@@ -124,10 +125,8 @@ def test_ketamine_a_day_after_conditioning_lowers_generalisation_through_il_trkb
 def test_less_il_glun2b_lowers_generalisation_without_ketamine(run_quick):
     """Held out (Asim et al. 2020: ifenprodil into IL lowers generalisation): the state GluN2B carries is expressed
     less, so CS- freezing falls relative to CS+, which is unchanged (BLA acquisition does not read this)."""
-    protocol = [{"event": "conditioning", "at": "0 h", "trials": 5},
-                {"event": "test", "at": "46 h", "cues": ["plus", "minus"], "trials": 8, "context": "B"}]
     for seed in (0, 1):
-        base = {"species": "mouse", "seed": seed, "protocol": protocol}
+        base = {"species": "mouse", "seed": seed, "protocol": PROTOCOL}
         intact = run_quick(base).metrics
         less = run_quick({**base, "mechanisms": {"glun2b": 0.5}}).metrics
         assert less["freezing_cs_plus"] == pytest.approx(intact["freezing_cs_plus"])

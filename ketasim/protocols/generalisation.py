@@ -41,6 +41,7 @@ GluN2B for it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,11 +82,13 @@ SAFETY_GAIN = param(
 )
 
 
+@dataclass(frozen=True)
 class GeneralisedState:
-    """The formed (``formed``) and still unreversed (``state``) generalised state on a time grid (h)."""
+    """The formed (``formed``) and still unreversed (``state``) generalised state on a time grid (``time_h``, h)."""
 
-    def __init__(self, time_h: np.ndarray, formed: np.ndarray, state: np.ndarray):
-        self.time_h, self.formed, self.state = time_h, formed, state
+    time_h: np.ndarray
+    formed: np.ndarray
+    state: np.ndarray
 
     def at(self, t_h: float) -> float:
         """The unreversed state ``U`` at ``t_h`` (linear interpolation)."""
