@@ -157,7 +157,7 @@ CS_OVERLAP = param(_P, "bla.cs_overlap", 0.55, "1",
                    low=0.0, high=1.0, range_reason="physical bound: a fraction of fibres (as fear.cs_overlap)")
 # Trial timing. The network's rates settle within about 100 ms of a change of input, so a trial is
 # time-compressed: 1 s of CS stands for the 10-30-s tones of cued protocols.
-_COMPRESSED = ("modelling choice, not a measurement: a time-compressed trial (the network's population rates settle "
+_COMPRESSED = ("modelling choice: a time-compressed trial, not a measurement (the network's population rates settle "
                "within about 100 ms, so a 1-s stimulus window stands for the 10-30-s tones of cued protocols, "
                "docs/literature/2026-12-02-context-fear.md Q4)")
 CS_DURATION_S = param(_P, "bla.trial.cs_duration", 1.0, "s", _COMPRESSED,
