@@ -30,9 +30,9 @@ NOTE = ("Reproduced, with the generalised state of issue 17's route 5 fitted to 
         "and from the safety gain, fitted to discriminators' CS-/CS+ of about 0.3 (Likhtik et al., recalled). Held out "
         "are the study's timing arms (docs/timing-atlas.md): a dose right after conditioning meets a state not yet "
         "formed, one before conditioning meets none; those arms still miss for other reasons (T21: acquisition fails "
-        "under the block; T23: +0.13 through BLA consolidation). Before the route (2026-12-07) the index fell only "
-        "through the synaptic strength every dose raises: by 0.096 at 15 mg/kg and 0.080 at 30 mg/kg, short of the "
-        "criterion once spine formation was capped (signalling.spines.formation_ceiling).")
+        "under the block; T23: +0.13 through BLA synaptic strength and mTORC1). Before the route (2026-12-07) the "
+        "index fell only through the synaptic strength every dose raises: by 0.096 at 15 mg/kg and 0.080 at 30 mg/kg, "
+        "short of the criterion once spine formation was capped (signalling.spines.formation_ceiling).")
 
 DOSES = (0.0, 7.5, 15.0, 30.0)
 QUICK_DOSES = (0.0, 7.5, 30.0)
