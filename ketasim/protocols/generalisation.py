@@ -10,7 +10,7 @@ after it or a week before do not (Asim et al. 2020 Neurosci Bull 36:153,
 abstract). Discriminating animals show an IL-driven safety signal during the
 CS− that generalising ones lack (Likhtik et al. 2014 Nat Neurosci 17:106),
 and generalisation develops over the day after conditioning, not at once
-(Zhou et al. 2017 Nat Commun 8:2227, abstract).
+(Zhou et al. 2017 Nat Commun 8 (doi 10.1038/s41467-017-02315-4), abstract).
 
 The model: after the first conditioning session the state forms,
 ``F(t) = 1 − exp(−(t − t_c)/tau_form)``; TrkB signalling in IL above a
@@ -55,7 +55,7 @@ _P = "protocols"
 _ASIM = "Asim et al. 2020 Neurosci Bull 36:153 (abstract; timing catalogue T20)"
 TAU_FORM_H = param(
     _P, "generalisation.tau_form", 8.0, "h",
-    "Zhou et al. 2017 Nat Commun 8:2227 (abstract: 'fear memory is quickly formed, but generalization develops "
+    "Zhou et al. 2017 Nat Commun 8 (doi 10.1038/s41467-017-02315-4) (abstract: 'fear memory is quickly formed, but generalization develops "
     "gradually over 24 h'): three time constants in 24 h",
     "Formation time of the generalised state after conditioning.",
     low=4.0, high=12.0, range_reason="two to six time constants in the 24 h of Zhou et al. 2017",
