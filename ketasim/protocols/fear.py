@@ -25,7 +25,7 @@ as ``bla_fear_memory`` and ``bla_extinction_memory`` (naive = 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,11 +41,16 @@ from ketasim.circuit.bla import (
 from ketasim.plasticity.equations import learning_rule
 from ketasim.protocols import fear_events
 from ketasim.protocols.generalisation import generalised_state, safety_signal
-from ketasim.protocols.memory import NMDAR_DEPENDENCE, MemoryTrace, consolidate_course, destabilise
+from ketasim.protocols.memory import (
+    NMDAR_DEPENDENCE,
+    MemoryTrace,
+    Signal,
+    consolidate_course,
+    destabilise,
+)
 
 __all__ = ["FEAR_EVENTS", "FearInputs", "FearOutcome", "available_nmdar", "fear_figure", "run_sessions"]
 
-Signal = Callable[[np.ndarray], np.ndarray]
 
 FEAR_EVENTS = ("conditioning", "test", "extinction", "reactivation")
 """The protocol events this module runs (their fields: :mod:`ketasim.protocols.fear_events`)."""

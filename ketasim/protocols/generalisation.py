@@ -40,16 +40,14 @@ GluN2B for it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ketasim.parameters import param
+from ketasim.protocols.memory import Signal
 
 __all__ = ["GeneralisedState", "generalised_state", "safety_signal"]
-
-Signal = Callable[[np.ndarray], np.ndarray]
 
 _P = "protocols"
 _ASIM = "Asim et al. 2020 Neurosci Bull 36:153 (abstract; timing catalogue T20)"
@@ -137,13 +135,14 @@ def generalised_state(
         rate = k * np.clip(bdnf(mids) - theta, 0.0, None)
         decay = np.exp(-rate * np.diff(edges))
         formed_mid = 1.0 - np.exp(-(mids - conditioning_h) / tau)
-        # R relaxes towards the formed state at the step's rate, held at its midpoint (exact per step).
+        # R relaxes towards the formed state at the step's rate, held at its midpoint (exact per step); from
+        # below, so it never passes F, which only grows. Before the edges (before conditioning) F = R = 0.
         for i in range(n):
-            target = formed_mid[i]
-            reversed_edges[i + 1] = min(target + (reversed_edges[i] - target) * decay[i], formed_edges[i + 1])
-    formed = np.where(times >= conditioning_h, np.interp(times, edges, formed_edges), 0.0)
-    unreversed = np.where(times >= conditioning_h, formed - np.interp(times, edges, reversed_edges), 0.0)
-    return GeneralisedState(times, formed, np.clip(unreversed, 0.0, 1.0))
+            reversed_edges[i + 1] = formed_mid[i] + (reversed_edges[i] - formed_mid[i]) * decay[i]
+    formed = np.interp(times, edges, formed_edges)
+    # Interpolating F and R apart can leave U a rounding error below 0.
+    unreversed = np.clip(formed - np.interp(times, edges, reversed_edges), 0.0, 1.0)
+    return GeneralisedState(times, formed, unreversed)
 
 
 def safety_signal(state: float, glun2b: float = 1.0) -> float:

@@ -35,7 +35,10 @@ import numpy as np
 
 from ketasim.parameters import param
 
-__all__ = ["NMDAR_DEPENDENCE", "MemoryTrace", "consolidate", "consolidate_course", "destabilise"]
+__all__ = ["NMDAR_DEPENDENCE", "MemoryTrace", "Signal", "consolidate", "consolidate_course", "destabilise"]
+
+Signal = Callable[[np.ndarray], np.ndarray]
+"""A vectorised function of time (h): an input series the fear stage reads."""
 
 _P = "protocols"
 TAU_LABILE_H = param(
@@ -116,8 +119,8 @@ def consolidate(
     trace: MemoryTrace,
     t0_h: float,
     t1_h: float,
-    synthesis: Callable[[np.ndarray], np.ndarray],
-    gate: Callable[[np.ndarray], np.ndarray],
+    synthesis: Signal,
+    gate: Signal,
     step_h: float = 1 / 12,
 ) -> None:
     """Evolve a trace from ``t0_h`` to ``t1_h`` in place (see :func:`consolidate_course`)."""
@@ -128,8 +131,8 @@ def consolidate(
 def consolidate_course(
     trace: MemoryTrace,
     times_h: np.ndarray,
-    synthesis: Callable[[np.ndarray], np.ndarray],
-    gate: Callable[[np.ndarray], np.ndarray],
+    synthesis: Signal,
+    gate: Signal,
     step_h: float = 1 / 12,
 ) -> np.ndarray:
     """Evolve a trace through increasing ``times_h`` (the first is now) in place; its mean weight at each time.
